@@ -1,0 +1,169 @@
+//! The application: built from settings, bound to a port, served until told to stop.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+
+use crate::auth::TokenVerifier;
+use crate::config::Settings;
+use crate::db;
+use crate::graphql::{AppState, build_schema};
+use crate::http::{HttpState, router};
+use crate::region::RegionCatalog;
+
+/// A bound, ready-to-serve instance. Tests build one on port 0 and read the port back.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    db: DatabaseConnection,
+    grace: Duration,
+}
+
+impl Application {
+    /// Connects to the database (migrating it unless told not to), loads reference data and binds
+    /// the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let jwt = settings.jwt()?;
+        let db = db::connect(&settings)
+            .await
+            .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
+        if settings.migrate_on_start {
+            db::migrate_up(&db).await.context("applying migrations")?;
+        }
+        let regions = RegionCatalog::load(&db).await.context("loading regions")?;
+        if regions.is_empty() {
+            anyhow::bail!("the database has no regions: run `policy-outreach migrate up` first");
+        }
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("binding {}", settings.listen))?;
+        let grace = Duration::from_secs(settings.shutdown_grace_seconds);
+        let settings = Arc::new(settings);
+        let app = Arc::new(AppState {
+            db: db.clone(),
+            regions,
+            settings: settings.clone(),
+        });
+        let http = Arc::new(HttpState {
+            schema: build_schema(Some(app.clone()), &settings),
+            app,
+            verifier: TokenVerifier::new(&jwt),
+        });
+        Ok(Application {
+            listener,
+            router: router(http),
+            db,
+            grace,
+        })
+    }
+
+    /// Where the server listens.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until SIGTERM or ctrl-c.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serves until `stop` completes, then lets in-flight requests finish within the grace period
+    /// and closes the pool.
+    pub async fn run_until(
+        self,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let (stopping_tx, mut grace_rx) = tokio::sync::watch::channel(false);
+        let server = axum::serve(self.listener, self.router).with_graceful_shutdown(async move {
+            stop.await;
+            tracing::info!("shutting down: no new connections, finishing requests in flight");
+            let _ = stopping_tx.send(true);
+        });
+        let grace = self.grace;
+        let outcome = tokio::select! {
+            served = server => served.map_err(anyhow::Error::from),
+            () = async move {
+                let _ = grace_rx.wait_for(|stopping| *stopping).await;
+                tokio::time::sleep(grace).await;
+            } => {
+                tracing::warn!(seconds = grace.as_secs(), "grace period over; abandoning requests in flight");
+                Ok(())
+            }
+        };
+        self.db.close().await.context("closing the database pool")?;
+        outcome
+    }
+}
+
+/// Completes on SIGTERM or ctrl-c.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "cannot listen for ctrl-c");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+/// The database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &credentials[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_reach_messages() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/po"),
+            "postgres://app:***@db:5432/po"
+        );
+        assert_eq!(
+            redact("postgres://postgres@127.0.0.1/test"),
+            "postgres://postgres@127.0.0.1/test"
+        );
+        assert_eq!(
+            redact("sqlite://policy-outreach.db?mode=rwc"),
+            "sqlite://policy-outreach.db?mode=rwc"
+        );
+    }
+}

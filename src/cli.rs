@@ -1,0 +1,313 @@
+//! The command line: what `main` parses and runs.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use rand::distr::{Alphanumeric, SampleString};
+use secrecy::SecretString;
+
+use crate::app::{Application, redact};
+use crate::auth::{Claims, Role, mint};
+use crate::config::Settings;
+use crate::{db, demo, graphql};
+
+/// Tells foreign-trade firms which preferential policies apply to them, during a customs filing.
+#[derive(Parser, Debug)]
+#[command(name = "policy-outreach", version)]
+pub struct Cli {
+    /// A TOML file of settings; POLICY_OUTREACH_* environment variables override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the GraphQL API (the default).
+    Serve {
+        /// Seed a realistic demo into the database, generate a signing secret if none is set, and
+        /// print a token per role.
+        #[arg(long)]
+        demo: bool,
+        /// Do not apply pending migrations on start.
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Apply, roll back or list migrations.
+    Migrate {
+        #[arg(value_enum, default_value_t = MigrateAction::Up)]
+        action: MigrateAction,
+        /// How many to roll back with `down` (default 1).
+        #[arg(long, conflicts_with = "all")]
+        steps: Option<u32>,
+        /// Roll back every migration with `down`.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Load data into the database.
+    Seed {
+        /// The demo: departments, policies, firms and brokers.
+        #[arg(long, required = true)]
+        demo: bool,
+    },
+    /// Print the GraphQL schema (SDL), as committed in schema.graphql.
+    ExportSchema {
+        /// Write to this file instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Mint a token with the configured HS256 secret (development only).
+    Token {
+        #[arg(long, value_enum)]
+        role: TokenRole,
+        /// The firm a firm or broker token speaks for.
+        #[arg(long)]
+        uscc: Option<String>,
+        /// The department a department token speaks for.
+        #[arg(long)]
+        department: Option<String>,
+        /// The token's subject (`sub`); defaults to the role and its claim.
+        #[arg(long)]
+        subject: Option<String>,
+        /// Lifetime, like 30m, 8h or 7d.
+        #[arg(long, default_value = "8h", value_parser = humantime::parse_duration)]
+        ttl: Duration,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum MigrateAction {
+    Up,
+    Down,
+    Status,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum TokenRole {
+    Firm,
+    Broker,
+    Department,
+    System,
+    Admin,
+}
+
+impl From<TokenRole> for Role {
+    fn from(role: TokenRole) -> Role {
+        match role {
+            TokenRole::Firm => Role::Firm,
+            TokenRole::Broker => Role::Broker,
+            TokenRole::Department => Role::Department,
+            TokenRole::System => Role::System,
+            TokenRole::Admin => Role::Admin,
+        }
+    }
+}
+
+/// Parses the command line and runs it.
+pub fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    init_logging(&settings.log);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match cli.command.unwrap_or(Command::Serve {
+            demo: false,
+            no_migrate: false,
+        }) {
+            Command::Serve { demo, no_migrate } => {
+                if no_migrate {
+                    settings.migrate_on_start = false;
+                }
+                serve(settings, demo).await
+            }
+            Command::Migrate { action, steps, all } => migrate(&settings, action, steps, all).await,
+            Command::Seed { .. } => seed_demo(&settings).await.map(|_| ()),
+            Command::ExportSchema { output } => export_schema(output),
+            Command::Token {
+                role,
+                uscc,
+                department,
+                subject,
+                ttl,
+            } => {
+                let role = Role::from(role);
+                let token = token(&settings, role, uscc, department, subject, ttl)?;
+                writeln!(std::io::stdout(), "{token}")?;
+                Ok(())
+            }
+        }
+    })
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+async fn serve(mut settings: Settings, demo: bool) -> anyhow::Result<()> {
+    let seeded = if demo {
+        if settings.jwt_hs256_secret.is_none() {
+            let secret = Alphanumeric.sample_string(&mut rand::rng(), 48);
+            settings.jwt_hs256_secret = Some(SecretString::from(secret));
+        }
+        settings
+            .jwt_issuer
+            .get_or_insert_with(|| "policy-outreach-demo".to_owned());
+        settings
+            .jwt_audience
+            .get_or_insert_with(|| "policy-outreach".to_owned());
+        Some(seed_demo(&settings).await?)
+    } else {
+        None
+    };
+    let application = Application::build(settings.clone()).await?;
+    let addr = application.local_addr()?;
+    tracing::info!(%addr, database = %redact(&settings.database_url), "listening");
+    if let Some(seeded) = seeded {
+        print_demo_guide(&settings, &seeded, addr)?;
+    }
+    application.run_until_stopped().await
+}
+
+async fn seed_demo(settings: &Settings) -> anyhow::Result<demo::Seeded> {
+    let db = db::connect(settings)
+        .await
+        .context("connecting to the database")?;
+    db::migrate_up(&db).await.context("applying migrations")?;
+    let seeded = demo::seed(&db).await.context("seeding the demo")?;
+    tracing::info!(
+        policies = seeded.policies,
+        firms = seeded.firms,
+        already_there = seeded.already_seeded,
+        "demo data ready"
+    );
+    db.close().await?;
+    Ok(seeded)
+}
+
+fn print_demo_guide(
+    settings: &Settings,
+    seeded: &demo::Seeded,
+    addr: std::net::SocketAddr,
+) -> anyhow::Result<()> {
+    let ttl = Duration::from_secs(24 * 3600);
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "\npolicy-outreach demo: {} policies, {} firms",
+        seeded.policies, seeded.firms
+    )?;
+    writeln!(out, "  GraphiQL   http://{addr}/graphql")?;
+    writeln!(
+        out,
+        "  health     http://{addr}/healthz   http://{addr}/readyz"
+    )?;
+    writeln!(
+        out,
+        "\nTokens (valid 24 h; send as `Authorization: Bearer <token>`):"
+    )?;
+    let tokens = [
+        (Role::Firm, Some(seeded.firm.clone()), None),
+        (Role::Broker, Some(seeded.broker.clone()), None),
+        (Role::Department, None, Some(seeded.department.clone())),
+        (Role::System, None, None),
+        (Role::Admin, None, None),
+    ];
+    for (role, uscc, department) in tokens {
+        let token = token(settings, role, uscc, department, None, ttl)?;
+        writeln!(out, "  {:<10} {token}", role.as_str())?;
+    }
+    writeln!(
+        out,
+        "\nTry: curl -s http://{addr}/graphql -H 'content-type: application/json' \\"
+    )?;
+    writeln!(
+        out,
+        "       -d '{{\"query\":\"{{ policies {{ totalCount edges {{ node {{ code title }} }} }} }}\"}}'\n"
+    )?;
+    Ok(())
+}
+
+fn token(
+    settings: &Settings,
+    role: Role,
+    uscc: Option<String>,
+    department: Option<String>,
+    subject: Option<String>,
+    ttl: Duration,
+) -> anyhow::Result<String> {
+    let jwt = settings.jwt()?;
+    match role {
+        Role::Firm | Role::Broker if uscc.is_none() => anyhow::bail!("a {role} token needs --uscc"),
+        Role::Department if department.is_none() => {
+            anyhow::bail!("a department token needs --department")
+        }
+        _ => {}
+    }
+    let name = role.as_str().to_ascii_lowercase();
+    let sub = subject.unwrap_or_else(|| match (&uscc, &department) {
+        (Some(u), _) => format!("{name}:{u}"),
+        (_, Some(d)) => format!("{name}:{d}"),
+        _ => format!("{name}:dev"),
+    });
+    mint(
+        &jwt,
+        &Claims {
+            sub,
+            role: name,
+            uscc,
+            department,
+        },
+        ttl,
+    )
+}
+
+async fn migrate(
+    settings: &Settings,
+    action: MigrateAction,
+    steps: Option<u32>,
+    all: bool,
+) -> anyhow::Result<()> {
+    let db = db::connect(settings)
+        .await
+        .context("connecting to the database")?;
+    let mut out = std::io::stdout().lock();
+    match action {
+        MigrateAction::Up => db::migrate_up(&db).await?,
+        MigrateAction::Down => {
+            let steps = if all { None } else { Some(steps.unwrap_or(1)) };
+            db::migrate_down(&db, steps).await?;
+        }
+        MigrateAction::Status => {}
+    }
+    for (name, applied) in db::migration_status(&db).await? {
+        writeln!(
+            out,
+            "{} {name}",
+            if applied { "applied" } else { "pending" }
+        )?;
+    }
+    db.close().await?;
+    Ok(())
+}
+
+fn export_schema(output: Option<PathBuf>) -> anyhow::Result<()> {
+    let sdl = graphql::sdl();
+    match output {
+        Some(path) => {
+            std::fs::write(&path, sdl).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => std::io::stdout().write_all(sdl.as_bytes())?,
+    }
+    Ok(())
+}

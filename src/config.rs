@@ -1,0 +1,329 @@
+//! Typed settings: defaults, then a TOML file (`--config`), then `POLICY_OUTREACH_*` environment
+//! variables, the environment winning. A bad or missing value stops start-up naming the setting.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use chrono_tz::Tz;
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// The prefix of every environment variable the service reads.
+pub const ENV_PREFIX: &str = "POLICY_OUTREACH_";
+
+/// Everything the service can be told. Field names are the TOML keys; the environment variable is
+/// the name in capitals behind [`ENV_PREFIX`] (`database_url` → `POLICY_OUTREACH_DATABASE_URL`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Where data lives: `sqlite://FILE?mode=rwc` (embedded, the default) or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (production).
+    #[serde(default = "defaults::database_url")]
+    pub database_url: String,
+    /// Address and port the HTTP server listens on.
+    #[serde(default = "defaults::listen")]
+    pub listen: SocketAddr,
+    /// Shared secret that signs HS256 tokens (at least 32 bytes). Required to serve or mint tokens.
+    #[serde(default)]
+    pub jwt_hs256_secret: Option<SecretString>,
+    /// The only signing algorithm accepted; the token's own `alg` header never chooses it.
+    #[serde(default)]
+    pub jwt_algorithm: JwtAlgorithm,
+    /// The `iss` every token must carry. Required to serve or mint tokens.
+    #[serde(default)]
+    pub jwt_issuer: Option<String>,
+    /// The `aud` every token must carry. Required to serve or mint tokens.
+    #[serde(default)]
+    pub jwt_audience: Option<String>,
+    /// Clock skew tolerated on `exp` and `nbf`, in seconds (0 to 60).
+    #[serde(default = "defaults::jwt_leeway_seconds")]
+    pub jwt_leeway_seconds: u64,
+    /// IANA time zone that decides "today" (policies in effect) and daily statistics.
+    #[serde(default = "defaults::time_zone")]
+    pub time_zone: Tz,
+    /// Largest number of pooled database connections.
+    #[serde(default = "defaults::db_max_connections")]
+    pub db_max_connections: u32,
+    /// How long a request waits for a pooled connection before it fails, in seconds.
+    #[serde(default = "defaults::db_acquire_timeout_seconds")]
+    pub db_acquire_timeout_seconds: u64,
+    /// How long an SQLite writer waits for the write lock before failing, in milliseconds.
+    #[serde(default = "defaults::sqlite_busy_timeout_ms")]
+    pub sqlite_busy_timeout_ms: u64,
+    /// Whether `serve` applies pending migrations before it listens.
+    #[serde(default = "defaults::yes")]
+    pub migrate_on_start: bool,
+    /// Largest request body accepted, in bytes.
+    #[serde(default = "defaults::max_body_bytes")]
+    pub max_body_bytes: usize,
+    /// Longest a request may run before it is answered with 408, in seconds.
+    #[serde(default = "defaults::request_timeout_seconds")]
+    pub request_timeout_seconds: u64,
+    /// Deepest GraphQL selection accepted.
+    #[serde(default = "defaults::graphql_max_depth")]
+    pub graphql_max_depth: usize,
+    /// Largest GraphQL query complexity accepted.
+    #[serde(default = "defaults::graphql_max_complexity")]
+    pub graphql_max_complexity: usize,
+    /// How long in-flight requests may take to finish after SIGTERM or ctrl-c, in seconds.
+    #[serde(default = "defaults::shutdown_grace_seconds")]
+    pub shutdown_grace_seconds: u64,
+    /// Log filter in `tracing` syntax (`info`, `policy_outreach=debug,sqlx=warn`).
+    #[serde(default = "defaults::log")]
+    pub log: String,
+}
+
+/// Signing algorithms the verifier can be fixed to.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+pub enum JwtAlgorithm {
+    #[default]
+    HS256,
+}
+
+mod defaults {
+    use super::*;
+
+    pub fn database_url() -> String {
+        "sqlite://policy-outreach.db?mode=rwc".to_owned()
+    }
+    pub fn listen() -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], 8080))
+    }
+    pub fn jwt_leeway_seconds() -> u64 {
+        30
+    }
+    pub fn time_zone() -> Tz {
+        Tz::Asia__Shanghai
+    }
+    pub fn db_max_connections() -> u32 {
+        16
+    }
+    pub fn db_acquire_timeout_seconds() -> u64 {
+        5
+    }
+    pub fn sqlite_busy_timeout_ms() -> u64 {
+        10_000
+    }
+    pub fn yes() -> bool {
+        true
+    }
+    pub fn max_body_bytes() -> usize {
+        2 * 1024 * 1024
+    }
+    pub fn request_timeout_seconds() -> u64 {
+        30
+    }
+    pub fn graphql_max_depth() -> usize {
+        15
+    }
+    pub fn graphql_max_complexity() -> usize {
+        5_000
+    }
+    pub fn shutdown_grace_seconds() -> u64 {
+        20
+    }
+    pub fn log() -> String {
+        "info,sqlx=warn,sea_orm=warn".to_owned()
+    }
+}
+
+/// A setting that is missing or wrong, named so the operator can fix it.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(String);
+
+impl ConfigError {
+    fn setting(key: &str, problem: &str) -> Self {
+        ConfigError(format!(
+            "{ENV_PREFIX}{} (`{key}` in the config file) {problem}",
+            key.to_uppercase()
+        ))
+    }
+}
+
+/// What token verification and minting need, all present and checked.
+#[derive(Clone)]
+pub struct JwtSettings {
+    pub secret: SecretString,
+    pub algorithm: JwtAlgorithm,
+    pub issuer: String,
+    pub audience: String,
+    pub leeway_seconds: u64,
+}
+
+impl Settings {
+    /// Reads defaults, then `file` when given (it must exist), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::new();
+        if let Some(file) = file {
+            if !file.is_file() {
+                return Err(ConfigError(format!(
+                    "--config {}: no such file",
+                    file.display()
+                )));
+            }
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        let settings: Settings = figment
+            .merge(Env::prefixed(ENV_PREFIX))
+            .extract()
+            .map_err(|err| ConfigError(err.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Every default, as a service with no file and no environment would run.
+    pub fn defaults() -> Settings {
+        Figment::new()
+            .extract()
+            .unwrap_or_else(|err| unreachable!("every setting has a default: {err}"))
+    }
+
+    /// Checks the values that types alone cannot.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !(self.database_url.starts_with("sqlite:") || self.is_postgres()) {
+            return Err(ConfigError::setting(
+                "database_url",
+                "must start with sqlite: or postgres://",
+            ));
+        }
+        if self.jwt_leeway_seconds > 60 {
+            return Err(ConfigError::setting(
+                "jwt_leeway_seconds",
+                "must be at most 60",
+            ));
+        }
+        for (key, value) in [
+            ("db_max_connections", self.db_max_connections as u64),
+            ("request_timeout_seconds", self.request_timeout_seconds),
+            ("max_body_bytes", self.max_body_bytes as u64),
+            ("graphql_max_depth", self.graphql_max_depth as u64),
+            ("graphql_max_complexity", self.graphql_max_complexity as u64),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::setting(key, "must be greater than 0"));
+            }
+        }
+        if let Some(secret) = &self.jwt_hs256_secret
+            && secret.expose_secret().len() < 32
+        {
+            return Err(ConfigError::setting(
+                "jwt_hs256_secret",
+                "must be at least 32 bytes long",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the database is PostgreSQL (else SQLite).
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://")
+    }
+
+    /// The token settings, or an error naming the first one missing.
+    pub fn jwt(&self) -> Result<JwtSettings, ConfigError> {
+        let missing = |key: &str| ConfigError::setting(key, "is required");
+        Ok(JwtSettings {
+            secret: self
+                .jwt_hs256_secret
+                .clone()
+                .ok_or_else(|| missing("jwt_hs256_secret"))?,
+            algorithm: self.jwt_algorithm,
+            issuer: self
+                .jwt_issuer
+                .clone()
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| missing("jwt_issuer"))?,
+            audience: self
+                .jwt_audience
+                .clone()
+                .filter(|s| !s.is_empty())
+                .ok_or_else(|| missing("jwt_audience"))?,
+            leeway_seconds: self.jwt_leeway_seconds,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_env<T>(vars: &[(&str, &str)], f: impl FnOnce() -> T) -> T {
+        let mut out = None;
+        figment::Jail::expect_with(|jail| {
+            for (k, v) in vars {
+                jail.set_env(k, v);
+            }
+            out = Some(f());
+            Ok(())
+        });
+        out.unwrap_or_else(|| unreachable!("the jail ran the closure"))
+    }
+
+    #[test]
+    fn defaults_match_the_design() {
+        let settings = Settings::defaults();
+        assert_eq!(
+            settings.database_url,
+            "sqlite://policy-outreach.db?mode=rwc"
+        );
+        assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(settings.time_zone, Tz::Asia__Shanghai);
+    }
+
+    #[test]
+    fn environment_overrides_and_a_bad_value_names_the_setting() {
+        let listen = with_env(&[("POLICY_OUTREACH_LISTEN", "0.0.0.0:9000")], || {
+            Settings::load(None).map(|s| s.listen.to_string())
+        });
+        assert_eq!(listen.ok().as_deref(), Some("0.0.0.0:9000"));
+
+        let err = with_env(&[("POLICY_OUTREACH_TIME_ZONE", "Mars/Olympus")], || {
+            Settings::load(None).err().map(|e| e.to_string())
+        });
+        assert!(
+            err.is_some_and(|e| e.contains("TIME_ZONE")),
+            "the message names the variable"
+        );
+    }
+
+    #[test]
+    fn an_unknown_variable_is_refused_by_name() {
+        let err = with_env(&[("POLICY_OUTREACH_DATABSE_URL", "x")], || {
+            Settings::load(None).err().map(|e| e.to_string())
+        });
+        assert!(err.is_some_and(|e| e.contains("databse_url")));
+    }
+
+    #[test]
+    fn missing_token_settings_are_named_and_the_secret_is_never_printed() {
+        let mut settings = Settings::defaults();
+        let err = settings
+            .jwt()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("POLICY_OUTREACH_JWT_HS256_SECRET"), "{err}");
+
+        settings.jwt_hs256_secret = Some("a-very-secret-value-of-32-bytes!!".into());
+        assert!(!format!("{settings:?}").contains("a-very-secret"));
+    }
+
+    #[test]
+    fn a_short_secret_and_a_large_leeway_are_refused() {
+        let mut settings = Settings::defaults();
+        settings.jwt_hs256_secret = Some("short".into());
+        assert!(settings.validate().is_err());
+        settings.jwt_hs256_secret = None;
+        settings.jwt_leeway_seconds = 61;
+        let err = settings
+            .validate()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("JWT_LEEWAY_SECONDS"), "{err}");
+    }
+}

@@ -1,0 +1,158 @@
+//! The demo: departments and policies in the spirit of the Shenzhen example, and a few hundred
+//! firms with valid codes across the trading provinces, with their customs brokers.
+
+mod firms;
+
+use anyhow::Context as _;
+use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use serde::Deserialize;
+
+use crate::auth::Viewer;
+use crate::department::service as departments;
+use crate::entity::policy;
+use crate::firm::service as firm_service;
+use crate::policy::{PolicyInput, store, validate_input};
+use crate::region::RegionCatalog;
+
+const POLICIES_JSON: &str = include_str!("policies.json");
+
+/// (code, Chinese name, English name, region)
+const DEPARTMENTS: &[(&str, &str, &str, Option<&str>)] = &[
+    ("MOFCOM", "商务部", "Ministry of Commerce", None),
+    ("MOF", "财政部", "Ministry of Finance", None),
+    ("PBOC", "中国人民银行", "People's Bank of China", None),
+    (
+        "NFRA",
+        "国家金融监督管理总局",
+        "National Financial Regulatory Administration",
+        None,
+    ),
+    (
+        "SAFE",
+        "国家外汇管理局",
+        "State Administration of Foreign Exchange",
+        None,
+    ),
+    (
+        "GACC",
+        "海关总署",
+        "General Administration of Customs",
+        None,
+    ),
+    ("STA", "国家税务总局", "State Taxation Administration", None),
+    (
+        "GD-COMMERCE",
+        "广东省商务厅",
+        "Department of Commerce of Guangdong Province",
+        Some("440000"),
+    ),
+    (
+        "SZ-COMMERCE",
+        "深圳市商务局",
+        "Shenzhen Municipal Bureau of Commerce",
+        Some("440300"),
+    ),
+    ("SZ-CUSTOMS", "深圳海关", "Shenzhen Customs", Some("440300")),
+    (
+        "ZJ-COMMERCE",
+        "浙江省商务厅",
+        "Department of Commerce of Zhejiang Province",
+        Some("330000"),
+    ),
+    (
+        "NB-COMMERCE",
+        "宁波市商务局",
+        "Ningbo Municipal Bureau of Commerce",
+        Some("330200"),
+    ),
+    (
+        "SH-COMMERCE",
+        "上海市商务委员会",
+        "Shanghai Municipal Commission of Commerce",
+        Some("310000"),
+    ),
+    (
+        "SU-COMMERCE",
+        "苏州市商务局",
+        "Suzhou Municipal Bureau of Commerce",
+        Some("320500"),
+    ),
+    ("NJ-CUSTOMS", "南京海关", "Nanjing Customs", Some("320000")),
+    (
+        "QD-COMMERCE",
+        "青岛市商务局",
+        "Qingdao Municipal Bureau of Commerce",
+        Some("370200"),
+    ),
+    (
+        "XM-COMMERCE",
+        "厦门市商务局",
+        "Xiamen Municipal Bureau of Commerce",
+        Some("350200"),
+    ),
+];
+
+#[derive(Deserialize)]
+struct DemoPolicy {
+    publish: bool,
+    policy: PolicyInput,
+}
+
+/// What the demo holds, and whom its printed tokens speak for.
+#[derive(Clone, Debug)]
+pub struct Seeded {
+    pub policies: u64,
+    pub firms: u64,
+    /// A small Shenzhen exporter.
+    pub firm: String,
+    /// A broker that firm has entrusted.
+    pub broker: String,
+    /// The department that leads the Shenzhen insurance scheme.
+    pub department: String,
+    /// Whether the database already held the demo (nothing was written).
+    pub already_seeded: bool,
+}
+
+/// Seeds the demo into a migrated database, unless it already holds policies.
+pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<Seeded> {
+    let regions = RegionCatalog::load(db).await?;
+    let population = firms::generate(&regions);
+    let already_seeded = policy::Entity::find().count(db).await? > 0;
+    if !already_seeded {
+        let admin = Viewer::Admin {
+            subject: "demo-seed".to_owned(),
+        };
+        for (code, zh, en, region) in DEPARTMENTS {
+            let record = departments::validate(&regions, code, zh, Some(en), *region)
+                .map_err(|e| anyhow::anyhow!("demo department {code}: {e:?}"))?;
+            departments::upsert(db, &record)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        let entries: Vec<DemoPolicy> =
+            serde_json::from_str(POLICIES_JSON).context("demo/policies.json")?;
+        for (i, entry) in entries.into_iter().enumerate() {
+            let draft = validate_input(entry.policy, &format!("policies[{i}]"), &regions)
+                .map_err(|e| anyhow::anyhow!("demo/policies.json: {e:?}"))?;
+            let id = store::create(db, &draft, &admin)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if entry.publish {
+                store::publish(db, id, &admin)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+            }
+        }
+        firm_service::upsert(db, &regions, population.inputs.clone())
+            .await
+            .map_err(|e| anyhow::anyhow!("demo firms: {e}"))?;
+    }
+    Ok(Seeded {
+        policies: policy::Entity::find().count(db).await?,
+        firms: crate::entity::firm::Entity::find().count(db).await?,
+        firm: population.sample_firm,
+        broker: population.sample_broker,
+        department: "SZ-COMMERCE".to_owned(),
+        already_seeded,
+    })
+}

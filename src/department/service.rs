@@ -1,0 +1,119 @@
+//! Reading and writing departments.
+
+use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
+
+use super::DepartmentCode;
+use crate::db::begin_write;
+use crate::entity::department;
+use crate::error::{AppResult, InputErrors};
+use crate::region::{RegionCatalog, RegionCode};
+
+/// A validated department.
+#[derive(Clone, Debug)]
+pub struct DepartmentRecord {
+    pub code: DepartmentCode,
+    pub name_zh: String,
+    pub name_en: Option<String>,
+    pub region: Option<RegionCode>,
+}
+
+/// Validates the fields of a `DepartmentInput`, naming them `input.code` and so on.
+pub fn validate(
+    regions: &RegionCatalog,
+    code: &str,
+    name_zh: &str,
+    name_en: Option<&str>,
+    region: Option<&str>,
+) -> Result<DepartmentRecord, InputErrors> {
+    let mut errors = InputErrors::default();
+    let code = errors.check("input.code", DepartmentCode::parse(code));
+    let name_zh = errors.check("input.nameZh", name(name_zh));
+    let name_en = name_en.and_then(|n| errors.check("input.nameEn", name(n)));
+    let region = region.and_then(|r| errors.check("input.region", regions.parse(r)));
+    match (code, name_zh) {
+        (Some(code), Some(name_zh)) if errors.is_empty() => Ok(DepartmentRecord {
+            code,
+            name_zh,
+            name_en,
+            region,
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn name(text: &str) -> Result<String, String> {
+    let trimmed = text.trim();
+    match trimmed.chars().count() {
+        0 => Err("must not be empty".to_owned()),
+        1..=200 => Ok(trimmed.to_owned()),
+        n => Err(format!("at most 200 characters, got {n}")),
+    }
+}
+
+/// Creates the department or replaces its names and region.
+pub async fn upsert(
+    db: &DatabaseConnection,
+    record: &DepartmentRecord,
+) -> AppResult<department::Model> {
+    let now = Utc::now();
+    let txn = begin_write(db).await?;
+    department::Entity::insert(department::ActiveModel {
+        code: Set(record.code.to_string()),
+        name_zh: Set(record.name_zh.clone()),
+        name_en: Set(record.name_en.clone()),
+        region_code: Set(record.region.map(|r| r.to_string())),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .on_conflict(
+        OnConflict::column(department::Column::Code)
+            .update_columns([
+                department::Column::NameZh,
+                department::Column::NameEn,
+                department::Column::RegionCode,
+                department::Column::UpdatedAt,
+            ])
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    let saved = department::Entity::find_by_id(record.code.as_str())
+        .one(&txn)
+        .await?
+        .ok_or_else(|| crate::error::AppError::internal_msg("department vanished after upsert"))?;
+    txn.commit().await?;
+    Ok(saved)
+}
+
+/// Departments by code, in the order asked.
+pub async fn by_codes(
+    db: &DatabaseConnection,
+    codes: &[String],
+) -> AppResult<Vec<department::Model>> {
+    let found = department::Entity::find()
+        .filter(department::Column::Code.is_in(codes.iter().map(String::as_str)))
+        .all(db)
+        .await?;
+    Ok(codes
+        .iter()
+        .filter_map(|c| found.iter().find(|d| &d.code == c).cloned())
+        .collect())
+}
+
+/// Every department, by code.
+pub async fn all(db: &DatabaseConnection) -> AppResult<Vec<department::Model>> {
+    Ok(department::Entity::find()
+        .order_by_asc(department::Column::Code)
+        .all(db)
+        .await?)
+}
+
+/// Whether a department with this code exists.
+pub async fn exists(db: &DatabaseConnection, code: &DepartmentCode) -> AppResult<bool> {
+    Ok(department::Entity::find_by_id(code.as_str())
+        .one(db)
+        .await?
+        .is_some())
+}

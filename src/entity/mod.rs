@@ -1,0 +1,16 @@
+//! sea-orm entities: the persistence layer. API types live in the domain modules and are converted
+//! from these explicitly.
+
+pub mod acknowledgement;
+pub mod delivery;
+pub mod department;
+pub mod firm;
+pub mod firm_broker;
+pub mod policy;
+pub mod policy_audit;
+pub mod policy_document;
+pub mod policy_firm_funnel;
+pub mod policy_issuer;
+pub mod policy_region;
+pub mod policy_version;
+pub mod region;

@@ -1,0 +1,27 @@
+use sea_orm::entity::prelude::*;
+
+use crate::outreach::Response;
+
+/// One row per (policy, firm) that was ever reached or responded: keeps reach figures cheap.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "policy_firm_funnel")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub policy_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub firm_uscc: String,
+    pub deliveries: i32,
+    pub first_delivered_at: Option<DateTimeUtc>,
+    pub last_delivered_at: Option<DateTimeUtc>,
+    pub last_delivered_version: Option<i32>,
+    pub first_acknowledged_at: Option<DateTimeUtc>,
+    pub acknowledged_by_firm: bool,
+    pub latest_response: Option<Response>,
+    pub latest_response_version: Option<i32>,
+    pub latest_response_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,17 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "policy_region")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub policy_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub version: i32,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub region_code: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,225 @@
+//! Reading and syncing firms.
+
+use std::collections::HashSet;
+
+use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
+};
+
+use super::Uscc;
+pub use super::input::FirmInput;
+use super::input::{FirmRecord, validate_all};
+use crate::auth::Viewer;
+use crate::db::begin_write;
+use crate::entity::{firm, firm_broker};
+use crate::error::{AppError, AppResult, InputErrors};
+use crate::region::RegionCatalog;
+
+/// Rows per INSERT: keeps every statement under SQLite's bound-parameter limit.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// What one sync changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UpsertCounts {
+    pub created: usize,
+    pub updated: usize,
+}
+
+/// Creates or updates firms, all or nothing: every row is validated first and every broker must be
+/// a known firm (or come in the same call).
+pub async fn upsert(
+    db: &DatabaseConnection,
+    regions: &RegionCatalog,
+    inputs: Vec<FirmInput>,
+) -> AppResult<UpsertCounts> {
+    let records = validate_all(inputs, regions)?;
+    let txn = begin_write(db).await?;
+    check_brokers_known(&txn, &records).await?;
+
+    let usccs: Vec<&str> = records.iter().map(|r| r.uscc.as_str()).collect();
+    let existing: HashSet<String> = existing_usccs(&txn, &usccs).await?;
+    let now = Utc::now();
+    for chunk in records.chunks(ROWS_PER_STATEMENT) {
+        firm::Entity::insert_many(chunk.iter().map(|r| active_model(r, now)))
+            .on_conflict(
+                OnConflict::column(firm::Column::Uscc)
+                    .update_columns([
+                        firm::Column::CustomsCode,
+                        firm::Column::Name,
+                        firm::Column::RegionCode,
+                        firm::Column::ProvinceCode,
+                        firm::Column::PrefectureCode,
+                        firm::Column::Size,
+                        firm::Column::Industry,
+                        firm::Column::CustomsCredit,
+                        firm::Column::ExportValuePrevYearUsd,
+                        firm::Column::ImportValuePrevYearUsd,
+                        firm::Column::ForeignInvested,
+                        firm::Column::RegisteredOn,
+                        firm::Column::UpdatedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    replace_brokers(&txn, &records, now).await?;
+    txn.commit().await?;
+
+    let updated = records
+        .iter()
+        .filter(|r| existing.contains(r.uscc.as_str()))
+        .count();
+    Ok(UpsertCounts {
+        created: records.len() - updated,
+        updated,
+    })
+}
+
+fn active_model(r: &FirmRecord, now: chrono::DateTime<Utc>) -> firm::ActiveModel {
+    firm::ActiveModel {
+        uscc: Set(r.uscc.to_string()),
+        customs_code: Set(r.customs_code.clone()),
+        name: Set(r.name.clone()),
+        region_code: Set(r.region.to_string()),
+        province_code: Set(r.province.to_string()),
+        prefecture_code: Set(r.prefecture.map(|c| c.to_string())),
+        size: Set(r.size),
+        industry: Set(r.industry.clone()),
+        customs_credit: Set(r.customs_credit),
+        export_value_prev_year_usd: Set(r.export_value_prev_year_usd),
+        import_value_prev_year_usd: Set(r.import_value_prev_year_usd),
+        foreign_invested: Set(r.foreign_invested),
+        registered_on: Set(r.registered_on),
+        last_filed_at: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+async fn existing_usccs(db: &impl ConnectionTrait, usccs: &[&str]) -> AppResult<HashSet<String>> {
+    let mut found = HashSet::new();
+    for chunk in usccs.chunks(ROWS_PER_STATEMENT) {
+        let rows: Vec<String> = firm::Entity::find()
+            .select_only()
+            .column(firm::Column::Uscc)
+            .filter(firm::Column::Uscc.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(rows);
+    }
+    Ok(found)
+}
+
+async fn check_brokers_known(db: &impl ConnectionTrait, records: &[FirmRecord]) -> AppResult<()> {
+    let in_call: HashSet<&str> = records.iter().map(|r| r.uscc.as_str()).collect();
+    let outside: Vec<&str> = records
+        .iter()
+        .flat_map(|r| r.brokers.iter().flatten())
+        .map(Uscc::as_str)
+        .filter(|u| !in_call.contains(u))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let known = existing_usccs(db, &outside).await?;
+    let mut errors = InputErrors::default();
+    for (i, record) in records.iter().enumerate() {
+        for (j, broker) in record.brokers.iter().flatten().enumerate() {
+            if !in_call.contains(broker.as_str()) && !known.contains(broker.as_str()) {
+                errors.push(
+                    format!("firms[{i}].brokers[{j}]"),
+                    format!(
+                        "no firm {broker} is known: sync the broker as a firm first (it may come in the same call)"
+                    ),
+                );
+            }
+        }
+    }
+    Ok(errors.into_result(())?)
+}
+
+async fn replace_brokers(
+    db: &impl ConnectionTrait,
+    records: &[FirmRecord],
+    now: chrono::DateTime<Utc>,
+) -> AppResult<()> {
+    let replaced: Vec<&FirmRecord> = records.iter().filter(|r| r.brokers.is_some()).collect();
+    for chunk in replaced.chunks(ROWS_PER_STATEMENT) {
+        firm_broker::Entity::delete_many()
+            .filter(firm_broker::Column::FirmUscc.is_in(chunk.iter().map(|r| r.uscc.as_str())))
+            .exec(db)
+            .await?;
+    }
+    let links: Vec<firm_broker::ActiveModel> = replaced
+        .iter()
+        .flat_map(|r| {
+            r.brokers
+                .iter()
+                .flatten()
+                .map(|b| firm_broker::ActiveModel {
+                    firm_uscc: Set(r.uscc.to_string()),
+                    broker_uscc: Set(b.to_string()),
+                    created_at: Set(now),
+                })
+        })
+        .collect();
+    for chunk in links.chunks(ROWS_PER_STATEMENT) {
+        firm_broker::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The firm with this USCC, if synced.
+pub async fn find(db: &DatabaseConnection, uscc: &Uscc) -> AppResult<Option<firm::Model>> {
+    Ok(firm::Entity::find_by_id(uscc.as_str()).one(db).await?)
+}
+
+/// The brokers a firm has entrusted, by USCC.
+pub async fn brokers_of(db: &DatabaseConnection, uscc: &str) -> AppResult<Vec<firm::Model>> {
+    let brokers: Vec<String> = firm_broker::Entity::find()
+        .select_only()
+        .column(firm_broker::Column::BrokerUscc)
+        .filter(firm_broker::Column::FirmUscc.eq(uscc))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(firm::Entity::find()
+        .filter(firm::Column::Uscc.is_in(brokers))
+        .all(db)
+        .await?)
+}
+
+/// Whether `firm` has entrusted `broker`.
+pub async fn entrusts(db: &DatabaseConnection, firm: &Uscc, broker: &Uscc) -> AppResult<bool> {
+    Ok(
+        firm_broker::Entity::find_by_id((firm.to_string(), broker.to_string()))
+            .one(db)
+            .await?
+            .is_some(),
+    )
+}
+
+/// Whether the viewer may read the firm's profile and acknowledgements (DESIGN §4): itself, a
+/// broker it entrusted, SYSTEM and ADMIN. Refusals do not say whether the firm exists.
+pub async fn authorize_read(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    uscc: &Uscc,
+) -> AppResult<()> {
+    let allowed = match viewer {
+        Viewer::System { .. } | Viewer::Admin { .. } => true,
+        Viewer::Firm { uscc: own, .. } => own == uscc,
+        Viewer::Broker { uscc: own, .. } => own == uscc || entrusts(db, uscc, own).await?,
+        Viewer::Anonymous | Viewer::Department { .. } => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}

@@ -1,0 +1,87 @@
+//! GraphQL schema assembly: the per-domain query and mutation objects merged into one schema,
+//! the shared scalars, and access to the request's state from resolvers.
+
+mod lang;
+pub mod pagination;
+mod scalars;
+mod telemetry;
+
+use std::sync::Arc;
+
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use sea_orm::DatabaseConnection;
+
+pub use lang::Lang;
+pub use scalars::Date;
+
+use crate::auth::{AuthQuery, Viewer};
+use crate::config::Settings;
+use crate::department::{DepartmentMutation, DepartmentQuery};
+use crate::firm::{FirmMutation, FirmQuery};
+use crate::policy::PolicyQuery;
+use crate::region::RegionCatalog;
+
+/// Every query, by domain.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
+pub struct QueryRoot(PolicyQuery, FirmQuery, DepartmentQuery, AuthQuery);
+
+/// Every mutation, by domain.
+#[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
+pub struct MutationRoot(FirmMutation, DepartmentMutation);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// What every resolver may use, shared by all requests.
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub regions: Arc<RegionCatalog>,
+    pub settings: Arc<Settings>,
+}
+
+/// What one request carries: who is asking, in which language.
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    pub viewer: Viewer,
+    pub lang: Lang,
+}
+
+/// Builds the schema with the limits from the settings.
+pub fn build_schema(state: Option<Arc<AppState>>, settings: &Settings) -> AppSchema {
+    let mut builder = Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .limit_depth(settings.graphql_max_depth)
+    .limit_complexity(settings.graphql_max_complexity)
+    .extension(telemetry::OperationName);
+    if let Some(state) = state {
+        builder = builder.data(state);
+    }
+    builder.finish()
+}
+
+/// The SDL of the schema, as `schema.graphql` holds it.
+pub fn sdl() -> String {
+    build_schema(None, &Settings::defaults()).sdl()
+}
+
+/// The shared state. Present in every schema that serves requests.
+pub fn state<'a>(ctx: &Context<'a>) -> &'a AppState {
+    ctx.data_unchecked::<Arc<AppState>>()
+}
+
+/// The caller; anonymous when the request carried no context.
+pub fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
+    static ANONYMOUS: Viewer = Viewer::Anonymous;
+    ctx.data_opt::<RequestContext>()
+        .map_or(&ANONYMOUS, |r| &r.viewer)
+}
+
+/// The caller's language (from `Accept-Language`).
+pub fn lang(ctx: &Context<'_>) -> Lang {
+    ctx.data_opt::<RequestContext>()
+        .map_or(Lang::Zh, |r| r.lang)
+}

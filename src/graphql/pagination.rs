@@ -1,0 +1,74 @@
+//! Relay connections with `totalCount`, paged by an opaque cursor.
+
+use async_graphql::connection::{Connection, Edge, OpaqueCursor};
+use async_graphql::{OutputType, SimpleObject};
+
+use crate::error::{AppError, AppResult};
+
+/// Page size when `first` is null.
+pub const DEFAULT_PAGE: i32 = 20;
+/// Largest page a connection returns.
+pub const MAX_PAGE: i32 = 100;
+
+/// The extra field every connection carries.
+#[derive(SimpleObject)]
+pub struct TotalCount {
+    /// How many items match in all pages.
+    pub total_count: i64,
+}
+
+/// A connection over nodes of type `N`.
+pub type CountedConnection<N> = Connection<OpaqueCursor<u64>, N, TotalCount>;
+
+/// Where a page starts and how long it is, from `first` and `after`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub offset: u64,
+    pub limit: u64,
+}
+
+impl Page {
+    /// Checks `first` (1 to 100; absent: 20) and decodes `after`, naming the argument that is wrong.
+    pub fn parse(first: Option<i32>, after: Option<String>) -> AppResult<Page> {
+        let first = first.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&first) {
+            return Err(AppError::field(
+                "first",
+                format!("must be from 1 to {MAX_PAGE}; for bulk lists use the CSV export"),
+            ));
+        }
+        let offset = match after {
+            None => 0,
+            Some(cursor) => {
+                let decoded: OpaqueCursor<u64> =
+                    async_graphql::connection::CursorType::decode_cursor(&cursor).map_err(
+                        |_| AppError::field("after", "not a cursor this connection returned"),
+                    )?;
+                decoded.0 + 1
+            }
+        };
+        Ok(Page {
+            offset,
+            limit: first as u64,
+        })
+    }
+
+    /// The connection for `nodes`, the items of this page, out of `total`.
+    pub fn connection<N: OutputType>(self, nodes: Vec<N>, total: u64) -> CountedConnection<N> {
+        let end = self.offset + nodes.len() as u64;
+        let mut connection = Connection::with_additional_fields(
+            self.offset > 0,
+            end < total,
+            TotalCount {
+                total_count: total as i64,
+            },
+        );
+        connection.edges.extend(
+            nodes
+                .into_iter()
+                .enumerate()
+                .map(|(i, node)| Edge::new(OpaqueCursor(self.offset + i as u64), node)),
+        );
+        connection
+    }
+}

@@ -1,0 +1,11 @@
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match policy_outreach::cli::run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("policy-outreach: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
