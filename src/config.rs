@@ -251,6 +251,10 @@ impl Settings {
 mod tests {
     use super::*;
 
+    #[expect(
+        clippy::result_large_err,
+        reason = "the closure's type is figment's Jail API"
+    )]
     fn with_env<T>(vars: &[(&str, &str)], f: impl FnOnce() -> T) -> T {
         let mut out = None;
         figment::Jail::expect_with(|jail| {

@@ -33,11 +33,7 @@ fn foreign_key(
     let (from_table, from_col) = (from_table.into_iden(), from_col.into_iden());
     let (to_table, to_col) = (to_table.into_iden(), to_col.into_iden());
     ForeignKey::create()
-        .name(format!(
-            "fk_{}_{}",
-            from_table.to_string(),
-            from_col.to_string()
-        ))
+        .name(format!("fk_{from_table}_{from_col}"))
         .from(from_table, from_col)
         .to(to_table, to_col)
         .on_delete(on_delete)

@@ -63,6 +63,17 @@ impl MigrationTrait for Migration {
         manager
             .drop_table(Table::drop().table(Department::Table).to_owned())
             .await?;
+        // Children first: the implicit delete of DROP TABLE checks the self-reference on SQLite.
+        for level in [3, 2, 1] {
+            manager
+                .exec_stmt(
+                    Query::delete()
+                        .from_table(Region::Table)
+                        .and_where(Expr::col(Region::Level).eq(level))
+                        .to_owned(),
+                )
+                .await?;
+        }
         manager
             .drop_table(Table::drop().table(Region::Table).to_owned())
             .await

@@ -219,7 +219,7 @@ impl MigrationTrait for Migration {
 fn version_key(table: impl IntoIden) -> ForeignKeyCreateStatement {
     let table = table.into_iden();
     ForeignKey::create()
-        .name(format!("fk_{}_policy_version", table.to_string()))
+        .name(format!("fk_{table}_policy_version"))
         .from_tbl(table)
         .from_col(Alias::new("policy_id"))
         .from_col(Alias::new("version"))

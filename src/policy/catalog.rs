@@ -66,7 +66,9 @@ pub async fn list(
     offset: u64,
     limit: u64,
 ) -> AppResult<(Vec<PolicyView>, u64)> {
-    let condition = visible_to(viewer).add(matching(filter, regions));
+    let condition = Condition::all()
+        .add(visible_to(viewer))
+        .add(matching(filter, regions));
     let total = policy::Entity::find()
         .filter(condition.clone())
         .count(db)

@@ -112,7 +112,7 @@ pub fn validate_input(
         &at("coIssuers"),
         input.co_issuers,
         MAX_CO_ISSUERS,
-        |c| DepartmentCode::parse(c),
+        DepartmentCode::parse,
     );
     if let Some(lead) = &lead_issuer
         && co_issuers.contains(lead)

@@ -1,0 +1,326 @@
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use policy_outreach::auth::{Claims, Viewer, mint};
+use policy_outreach::config::Settings;
+use policy_outreach::policy::{PolicyInput, store, validate_input};
+use policy_outreach::region::RegionCatalog;
+use policy_outreach::{Application, db};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+pub const SECRET: &str = "integration-test-secret-of-32-bytes-or-more";
+pub const ISSUER: &str = "https://idp.single-window.test";
+pub const AUDIENCE: &str = "policy-outreach";
+
+/// A fresh database that is dropped with the test.
+pub struct TestDatabase {
+    pub url: String,
+    _sqlite_dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl TestDatabase {
+    pub async fn create() -> TestDatabase {
+        match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
+            Some(admin_url) => {
+                let name = format!(
+                    "po_test_{}_{}",
+                    Uuid::now_v7().simple(),
+                    COUNTER.fetch_add(1, Ordering::Relaxed)
+                );
+                let admin = Database::connect(&admin_url)
+                    .await
+                    .expect("TEST_DATABASE_URL answers");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map_or(admin_url.as_str(), |(base, _)| base);
+                TestDatabase {
+                    url: format!("{base}/{name}"),
+                    _sqlite_dir: None,
+                    postgres: Some((admin_url.clone(), name)),
+                }
+            }
+            None => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                TestDatabase {
+                    url,
+                    _sqlite_dir: Some(dir),
+                    postgres: None,
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime; a thread with its own runtime may block.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let admin = Database::connect(&admin_url).await.ok()?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await
+                    .ok()?;
+                admin.close().await.ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// Settings for a test instance on `database_url`, listening on an ephemeral port.
+pub fn settings(database_url: &str) -> Settings {
+    let mut settings = Settings::defaults();
+    settings.database_url = database_url.to_owned();
+    settings.listen = "127.0.0.1:0".parse().unwrap();
+    settings.jwt_hs256_secret = Some(SECRET.into());
+    settings.jwt_issuer = Some(ISSUER.to_owned());
+    settings.jwt_audience = Some(AUDIENCE.to_owned());
+    settings.db_max_connections = 8;
+    settings.log = "warn".to_owned();
+    settings
+}
+
+/// A running instance of the service.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    pub regions: std::sync::Arc<RegionCatalog>,
+    pub settings: Settings,
+    stop: Option<oneshot::Sender<()>>,
+    _database: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let database = TestDatabase::create().await;
+        Self::spawn_on(database).await
+    }
+
+    pub async fn spawn_on(database: TestDatabase) -> TestApp {
+        let settings = settings(&database.url);
+        let app = Application::build(settings.clone())
+            .await
+            .expect("application builds");
+        let addr = app.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        let db = db::connect(&settings).await.unwrap();
+        let regions = RegionCatalog::load(&db).await.unwrap();
+        TestApp {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            db,
+            regions,
+            settings,
+            stop: Some(stop),
+            _database: database,
+        }
+    }
+
+    /// Stops the server; in-flight requests finish.
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Runs a GraphQL request and returns the JSON response, whatever its status.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({"query": query, "variables": variables}));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap().json().await.unwrap()
+    }
+
+    /// Runs a GraphQL request that must succeed, returning `data`.
+    pub async fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let response = self.gql(token, query, variables).await;
+        assert!(
+            response.get("errors").is_none(),
+            "unexpected errors: {response}"
+        );
+        response["data"].clone()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The `extensions.code` of the first error.
+pub fn error_code(response: &Value) -> &str {
+    response["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<no error>")
+}
+
+/// The `extensions.field` of every problem of the first error.
+pub fn error_fields(response: &Value) -> Vec<String> {
+    response["errors"][0]["extensions"]["problems"]
+        .as_array()
+        .map(|problems| {
+            problems
+                .iter()
+                .map(|p| p["field"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A valid token for `claims`.
+pub fn token_for(claims: Claims) -> String {
+    let settings = settings("sqlite::memory:");
+    mint(&settings.jwt().unwrap(), &claims, Duration::from_secs(600)).unwrap()
+}
+
+pub fn admin() -> String {
+    token_for(Claims {
+        sub: "admin-1".into(),
+        role: "admin".into(),
+        uscc: None,
+        department: None,
+    })
+}
+
+pub fn system() -> String {
+    token_for(Claims {
+        sub: "single-window".into(),
+        role: "system".into(),
+        uscc: None,
+        department: None,
+    })
+}
+
+pub fn firm(uscc: &str) -> String {
+    token_for(Claims {
+        sub: format!("firm-{uscc}"),
+        role: "firm".into(),
+        uscc: Some(uscc.into()),
+        department: None,
+    })
+}
+
+pub fn broker(uscc: &str) -> String {
+    token_for(Claims {
+        sub: format!("broker-{uscc}"),
+        role: "broker".into(),
+        uscc: Some(uscc.into()),
+        department: None,
+    })
+}
+
+pub fn department(code: &str) -> String {
+    token_for(Claims {
+        sub: format!("official-{code}"),
+        role: "department".into(),
+        uscc: None,
+        department: Some(code.into()),
+    })
+}
+
+/// A valid USCC registered in `region`, different for each `n`.
+pub fn uscc(region: &str, n: u32) -> String {
+    policy_outreach::firm::Uscc::with_check_character(&format!("91{region}{n:08}A"))
+        .unwrap()
+        .to_string()
+}
+
+/// A firm input with the fields most tests need.
+pub fn firm_input(uscc: &str, region: &str) -> Value {
+    json!({
+        "uscc": uscc,
+        "name": format!("测试企业{uscc}"),
+        "region": region,
+        "size": "SMALL",
+        "exportValuePrevYearUsd": 3200000.0,
+    })
+}
+
+/// Syncs firms as SYSTEM.
+pub async fn sync_firms(app: &TestApp, firms: Value) -> Value {
+    app.ok(
+        Some(&system()),
+        "mutation($firms: [FirmInput!]!) { upsertFirms(firms: $firms) { created updated } }",
+        json!({"firms": firms}),
+    )
+    .await["upsertFirms"]
+        .clone()
+}
+
+/// Creates departments as ADMIN: (code, region).
+pub async fn create_departments(app: &TestApp, departments: &[(&str, Option<&str>)]) {
+    for (code, region) in departments {
+        app.ok(
+            Some(&admin()),
+            "mutation($input: DepartmentInput!) { upsertDepartment(input: $input) { code } }",
+            json!({"input": {"code": code, "nameZh": format!("{code}局"), "nameEn": format!("{code} bureau"), "region": region}}),
+        )
+        .await;
+    }
+}
+
+/// Creates a policy through the policy store (the mutations arrive with the lifecycle issue),
+/// publishing it when asked. `input` is a `PolicyInput` in JSON.
+pub async fn create_policy(app: &TestApp, input: Value, publish: bool) -> Uuid {
+    let input: PolicyInput = serde_json::from_value(input).unwrap();
+    let draft = validate_input(input, "input", &app.regions).unwrap();
+    let admin = Viewer::Admin {
+        subject: "test-admin".into(),
+    };
+    let id = store::create(&app.db, &draft, &admin).await.unwrap();
+    if publish {
+        store::publish(&app.db, id, &admin).await.unwrap();
+    }
+    id
+}
+
+/// A minimal policy input led by `lead`.
+pub fn policy_input(code: &str, lead: &str, title_en: &str) -> Value {
+    json!({
+        "code": code,
+        "leadIssuer": lead,
+        "titleZh": format!("{code}政策"),
+        "titleEn": title_en,
+        "summaryZh": "摘要",
+        "summaryEn": "Summary",
+        "benefitKind": "SUBSIDY",
+        "effectiveFrom": "2026-01-01",
+        "eligibility": {"all": []},
+    })
+}

@@ -1,0 +1,146 @@
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, error_code};
+
+#[tokio::test]
+async fn a_post_that_is_not_json_cannot_run_an_operation() {
+    let app = TestApp::spawn().await;
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .header("content-type", content_type)
+            .body(r#"{"query":"{ me { role } }"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 415, "{content_type}");
+    }
+}
+
+#[tokio::test]
+async fn queries_run_over_get_but_mutations_do_not() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", "{ me { role } }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["data"]["me"]["role"], "ANONYMOUS");
+
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[(
+            "query",
+            r#"mutation { upsertDepartment(input: {code: "AB", nameZh: "x"}) { code } }"#,
+        )])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+}
+
+#[tokio::test]
+async fn a_browser_gets_graphiql() {
+    let app = TestApp::spawn().await;
+    let response = app.client.get(app.url("/graphql")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .to_lowercase()
+            .contains("graphiql")
+    );
+}
+
+#[tokio::test]
+async fn graphql_response_json_is_negotiated_and_invalid_requests_answer_400_under_it() {
+    let app = TestApp::spawn().await;
+    let invalid = json!({"query": "{ noSuchField }"});
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("accept", "application/graphql-response+json")
+        .json(&invalid)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/graphql-response+json"
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&invalid)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        200,
+        "application/json keeps 200 for GraphQL errors"
+    );
+    assert_eq!(response.headers()["content-type"], "application/json");
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_a_graphql_request_is_a_clear_400() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", "application/json")
+        .body("{\"query\": 12")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_refused() {
+    let app = TestApp::spawn().await;
+    let padding = "x".repeat(app.settings.max_body_bytes + 1);
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", "application/json")
+        .body(format!(
+            "{{\"query\": \"{{ me {{ role }} }}\", \"extensions\": {{\"p\": \"{padding}\"}}}}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+}
+
+#[tokio::test]
+async fn a_query_deeper_than_the_limit_is_refused_as_too_complex() {
+    let app = TestApp::spawn().await;
+    let mut selection = "code".to_owned();
+    for _ in 0..app.settings.graphql_max_depth {
+        selection = format!("parent {{ {selection} }}");
+    }
+    let query = format!("{{ departments {{ region {{ {selection} }} }} }}");
+    let body = app.gql(None, &query, json!({})).await;
+    assert_eq!(error_code(&body), "QUERY_TOO_COMPLEX", "{body}");
+}

@@ -1,0 +1,14 @@
+//! Integration tests: each starts the real application on port 0 against a fresh database of its
+//! own (SQLite always; PostgreSQL when TEST_DATABASE_URL is set) and talks to it over HTTP.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
+
+mod auth;
+mod departments;
+mod firms;
+mod health;
+mod helpers;
+mod http;
+mod migrations;
+mod policies;
+mod schema;

@@ -1,0 +1,374 @@
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    TestApp, admin, create_departments, create_policy, department, error_code, error_fields,
+    policy_input,
+};
+
+const CODES: &str = "query($filter: PolicyFilter, $first: Int, $after: String) {
+    policies(filter: $filter, first: $first, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor } edges { node { code } }
+    }
+}";
+
+fn codes(data: &Value) -> Vec<String> {
+    data["policies"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["code"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Four published policies and one draft, across regions, departments and kinds.
+async fn catalog() -> TestApp {
+    let app = TestApp::spawn().await;
+    create_departments(
+        &app,
+        &[
+            ("MOFCOM", None),
+            ("PBOC", None),
+            ("SZ-COMMERCE", Some("440300")),
+            ("GD-COMMERCE", Some("440000")),
+        ],
+    )
+    .await;
+    let mut national = policy_input(
+        "NATIONAL-CREDIT",
+        "PBOC",
+        "Cheaper credit for small traders",
+    );
+    national["coIssuers"] = json!(["MOFCOM"]);
+    national["benefitKind"] = json!("CREDIT");
+    create_policy(&app, national, true).await;
+
+    let mut guangdong = policy_input("GD-SUBSIDY", "GD-COMMERCE", "Guangdong premium subsidy");
+    guangdong["regions"] = json!(["440000"]);
+    create_policy(&app, guangdong, true).await;
+
+    let mut shenzhen = policy_input(
+        "SZ-INSURANCE",
+        "SZ-COMMERCE",
+        "Shenzhen export credit INSURANCE",
+    );
+    shenzhen["regions"] = json!(["440300"]);
+    shenzhen["benefitKind"] = json!("INSURANCE");
+    shenzhen["effectiveFrom"] = json!("2026-01-01");
+    shenzhen["effectiveTo"] = json!("2026-06-30");
+    shenzhen["eligibility"] = json!({"all": [
+        {"fact": "firm.region", "op": "within", "value": "440300"},
+        {"fact": "firm.exportValuePrevYearUsd", "op": "lt", "value": 8000000}
+    ]});
+    create_policy(&app, shenzhen, true).await;
+
+    let mut guangzhou = policy_input("GZ-FEES", "GD-COMMERCE", "Guangzhou port fees waived");
+    guangzhou["regions"] = json!(["440100"]);
+    guangzhou["benefitKind"] = json!("FEE_REDUCTION");
+    create_policy(&app, guangzhou, true).await;
+
+    let draft = policy_input("SZ-DRAFT", "SZ-COMMERCE", "Shenzhen draft");
+    create_policy(&app, draft, false).await;
+    app
+}
+
+#[tokio::test]
+async fn anonymous_callers_see_published_policies_only() {
+    let app = catalog().await;
+    let data = app.ok(None, CODES, json!({})).await;
+    assert_eq!(data["policies"]["totalCount"], 4);
+    assert_eq!(
+        codes(&data),
+        ["GZ-FEES", "SZ-INSURANCE", "GD-SUBSIDY", "NATIONAL-CREDIT"]
+    );
+
+    let drafts = app
+        .ok(None, CODES, json!({"filter": {"status": "DRAFT"}}))
+        .await;
+    assert_eq!(drafts["policies"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn drafts_are_listed_for_their_issuer_and_admin_only() {
+    let app = catalog().await;
+    let filter = json!({"filter": {"status": "DRAFT"}});
+    let own = app
+        .ok(Some(&department("SZ-COMMERCE")), CODES, filter.clone())
+        .await;
+    assert_eq!(codes(&own), ["SZ-DRAFT"]);
+    let other = app
+        .ok(Some(&department("GD-COMMERCE")), CODES, filter.clone())
+        .await;
+    assert_eq!(codes(&other), Vec::<String>::new());
+    let all = app.ok(Some(&admin()), CODES, filter).await;
+    assert_eq!(codes(&all), ["SZ-DRAFT"]);
+}
+
+#[tokio::test]
+async fn the_region_filter_keeps_policies_that_cover_a_firm_there() {
+    let app = catalog().await;
+    let nanshan = app
+        .ok(None, CODES, json!({"filter": {"region": "440305"}}))
+        .await;
+    assert_eq!(
+        codes(&nanshan),
+        ["SZ-INSURANCE", "GD-SUBSIDY", "NATIONAL-CREDIT"]
+    );
+    let tianhe = app
+        .ok(None, CODES, json!({"filter": {"region": "440106"}}))
+        .await;
+    assert_eq!(codes(&tianhe), ["GZ-FEES", "GD-SUBSIDY", "NATIONAL-CREDIT"]);
+    let beijing = app
+        .ok(None, CODES, json!({"filter": {"region": "110105"}}))
+        .await;
+    assert_eq!(codes(&beijing), ["NATIONAL-CREDIT"]);
+}
+
+#[tokio::test]
+async fn filters_by_department_kind_date_and_words_combine() {
+    let app = catalog().await;
+    let by_co_issuer = app
+        .ok(None, CODES, json!({"filter": {"department": "MOFCOM"}}))
+        .await;
+    assert_eq!(codes(&by_co_issuer), ["NATIONAL-CREDIT"]);
+    let by_kind = app
+        .ok(None, CODES, json!({"filter": {"benefitKind": "INSURANCE"}}))
+        .await;
+    assert_eq!(codes(&by_kind), ["SZ-INSURANCE"]);
+    let in_july = app
+        .ok(None, CODES, json!({"filter": {"inEffectOn": "2026-07-01"}}))
+        .await;
+    assert!(!codes(&in_july).contains(&"SZ-INSURANCE".to_owned()));
+    assert_eq!(in_july["policies"]["totalCount"], 3);
+    let words = app
+        .ok(
+            None,
+            CODES,
+            json!({"filter": {"search": "insurance", "region": "440305"}}),
+        )
+        .await;
+    assert_eq!(
+        codes(&words),
+        ["SZ-INSURANCE"],
+        "case-insensitive, in the English title"
+    );
+    let chinese = app
+        .ok(None, CODES, json!({"filter": {"search": "GZ-FEES政策"}}))
+        .await;
+    assert_eq!(codes(&chinese), ["GZ-FEES"]);
+    let wildcard = app
+        .ok(None, CODES, json!({"filter": {"search": "%"}}))
+        .await;
+    assert_eq!(
+        wildcard["policies"]["totalCount"], 0,
+        "% is a character, not a wildcard"
+    );
+}
+
+#[tokio::test]
+async fn pages_follow_the_cursor_without_overlap() {
+    let app = catalog().await;
+    let first = app.ok(None, CODES, json!({"first": 3})).await;
+    assert_eq!(first["policies"]["pageInfo"]["hasNextPage"], true);
+    let cursor = first["policies"]["pageInfo"]["endCursor"].clone();
+    let second = app
+        .ok(None, CODES, json!({"first": 3, "after": cursor}))
+        .await;
+    assert_eq!(second["policies"]["totalCount"], 4);
+    assert_eq!(second["policies"]["pageInfo"]["hasNextPage"], false);
+    let mut all = codes(&first);
+    all.extend(codes(&second));
+    assert_eq!(
+        all,
+        ["GZ-FEES", "SZ-INSURANCE", "GD-SUBSIDY", "NATIONAL-CREDIT"]
+    );
+}
+
+#[tokio::test]
+async fn page_sizes_and_filters_out_of_range_name_the_argument() {
+    let app = catalog().await;
+    for first in [0, 101, -1] {
+        let response = app.gql(None, CODES, json!({"first": first})).await;
+        assert_eq!(error_code(&response), "BAD_USER_INPUT", "first = {first}");
+        assert_eq!(error_fields(&response), ["first"]);
+    }
+    let response = app.gql(None, CODES, json!({"after": "garbage"})).await;
+    assert_eq!(error_fields(&response), ["after"]);
+    let response = app
+        .gql(
+            None,
+            CODES,
+            json!({"filter": {"region": "999999", "department": "bad code"}}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&response),
+        ["filter.region", "filter.department"]
+    );
+}
+
+const POLICY: &str = "query($id: ID!, $version: Int) {
+    policy(id: $id, version: $version) {
+        code status version title titleZh summary leadIssuer { code } issuers { code }
+        regions { code name } eligibility eligibilityText effectiveFrom effectiveTo publishedAt
+    }
+}";
+
+#[tokio::test]
+async fn a_policy_reads_in_the_callers_language_with_its_rule_in_words() {
+    let app = catalog().await;
+    let list = app
+        .ok(None, CODES, json!({"filter": {"benefitKind": "INSURANCE"}}))
+        .await;
+    assert_eq!(codes(&list), ["SZ-INSURANCE"]);
+    let id = app
+        .ok(
+            None,
+            "{ policies(filter: {benefitKind: INSURANCE}) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await["policies"]["edges"][0]["node"]["id"]
+        .clone();
+
+    let response: Value = app
+        .client
+        .post(app.url("/graphql"))
+        .header("accept-language", "en-GB,en;q=0.9")
+        .json(&json!({"query": POLICY, "variables": {"id": id}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let policy = &response["data"]["policy"];
+    assert_eq!(policy["title"], "Shenzhen export credit INSURANCE");
+    assert_eq!(policy["titleZh"], "SZ-INSURANCE政策");
+    assert_eq!(policy["status"], "PUBLISHED");
+    assert_eq!(policy["version"], 1);
+    assert_eq!(policy["leadIssuer"]["code"], "SZ-COMMERCE");
+    assert_eq!(
+        policy["regions"],
+        json!([{"code": "440300", "name": "深圳市"}])
+    );
+    assert_eq!(
+        policy["eligibilityText"],
+        "registered in 深圳市 and previous-year exports below US$8,000,000"
+    );
+    assert_eq!(policy["eligibility"]["all"][1]["value"], 8000000);
+    assert_eq!(policy["effectiveTo"], "2026-06-30");
+    assert!(
+        policy["publishedAt"]
+            .as_str()
+            .is_some_and(|t| t.contains('T'))
+    );
+
+    let chinese = app.ok(None, POLICY, json!({"id": id})).await;
+    assert_eq!(
+        chinese["policy"]["title"], "SZ-INSURANCE政策",
+        "Chinese without Accept-Language"
+    );
+}
+
+#[tokio::test]
+async fn a_draft_is_invisible_to_outsiders_and_history_is_for_issuers() {
+    let app = catalog().await;
+    let draft_id = app
+        .ok(
+            Some(&admin()),
+            "{ policies(filter: {status: DRAFT}) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await["policies"]["edges"][0]["node"]["id"]
+        .clone();
+    let outsider = app.ok(None, POLICY, json!({"id": draft_id})).await;
+    assert_eq!(outsider["policy"], Value::Null, "no sign that it exists");
+    let other_department = app
+        .ok(Some(&department("PBOC")), POLICY, json!({"id": draft_id}))
+        .await;
+    assert_eq!(other_department["policy"], Value::Null);
+    let issuer = app
+        .ok(
+            Some(&department("SZ-COMMERCE")),
+            POLICY,
+            json!({"id": draft_id}),
+        )
+        .await;
+    assert_eq!(issuer["policy"]["status"], "DRAFT");
+
+    let history = "query($id: ID!) { policy(id: $id) { versions { version status } } }";
+    let published_id = app
+        .ok(
+            None,
+            "{ policies(filter: {benefitKind: CREDIT}) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await["policies"]["edges"][0]["node"]["id"]
+        .clone();
+    let refused = app.gql(None, history, json!({"id": published_id})).await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+    let co_issuer = app
+        .ok(
+            Some(&department("MOFCOM")),
+            history,
+            json!({"id": published_id}),
+        )
+        .await;
+    assert_eq!(
+        co_issuer["policy"]["versions"],
+        json!([{"version": 1, "status": "PUBLISHED"}])
+    );
+
+    let other_version = app
+        .gql(None, POLICY, json!({"id": published_id, "version": 2}))
+        .await;
+    assert_eq!(error_code(&other_version), "FORBIDDEN");
+    let missing_version = app
+        .ok(
+            Some(&admin()),
+            POLICY,
+            json!({"id": published_id, "version": 2}),
+        )
+        .await;
+    assert_eq!(missing_version["policy"], Value::Null);
+}
+
+#[tokio::test]
+async fn an_unknown_or_malformed_policy_id_is_null_or_named() {
+    let app = catalog().await;
+    let unknown = app
+        .ok(
+            None,
+            POLICY,
+            json!({"id": uuid::Uuid::now_v7().to_string()}),
+        )
+        .await;
+    assert_eq!(unknown["policy"], Value::Null);
+    let malformed = app.gql(None, POLICY, json!({"id": "42"})).await;
+    assert_eq!(error_fields(&malformed), ["id"]);
+}
+
+#[tokio::test]
+async fn the_demo_holds_realistic_policies_firms_and_brokers() {
+    let app = TestApp::spawn().await;
+    let seeded = policy_outreach::demo::seed(&app.db).await.unwrap();
+    assert!(seeded.policies >= 12, "{seeded:?}");
+    assert!(seeded.firms >= 300, "{seeded:?}");
+    let again = policy_outreach::demo::seed(&app.db).await.unwrap();
+    assert!(again.already_seeded);
+    assert_eq!(again.firms, seeded.firms, "seeding twice adds nothing");
+
+    let data = app
+        .ok(
+            None,
+            "{ policies(first: 100) { totalCount edges { node { code eligibilityText } } } }",
+            json!({}),
+        )
+        .await;
+    assert!(codes(&data).contains(&"SZ-ECI-2026".to_owned()));
+    let broker = crate::helpers::broker(&seeded.broker);
+    let query = "query($uscc: String!) { firm(uscc: $uscc) { name brokers { uscc } } }";
+    let client = app
+        .ok(Some(&broker), query, json!({"uscc": seeded.firm}))
+        .await;
+    assert_eq!(client["firm"]["brokers"][0]["uscc"], seeded.broker.as_str());
+}
