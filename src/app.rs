@@ -10,6 +10,7 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 
 use crate::auth::TokenVerifier;
+use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::db;
 use crate::graphql::{AppState, build_schema};
@@ -28,6 +29,14 @@ impl Application {
     /// Connects to the database (migrating it unless told not to), loads reference data and binds
     /// the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// [`Application::build`] with a clock of the caller's (tests move time with it).
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Application> {
         let jwt = settings.jwt()?;
         let db = db::connect(&settings)
             .await
@@ -48,6 +57,7 @@ impl Application {
             db: db.clone(),
             regions,
             settings: settings.clone(),
+            clock,
         });
         let http = Arc::new(HttpState {
             schema: build_schema(Some(app.clone()), &settings),

@@ -15,8 +15,10 @@ pub use lang::Lang;
 pub use scalars::Date;
 
 use crate::auth::{AuthQuery, Viewer};
+use crate::clock::Clock;
 use crate::config::Settings;
 use crate::department::{DepartmentMutation, DepartmentQuery};
+use crate::eligibility::EligibilityQuery;
 use crate::firm::{FirmMutation, FirmQuery};
 use crate::policy::PolicyQuery;
 use crate::region::RegionCatalog;
@@ -24,7 +26,13 @@ use crate::region::RegionCatalog;
 /// Every query, by domain.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(PolicyQuery, FirmQuery, DepartmentQuery, AuthQuery);
+pub struct QueryRoot(
+    PolicyQuery,
+    EligibilityQuery,
+    FirmQuery,
+    DepartmentQuery,
+    AuthQuery,
+);
 
 /// Every mutation, by domain.
 #[derive(MergedObject, Default)]
@@ -38,6 +46,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub regions: Arc<RegionCatalog>,
     pub settings: Arc<Settings>,
+    pub clock: Arc<dyn Clock>,
 }
 
 /// What one request carries: who is asking, in which language.

@@ -1,6 +1,6 @@
 //! Preferential policies: their content, versions, issuers and the public catalog.
 
-mod catalog;
+pub mod catalog;
 mod graphql;
 mod input;
 mod model;

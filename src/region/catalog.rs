@@ -22,6 +22,12 @@ impl std::fmt::Display for RegionCode {
     }
 }
 
+impl serde::Serialize for RegionCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Province, prefecture or county.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RegionLevel {

@@ -1,0 +1,52 @@
+use async_graphql::{Context, ID, Object};
+use uuid::Uuid;
+
+use super::declaration::DeclarationInput;
+use super::service::{self, EligibilityResult};
+use crate::error::AppError;
+use crate::firm::Uscc;
+use crate::graphql::{lang, state, viewer};
+
+/// Eligibility reads.
+#[derive(Default)]
+pub struct EligibilityQuery;
+
+#[Object]
+impl EligibilityQuery {
+    /// Why a firm qualifies for a policy, or why not, condition by condition. Records nothing.
+    async fn eligibility(
+        &self,
+        ctx: &Context<'_>,
+        policy_id: ID,
+        firm_uscc: String,
+        declaration: Option<DeclarationInput>,
+    ) -> async_graphql::Result<EligibilityResult> {
+        let policy_id = Uuid::parse_str(&policy_id)
+            .map_err(|_| AppError::field("policyId", "not a policy id (a UUID)"))?;
+        let firm = Uscc::parse(&firm_uscc).map_err(|e| AppError::field("firmUscc", e))?;
+        let declaration = match declaration {
+            Some(input) => {
+                let (declared_firm, facts) = input.validate("declaration")?;
+                if declared_firm != firm {
+                    return Err(AppError::field(
+                        "declaration.firmUscc",
+                        "must be the firm asked about (firmUscc)",
+                    )
+                    .into());
+                }
+                Some(facts)
+            }
+            None => None,
+        };
+        let result = service::check(
+            state(ctx),
+            viewer(ctx),
+            policy_id,
+            &firm,
+            declaration.as_ref(),
+            lang(ctx),
+        )
+        .await?;
+        Ok(result)
+    }
+}

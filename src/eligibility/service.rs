@@ -1,0 +1,101 @@
+//! The `eligibility` check: why a firm qualifies for a policy, or why not. Records nothing.
+
+use uuid::Uuid;
+
+use super::compiled::CompiledRule;
+use super::facts::{DeclarationFacts, Facts, FirmFacts};
+use super::outcome::Outcome;
+use super::reason::Reason;
+use crate::auth::Viewer;
+use crate::error::{AppError, AppResult};
+use crate::firm::{Uscc, service as firms};
+use crate::graphql::{AppState, Lang};
+use crate::policy::{PolicyStatus, PolicyView, catalog};
+
+/// The answer to "does this policy apply to this firm, and why?".
+#[derive(Clone, Debug, async_graphql::SimpleObject)]
+pub struct EligibilityResult {
+    pub outcome: Outcome,
+    /// Whether the firm is registered inside the policy's regions.
+    pub in_scope: bool,
+    /// Whether the policy is published and today lies within its effective dates.
+    pub in_effect: bool,
+    /// One per condition, the region scope first.
+    pub reasons: Vec<Reason>,
+}
+
+/// Checks a firm (and optionally a declaration) against a policy, as the viewer may.
+pub async fn check(
+    app: &AppState,
+    viewer: &Viewer,
+    policy_id: Uuid,
+    firm: &Uscc,
+    declaration: Option<&DeclarationFacts>,
+    lang: Lang,
+) -> AppResult<EligibilityResult> {
+    authorize_firm(app, viewer, firm).await?;
+    let Some(view) = catalog::get(&app.db, &app.regions, viewer, policy_id, None).await? else {
+        return Err(AppError::NotFound(format!("no policy {policy_id}")));
+    };
+    if matches!(viewer, Viewer::Department { .. }) && !view.is_managed_by(viewer) {
+        return Err(AppError::Forbidden);
+    }
+    let Some(model) = firms::find(&app.db, firm).await? else {
+        return Err(firm_not_synced(firm));
+    };
+    let facts = FirmFacts::from_model(&model, &app.regions)
+        .ok_or_else(|| AppError::internal_msg(format!("firm {firm} has an unknown region")))?;
+    let rule = compile(&view, app)?;
+    let facts = Facts {
+        firm: &facts,
+        declaration,
+    };
+    let today = app.clock.today(app.settings.time_zone);
+    Ok(EligibilityResult {
+        outcome: rule.evaluate(facts),
+        in_scope: rule.in_scope(facts),
+        in_effect: view.policy.status == PolicyStatus::Published
+            && view.version.effective_from <= today
+            && view.version.effective_to.is_none_or(|to| today <= to),
+        reasons: rule.explain(facts, &app.regions, lang),
+    })
+}
+
+/// The compiled rule of a policy version as stored.
+pub fn compile(view: &PolicyView, app: &AppState) -> AppResult<CompiledRule> {
+    CompiledRule::compile(
+        view.regions.clone(),
+        &view.version.eligibility,
+        "eligibility",
+        &app.regions,
+    )
+    .map_err(|e| {
+        AppError::internal_msg(format!(
+            "stored rule of policy {} is invalid: {e:?}",
+            view.policy.id
+        ))
+    })
+}
+
+/// `NOT_FOUND` for a firm the single window has not synced.
+pub fn firm_not_synced(firm: &Uscc) -> AppError {
+    AppError::NotFound(format!(
+        "firm {firm} is unknown to policy-outreach: the single window must sync it first (upsertFirms)"
+    ))
+}
+
+/// FIRM: itself; BROKER: itself and firms that entrusted it; DEPARTMENT, SYSTEM, ADMIN: any firm.
+async fn authorize_firm(app: &AppState, viewer: &Viewer, firm: &Uscc) -> AppResult<()> {
+    match viewer {
+        Viewer::Anonymous => Err(AppError::Unauthenticated(
+            "this operation needs a bearer token".into(),
+        )),
+        Viewer::Firm { uscc, .. } if uscc != firm => Err(AppError::Forbidden),
+        Viewer::Broker { uscc, .. }
+            if uscc != firm && !firms::entrusts(&app.db, firm, uscc).await? =>
+        {
+            Err(AppError::Forbidden)
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,169 @@
+//! The firm-level part of a rule as a SQL condition over the `firm` table, so the database counts
+//! audiences without the service loading firms.
+//!
+//! SQL's NULL logic is Kleene logic: a missing column makes a comparison NULL (UNKNOWN), and
+//! AND, OR and NOT treat NULL as the in-memory evaluator treats UNKNOWN. Conditions on the
+//! declaration become NULL, so the firm is kept, as DESIGN §6 defines the audience.
+
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+
+use super::compiled::CompiledRule;
+use super::fact::{Fact, Op};
+use super::outcome::Outcome;
+use super::rule::{Condition, Operand, Rule};
+use crate::entity::firm;
+use crate::region::{RegionCatalog, RegionCode, RegionLevel};
+
+/// A three-valued SQL boolean, folded to a constant where the rule allows.
+enum Sql {
+    Const(Outcome),
+    Expr(Expr),
+}
+
+impl Sql {
+    fn into_expr(self) -> Expr {
+        match self {
+            Sql::Const(Outcome::True) => Expr::cust("TRUE"),
+            Sql::Const(Outcome::False) => Expr::cust("FALSE"),
+            Sql::Const(Outcome::Unknown) => Expr::cust("CAST(NULL AS BOOLEAN)"),
+            Sql::Expr(expr) => expr,
+        }
+    }
+}
+
+impl CompiledRule {
+    /// The outcome for each firm row as a SQL boolean: TRUE, FALSE or NULL for UNKNOWN.
+    pub fn firm_outcome_sql(&self, regions: &RegionCatalog) -> Expr {
+        let scope = if self.scope.is_empty() {
+            Sql::Const(Outcome::True)
+        } else {
+            any(self.scope.iter().map(|r| Sql::Expr(within(*r, regions))))
+        };
+        and([scope, compile(&self.rule, regions)]).into_expr()
+    }
+
+    /// The audience: firms in scope whose firm facts do not rule them out (TRUE or UNKNOWN).
+    pub fn audience_sql(&self, regions: &RegionCatalog) -> Expr {
+        Expr::cust_with_expr("($1) IS NOT FALSE", self.firm_outcome_sql(regions))
+    }
+}
+
+fn compile(rule: &Rule, regions: &RegionCatalog) -> Sql {
+    match rule {
+        Rule::All(children) => and(children.iter().map(|c| compile(c, regions))),
+        Rule::Any(children) => any(children.iter().map(|c| compile(c, regions))),
+        Rule::Not(child) => match compile(child, regions) {
+            Sql::Const(outcome) => Sql::Const(outcome.not()),
+            Sql::Expr(expr) => Sql::Expr(expr.not()),
+        },
+        Rule::Condition(c) if c.fact.is_declaration() => Sql::Const(Outcome::Unknown),
+        Rule::Condition(c) => condition(c, regions),
+    }
+}
+
+/// Kleene AND: constants fold; an UNKNOWN constant stays in the SQL as NULL.
+fn and(parts: impl IntoIterator<Item = Sql>) -> Sql {
+    fold(parts, Outcome::True, Outcome::False, ExprTrait::and)
+}
+
+/// Kleene OR, the dual of [`and`].
+fn any(parts: impl IntoIterator<Item = Sql>) -> Sql {
+    fold(parts, Outcome::False, Outcome::True, ExprTrait::or)
+}
+
+fn fold(
+    parts: impl IntoIterator<Item = Sql>,
+    identity: Outcome,
+    absorbing: Outcome,
+    join: fn(Expr, Expr) -> Expr,
+) -> Sql {
+    let mut exprs: Vec<Expr> = Vec::new();
+    let mut unknown = false;
+    for part in parts {
+        match part {
+            Sql::Const(o) if o == absorbing => return Sql::Const(absorbing),
+            Sql::Const(o) if o == identity => {}
+            Sql::Const(_) => unknown = true,
+            Sql::Expr(expr) => exprs.push(expr),
+        }
+    }
+    if unknown {
+        exprs.push(Sql::Const(Outcome::Unknown).into_expr());
+    }
+    let mut exprs = exprs.into_iter();
+    match exprs.next() {
+        None => Sql::Const(identity),
+        Some(first) => Sql::Expr(exprs.fold(first, join)),
+    }
+}
+
+/// A firm registered in `region` or inside it, by the denormalised province and prefecture codes.
+fn within(region: RegionCode, regions: &RegionCatalog) -> Expr {
+    let code = region.to_string();
+    match regions.level(region) {
+        RegionLevel::Province => Expr::col(firm::Column::ProvinceCode).eq(code),
+        // A firm registered at province level has no prefecture: it is not inside this one.
+        RegionLevel::Prefecture => Expr::expr(Func::coalesce([
+            Expr::col(firm::Column::PrefectureCode),
+            Expr::val(""),
+        ]))
+        .eq(code),
+        RegionLevel::County => Expr::col(firm::Column::RegionCode).eq(code),
+    }
+}
+
+fn condition(c: &Condition, regions: &RegionCatalog) -> Sql {
+    let expr = match (c.fact, &c.operand) {
+        (Fact::FirmRegion, Operand::Regions(list)) => {
+            return any(list.iter().map(|r| Sql::Expr(within(*r, regions))));
+        }
+        (Fact::FirmSize, Operand::Sizes(sizes)) => {
+            Expr::col(firm::Column::Size).is_in(sizes.iter().map(|s| s.as_str()))
+        }
+        (Fact::FirmCustomsCredit, Operand::Credits(credits)) => {
+            Expr::col(firm::Column::CustomsCredit).is_in(credits.iter().map(|c| c.as_str()))
+        }
+        (Fact::FirmIndustry, Operand::Codes(codes)) if c.op == Op::Prefix => {
+            // Codes are capitals and digits only: no LIKE wildcard can hide in them.
+            return any(codes
+                .iter()
+                .map(|p| Sql::Expr(Expr::col(firm::Column::Industry).like(format!("{p}%")))));
+        }
+        (Fact::FirmIndustry, Operand::Codes(codes)) => {
+            Expr::col(firm::Column::Industry).is_in(codes.iter().map(String::as_str))
+        }
+        (Fact::FirmExportValue, operand) => {
+            ordered(firm::Column::ExportValuePrevYearUsd, c.op, operand)
+        }
+        (Fact::FirmImportValue, operand) => {
+            ordered(firm::Column::ImportValuePrevYearUsd, c.op, operand)
+        }
+        (Fact::FirmRegisteredOn, operand) => ordered(firm::Column::RegisteredOn, c.op, operand),
+        (Fact::FirmForeignInvested, Operand::Bool(expected)) => {
+            Expr::col(firm::Column::ForeignInvested).eq(*expected)
+        }
+        _ => return Sql::Const(Outcome::Unknown),
+    };
+    Sql::Expr(expr)
+}
+
+fn ordered(column: firm::Column, op: Op, operand: &Operand) -> Expr {
+    let col = || Expr::col(column);
+    match (operand, op) {
+        (Operand::NumberRange(low, high), _) => col().gte(*low).and(col().lte(*high)),
+        (Operand::DateRange(low, high), _) => col().gte(*low).and(col().lte(*high)),
+        (Operand::Number(v), op) => compare(col(), op, Expr::val(*v)),
+        (Operand::Date(d), op) => compare(col(), op, Expr::val(*d)),
+        _ => Sql::Const(Outcome::Unknown).into_expr(),
+    }
+}
+
+fn compare(column: Expr, op: Op, value: Expr) -> Expr {
+    match op {
+        Op::Lt => column.lt(value),
+        Op::Lte => column.lte(value),
+        Op::Gt => column.gt(value),
+        Op::Gte => column.gte(value),
+        _ => column.eq(value),
+    }
+}
