@@ -3,6 +3,8 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_reference;
+
+pub use m20261125_000001_create_reference::REGIONS_TSV;
 mod m20261125_000002_create_policies;
 mod m20261125_000003_create_firms;
 mod m20261125_000004_create_outreach;

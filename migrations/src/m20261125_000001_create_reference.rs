@@ -5,7 +5,8 @@ use sea_orm_migration::schema::*;
 
 use crate::{foreign_key, index};
 
-const REGIONS_TSV: &str = include_str!("../data/regions.tsv");
+/// The GB/T 2260 regions the migration loads (see `data/README.md`).
+pub const REGIONS_TSV: &str = include_str!("../data/regions.tsv");
 const INSERT_BATCH: usize = 500;
 
 #[derive(DeriveMigrationName)]

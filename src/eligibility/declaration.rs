@@ -70,13 +70,11 @@ impl DeclarationInput {
             ) {
                 hs_codes.push(code);
             }
-            if let Some(value) = item.value_usd {
-                if errors
-                    .check(format!("{path}.items[{i}].valueUsd"), money(value))
-                    .is_some()
-                {
-                    item_total = Some(item_total.unwrap_or(0.0) + value);
-                }
+            let value = item
+                .value_usd
+                .and_then(|v| errors.check(format!("{path}.items[{i}].valueUsd"), money(v)));
+            if let Some(value) = value {
+                item_total = Some(item_total.unwrap_or(0.0) + value);
             }
         }
         let value_usd = match self.value_usd {

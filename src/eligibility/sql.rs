@@ -44,7 +44,7 @@ impl CompiledRule {
 
     /// The audience: firms in scope whose firm facts do not rule them out (TRUE or UNKNOWN).
     pub fn audience_sql(&self, regions: &RegionCatalog) -> Expr {
-        Expr::cust_with_expr("($1) IS NOT FALSE", self.firm_outcome_sql(regions))
+        self.firm_outcome_sql(regions).is_not(Expr::cust("FALSE"))
     }
 }
 

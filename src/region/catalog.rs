@@ -59,6 +59,25 @@ impl RegionCatalog {
         )))
     }
 
+    /// The regions shipped with the migrations, without a database (benchmarks, tools).
+    pub fn shipped() -> RegionCatalog {
+        Self::from_rows(migration::REGIONS_TSV.lines().skip(1).filter_map(|line| {
+            let mut fields = line.split('\t');
+            let (code, name, level, parent) = (
+                fields.next()?,
+                fields.next()?,
+                fields.next()?,
+                fields.next()?,
+            );
+            Some((
+                code.to_owned(),
+                name.to_owned(),
+                level.parse().ok()?,
+                (!parent.is_empty()).then(|| parent.to_owned()),
+            ))
+        }))
+    }
+
     fn from_rows(rows: impl Iterator<Item = (String, String, i16, Option<String>)>) -> Self {
         let entries = rows
             .filter_map(|(code, name, level, parent)| {
@@ -149,18 +168,9 @@ fn syntax(text: &str) -> Option<RegionCode> {
 pub(crate) mod tests {
     use super::*;
 
-    /// A catalog read straight from the shipped data file.
+    /// The shipped catalog, for tests elsewhere in the crate.
     pub(crate) fn shipped() -> RegionCatalog {
-        let tsv = include_str!("../../migrations/data/regions.tsv");
-        RegionCatalog::from_rows(tsv.lines().skip(1).map(|line| {
-            let f: Vec<&str> = line.split('\t').collect();
-            (
-                f[0].to_owned(),
-                f[1].to_owned(),
-                f[2].parse().unwrap_or(3),
-                (!f[3].is_empty()).then(|| f[3].to_owned()),
-            )
-        }))
+        RegionCatalog::shipped()
     }
 
     fn code(catalog: &RegionCatalog, text: &str) -> RegionCode {

@@ -5,10 +5,12 @@
 
 mod auth;
 mod departments;
+mod eligibility;
 mod firms;
 mod health;
 mod helpers;
 mod http;
 mod migrations;
 mod policies;
+mod rules_sql;
 mod schema;
