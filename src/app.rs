@@ -15,6 +15,8 @@ use crate::config::Settings;
 use crate::db;
 use crate::graphql::{AppState, build_schema};
 use crate::http::{HttpState, router};
+use crate::outreach::Activity;
+use crate::policy::live::LiveCatalog;
 use crate::region::RegionCatalog;
 
 /// A bound, ready-to-serve instance. Tests build one on port 0 and read the port back.
@@ -48,6 +50,16 @@ impl Application {
         if regions.is_empty() {
             anyhow::bail!("the database has no regions: run `policy-outreach migrate up` first");
         }
+        let live = Arc::new(
+            LiveCatalog::load(&db, &regions)
+                .await
+                .context("loading published policies")?,
+        );
+        live.clone().watch(
+            db.clone(),
+            regions.clone(),
+            Duration::from_millis(settings.catalog_poll_ms),
+        );
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
@@ -58,6 +70,8 @@ impl Application {
             regions,
             settings: settings.clone(),
             clock,
+            live,
+            activity: Activity::start(db.clone()),
         });
         let http = Arc::new(HttpState {
             schema: build_schema(Some(app.clone()), &settings),

@@ -10,8 +10,11 @@ use rand::distr::{Alphanumeric, SampleString};
 use secrecy::SecretString;
 
 use crate::app::{Application, redact};
-use crate::auth::{Claims, Role, mint};
+use crate::auth::{Claims, Role, Viewer, mint};
 use crate::config::Settings;
+use crate::error::AppError;
+use crate::policy::import;
+use crate::region::RegionCatalog;
 use crate::{db, demo, graphql};
 
 /// Tells foreign-trade firms which preferential policies apply to them, during a customs filing.
@@ -53,6 +56,14 @@ enum Command {
         /// The demo: departments, policies, firms and brokers.
         #[arg(long, required = true)]
         demo: bool,
+    },
+    /// Load policies from a JSON file (see README): all are validated first, and nothing is
+    /// written when anything is wrong.
+    ImportPolicies {
+        file: PathBuf,
+        /// Publish every policy of the file (else each entry's `publish` decides).
+        #[arg(long)]
+        publish: bool,
     },
     /// Print the GraphQL schema (SDL), as committed in schema.graphql.
     ExportSchema {
@@ -128,6 +139,9 @@ pub fn run() -> anyhow::Result<()> {
             }
             Command::Migrate { action, steps, all } => migrate(&settings, action, steps, all).await,
             Command::Seed { .. } => seed_demo(&settings).await.map(|_| ()),
+            Command::ImportPolicies { file, publish } => {
+                import_policies(&settings, &file, publish).await
+            }
             Command::ExportSchema { output } => export_schema(output),
             Command::Token {
                 role,
@@ -299,6 +313,49 @@ async fn migrate(
     }
     db.close().await?;
     Ok(())
+}
+
+async fn import_policies(
+    settings: &Settings,
+    file: &std::path::Path,
+    publish: bool,
+) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let db = db::connect(settings)
+        .await
+        .context("connecting to the database")?;
+    db::migrate_up(&db).await.context("applying migrations")?;
+    let regions = RegionCatalog::load(&db).await?;
+    let actor = Viewer::Admin {
+        subject: "import-policies".to_owned(),
+    };
+    let outcome = match import::parse(&text) {
+        Ok(entries) => import::import(&db, &regions, entries, publish, &actor).await,
+        Err(err) => Err(err),
+    };
+    db.close().await?;
+    match outcome {
+        Ok(imported) => {
+            writeln!(
+                std::io::stdout(),
+                "imported {} policies ({} published) from {}",
+                imported.created,
+                imported.published,
+                file.display()
+            )?;
+            Ok(())
+        }
+        Err(AppError::BadUserInput(errors)) => {
+            let mut out = std::io::stderr().lock();
+            writeln!(out, "{}: nothing was imported:", file.display())?;
+            for problem in &errors.0 {
+                writeln!(out, "  {}: {}", problem.field, problem.message)?;
+            }
+            anyhow::bail!("{} problems in {}", errors.0.len(), file.display())
+        }
+        Err(err) => Err(anyhow::anyhow!("{err}")),
+    }
 }
 
 fn export_schema(output: Option<PathBuf>) -> anyhow::Result<()> {

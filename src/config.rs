@@ -67,6 +67,10 @@ pub struct Settings {
     /// Largest GraphQL query complexity accepted.
     #[serde(default = "defaults::graphql_max_complexity")]
     pub graphql_max_complexity: usize,
+    /// How often each instance checks whether another one changed the published catalog, in
+    /// milliseconds.
+    #[serde(default = "defaults::catalog_poll_ms")]
+    pub catalog_poll_ms: u64,
     /// How long in-flight requests may take to finish after SIGTERM or ctrl-c, in seconds.
     #[serde(default = "defaults::shutdown_grace_seconds")]
     pub shutdown_grace_seconds: u64,
@@ -120,6 +124,9 @@ mod defaults {
     }
     pub fn graphql_max_complexity() -> usize {
         5_000
+    }
+    pub fn catalog_poll_ms() -> u64 {
+        1_000
     }
     pub fn shutdown_grace_seconds() -> u64 {
         20
@@ -201,6 +208,7 @@ impl Settings {
             ("max_body_bytes", self.max_body_bytes as u64),
             ("graphql_max_depth", self.graphql_max_depth as u64),
             ("graphql_max_complexity", self.graphql_max_complexity as u64),
+            ("catalog_poll_ms", self.catalog_poll_ms),
         ] {
             if value == 0 {
                 return Err(ConfigError::setting(key, "must be greater than 0"));

@@ -8,6 +8,7 @@ pub use m20261125_000001_create_reference::REGIONS_TSV;
 mod m20261125_000002_create_policies;
 mod m20261125_000003_create_firms;
 mod m20261125_000004_create_outreach;
+mod m20261125_000005_create_catalog_state;
 
 /// Every migration, in the order they apply.
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_create_policies::Migration),
             Box::new(m20261125_000003_create_firms::Migration),
             Box::new(m20261125_000004_create_outreach::Migration),
+            Box::new(m20261125_000005_create_catalog_state::Migration),
         ]
     }
 }

@@ -160,6 +160,7 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null(
                         PolicyFirmFunnel::LatestResponseAt,
                     ))
+                    .col(uuid_null(PolicyFirmFunnel::LatestAcknowledgementId))
                     .primary_key(
                         Index::create()
                             .col(PolicyFirmFunnel::PolicyId)
@@ -266,4 +267,5 @@ enum PolicyFirmFunnel {
     LatestResponse,
     LatestResponseVersion,
     LatestResponseAt,
+    LatestAcknowledgementId,
 }

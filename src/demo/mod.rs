@@ -3,15 +3,13 @@
 
 mod firms;
 
-use anyhow::Context as _;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
-use serde::Deserialize;
 
 use crate::auth::Viewer;
 use crate::department::service as departments;
 use crate::entity::policy;
 use crate::firm::service as firm_service;
-use crate::policy::{PolicyInput, store, validate_input};
+use crate::policy::import;
 use crate::region::RegionCatalog;
 
 const POLICIES_JSON: &str = include_str!("policies.json");
@@ -92,12 +90,6 @@ const DEPARTMENTS: &[(&str, &str, &str, Option<&str>)] = &[
     ),
 ];
 
-#[derive(Deserialize)]
-struct DemoPolicy {
-    publish: bool,
-    policy: PolicyInput,
-}
-
 /// What the demo holds, and whom its printed tokens speak for.
 #[derive(Clone, Debug)]
 pub struct Seeded {
@@ -129,20 +121,11 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<Seeded> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
-        let entries: Vec<DemoPolicy> =
-            serde_json::from_str(POLICIES_JSON).context("demo/policies.json")?;
-        for (i, entry) in entries.into_iter().enumerate() {
-            let draft = validate_input(entry.policy, &format!("policies[{i}]"), &regions)
-                .map_err(|e| anyhow::anyhow!("demo/policies.json: {e:?}"))?;
-            let id = store::create(db, &draft, &admin)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            if entry.publish {
-                store::publish(db, id, &admin)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
-            }
-        }
+        let entries =
+            import::parse(POLICIES_JSON).map_err(|e| anyhow::anyhow!("demo/policies.json: {e}"))?;
+        import::import(db, &regions, entries, false, &admin)
+            .await
+            .map_err(|e| anyhow::anyhow!("demo/policies.json: {e}"))?;
         firm_service::upsert(db, &regions, population.inputs.clone())
             .await
             .map_err(|e| anyhow::anyhow!("demo firms: {e}"))?;

@@ -2,6 +2,7 @@
 //! from these explicitly.
 
 pub mod acknowledgement;
+pub mod catalog_state;
 pub mod delivery;
 pub mod department;
 pub mod firm;

@@ -13,12 +13,15 @@ pub struct Model {
     pub deliveries: i32,
     pub first_delivered_at: Option<DateTimeUtc>,
     pub last_delivered_at: Option<DateTimeUtc>,
+    /// The highest version delivered: live versions only grow, so this tells whether the firm
+    /// has seen the current one.
     pub last_delivered_version: Option<i32>,
     pub first_acknowledged_at: Option<DateTimeUtc>,
     pub acknowledged_by_firm: bool,
     pub latest_response: Option<Response>,
     pub latest_response_version: Option<i32>,
     pub latest_response_at: Option<DateTimeUtc>,
+    pub latest_acknowledgement_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,7 +5,10 @@ use super::{CustomsCredit, FirmSize, Uscc};
 use crate::auth::Role;
 use crate::entity::firm;
 use crate::error::AppError;
+use crate::graphql::pagination::{CountedConnection, Page};
 use crate::graphql::{Date, state, viewer};
+use crate::outreach::Acknowledgement;
+use crate::outreach::acknowledge;
 use crate::region::Region;
 
 /// A foreign-trade enterprise (brokers are firms too).
@@ -53,6 +56,23 @@ impl Firm {
             .parse(&self.region_code)
             .map_err(AppError::internal_msg)?;
         Ok(Region::new(regions, code))
+    }
+
+    /// The firm's responses to policies, newest first (the firm, brokers it entrusted, SYSTEM,
+    /// ADMIN).
+    async fn acknowledgements(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<CountedConnection<Acknowledgement>> {
+        let page = Page::parse(first, after)?;
+        let db = &state(ctx).db;
+        let uscc = Uscc::parse(&self.uscc).map_err(AppError::internal_msg)?;
+        // Reachable through other firms' broker lists: check again here.
+        service::authorize_read(db, viewer(ctx), &uscc).await?;
+        let (rows, total) = acknowledge::of_firm(db, &self.uscc, page.offset, page.limit).await?;
+        Ok(page.connection(rows.into_iter().map(Acknowledgement::from).collect(), total))
     }
 
     /// The customs brokers the firm has entrusted.

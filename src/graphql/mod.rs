@@ -20,7 +20,9 @@ use crate::config::Settings;
 use crate::department::{DepartmentMutation, DepartmentQuery};
 use crate::eligibility::EligibilityQuery;
 use crate::firm::{FirmMutation, FirmQuery};
-use crate::policy::PolicyQuery;
+use crate::outreach::{Activity, OutreachMutation, OutreachQuery};
+use crate::policy::live::LiveCatalog;
+use crate::policy::{PolicyMutation, PolicyQuery};
 use crate::region::RegionCatalog;
 
 /// Every query, by domain.
@@ -28,6 +30,7 @@ use crate::region::RegionCatalog;
 #[graphql(name = "Query")]
 pub struct QueryRoot(
     PolicyQuery,
+    OutreachQuery,
     EligibilityQuery,
     FirmQuery,
     DepartmentQuery,
@@ -37,7 +40,12 @@ pub struct QueryRoot(
 /// Every mutation, by domain.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(FirmMutation, DepartmentMutation);
+pub struct MutationRoot(
+    PolicyMutation,
+    OutreachMutation,
+    FirmMutation,
+    DepartmentMutation,
+);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
@@ -47,6 +55,10 @@ pub struct AppState {
     pub regions: Arc<RegionCatalog>,
     pub settings: Arc<Settings>,
     pub clock: Arc<dyn Clock>,
+    /// The published policies of this instance, in memory.
+    pub live: Arc<LiveCatalog>,
+    /// Records firms' filing times in the background.
+    pub activity: Activity,
 }
 
 /// What one request carries: who is asking, in which language.

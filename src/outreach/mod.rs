@@ -1,6 +1,17 @@
 //! Reach: presentations of policies to firms (deliveries), their responses (acknowledgements), and
 //! the figures departments read from them.
 
+pub mod acknowledge;
+mod activity;
+pub mod deliveries;
+mod external;
+mod filing;
+mod graphql;
+mod inbox;
+
+pub use activity::Activity;
+pub use graphql::{Acknowledgement, OutreachMutation, OutreachQuery};
+
 use crate::stored_enum::stored_enum;
 
 stored_enum! {
@@ -25,5 +36,15 @@ stored_enum! {
         Applied = "APPLIED",
         NotApplicable = "NOT_APPLICABLE",
         Dismissed = "DISMISSED",
+    }
+}
+
+impl Response {
+    /// Whether the firm asked not to be shown the policy's current version again.
+    pub fn closes(self) -> bool {
+        matches!(
+            self,
+            Response::Dismissed | Response::NotApplicable | Response::Applied
+        )
     }
 }

@@ -1,6 +1,6 @@
 //! Reading policies: the catalog with its filters, one policy at a version, and who may see what.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
@@ -14,7 +14,7 @@ use super::{BenefitKind, PolicyStatus};
 use crate::auth::Viewer;
 use crate::department::DepartmentCode;
 use crate::entity::{
-    department, policy, policy_document, policy_issuer, policy_region, policy_version,
+    department, policy, policy_audit, policy_document, policy_issuer, policy_region, policy_version,
 };
 use crate::error::{AppError, AppResult};
 use crate::region::{RegionCatalog, RegionCode};
@@ -110,7 +110,7 @@ pub async fn get(
     };
     match version {
         None => Ok(Some(view)),
-        Some(v) if v == shown && view.policy.status != PolicyStatus::Draft => Ok(Some(view)),
+        Some(v) if Some(v) == view.policy.live_version => Ok(Some(view)),
         Some(_) if !view.is_managed_by(viewer) => Err(AppError::Forbidden),
         Some(v) => {
             let policy = view.policy;
@@ -128,9 +128,20 @@ pub async fn versions(db: &DatabaseConnection, id: Uuid) -> AppResult<Vec<policy
         .await?)
 }
 
-/// Drafts are seen by their issuers and ADMIN; published and retired policies by everyone.
+/// The audit trail of a policy, oldest first.
+pub async fn audit(db: &DatabaseConnection, id: Uuid) -> AppResult<Vec<policy_audit::Model>> {
+    Ok(policy_audit::Entity::find()
+        .filter(policy_audit::Column::PolicyId.eq(id))
+        .order_by_asc(policy_audit::Column::CreatedAt)
+        .order_by_asc(policy_audit::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Policies that were ever published are public record; the rest are seen by their issuers and
+/// ADMIN only.
 fn visible_to(viewer: &Viewer) -> Condition {
-    let public = policy::Column::Status.ne(PolicyStatus::Draft);
+    let public = policy::Column::LiveVersion.is_not_null();
     match viewer {
         Viewer::Admin { .. } => Condition::all(),
         Viewer::Department { department, .. } => Condition::any()
@@ -242,61 +253,74 @@ fn escape_like(text: &str) -> String {
         .replace('_', "\\_")
 }
 
-/// Loads the versions named by `keys` (one per policy row) with their issuers, regions and documents.
-async fn assemble(
+/// Policies per `IN` list: far below the bound-parameter limits of SQLite and PostgreSQL.
+const IDS_PER_QUERY: usize = 500;
+
+type Key = (Uuid, i32);
+
+/// Rows of one child table, grouped by the policy version they belong to.
+fn group<T>(rows: Vec<T>, key: impl Fn(&T) -> Key, wanted: &HashSet<Key>) -> HashMap<Key, Vec<T>> {
+    let mut groups: HashMap<Key, Vec<T>> = HashMap::new();
+    for row in rows {
+        let k = key(&row);
+        if wanted.contains(&k) {
+            groups.entry(k).or_default().push(row);
+        }
+    }
+    groups
+}
+
+/// Loads the versions named by `keys` (one per policy row) with their issuers, regions and
+/// documents, in a fixed number of queries per 500 policies.
+pub(super) async fn assemble(
     db: &DatabaseConnection,
     regions: &RegionCatalog,
     rows: Vec<policy::Model>,
-    keys: &[(Uuid, i32)],
+    keys: &[Key],
 ) -> AppResult<Vec<PolicyView>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    fn by_key<C: ColumnTrait>(keys: &[(Uuid, i32)], id_col: C, version_col: C) -> Condition {
-        keys.iter().fold(Condition::any(), |any, (id, version)| {
-            any.add(
-                Condition::all()
-                    .add(id_col.eq(*id))
-                    .add(version_col.eq(*version)),
-            )
-        })
+    let wanted: HashSet<Key> = keys.iter().copied().collect();
+    let ids: Vec<Uuid> = keys
+        .iter()
+        .map(|(id, _)| *id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let (mut versions, mut issuers, mut scopes, mut documents) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        versions.extend(
+            policy_version::Entity::find()
+                .filter(policy_version::Column::PolicyId.is_in(chunk.to_vec()))
+                .all(db)
+                .await?,
+        );
+        issuers.extend(
+            policy_issuer::Entity::find()
+                .filter(policy_issuer::Column::PolicyId.is_in(chunk.to_vec()))
+                .order_by_asc(policy_issuer::Column::Position)
+                .all(db)
+                .await?,
+        );
+        scopes.extend(
+            policy_region::Entity::find()
+                .filter(policy_region::Column::PolicyId.is_in(chunk.to_vec()))
+                .order_by_asc(policy_region::Column::RegionCode)
+                .all(db)
+                .await?,
+        );
+        documents.extend(
+            policy_document::Entity::find()
+                .filter(policy_document::Column::PolicyId.is_in(chunk.to_vec()))
+                .order_by_asc(policy_document::Column::Position)
+                .all(db)
+                .await?,
+        );
     }
-    let versions = policy_version::Entity::find()
-        .filter(by_key(
-            keys,
-            policy_version::Column::PolicyId,
-            policy_version::Column::Version,
-        ))
-        .all(db)
-        .await?;
-    let issuers = policy_issuer::Entity::find()
-        .filter(by_key(
-            keys,
-            policy_issuer::Column::PolicyId,
-            policy_issuer::Column::Version,
-        ))
-        .order_by_asc(policy_issuer::Column::Position)
-        .all(db)
-        .await?;
-    let scopes = policy_region::Entity::find()
-        .filter(by_key(
-            keys,
-            policy_region::Column::PolicyId,
-            policy_region::Column::Version,
-        ))
-        .order_by_asc(policy_region::Column::RegionCode)
-        .all(db)
-        .await?;
-    let documents = policy_document::Entity::find()
-        .filter(by_key(
-            keys,
-            policy_document::Column::PolicyId,
-            policy_document::Column::Version,
-        ))
-        .order_by_asc(policy_document::Column::Position)
-        .all(db)
-        .await?;
-    let department_codes: Vec<&str> = issuers.iter().map(|i| i.department_code.as_str()).collect();
+    let department_codes: HashSet<String> =
+        issuers.iter().map(|i| i.department_code.clone()).collect();
     let departments: HashMap<String, department::Model> = department::Entity::find()
         .filter(department::Column::Code.is_in(department_codes))
         .all(db)
@@ -305,32 +329,29 @@ async fn assemble(
         .map(|d| (d.code.clone(), d))
         .collect();
 
-    let mut versions: HashMap<(Uuid, i32), policy_version::Model> = versions
-        .into_iter()
-        .map(|v| ((v.policy_id, v.version), v))
-        .collect();
+    let mut versions = group(versions, |v| (v.policy_id, v.version), &wanted);
+    let mut issuers = group(issuers, |i| (i.policy_id, i.version), &wanted);
+    let mut scopes = group(scopes, |r| (r.policy_id, r.version), &wanted);
+    let mut documents = group(documents, |d| (d.policy_id, d.version), &wanted);
     let views = rows
         .into_iter()
         .zip(keys)
         .filter_map(|(policy, key)| {
-            let version = versions.remove(key)?;
-            let of = |id: Uuid, v: i32| id == key.0 && v == key.1;
+            let version = versions.remove(key)?.pop()?;
             Some(PolicyView {
                 issuers: issuers
+                    .remove(key)
+                    .unwrap_or_default()
                     .iter()
-                    .filter(|i| of(i.policy_id, i.version))
                     .filter_map(|i| departments.get(&i.department_code).cloned())
                     .collect(),
                 regions: scopes
+                    .remove(key)
+                    .unwrap_or_default()
                     .iter()
-                    .filter(|r| of(r.policy_id, r.version))
                     .filter_map(|r| regions.parse(&r.region_code).ok())
                     .collect(),
-                documents: documents
-                    .iter()
-                    .filter(|d| of(d.policy_id, d.version))
-                    .cloned()
-                    .collect(),
+                documents: documents.remove(key).unwrap_or_default(),
                 policy,
                 version,
             })

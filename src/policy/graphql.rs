@@ -1,18 +1,19 @@
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
-use uuid::Uuid;
+use std::sync::Arc;
 
-use super::catalog::{self, PolicyFilterSpec, PolicyView};
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::catalog::{self, PolicyView};
 use super::{BenefitKind, DocumentKind, PolicyStatus};
-use crate::department::{Department, DepartmentCode};
+use crate::auth::Role;
+use crate::department::Department;
 use crate::eligibility::{describe, parse_rule};
-use crate::error::{AppError, InputErrors};
-use crate::graphql::pagination::{CountedConnection, Page};
+use crate::error::AppError;
 use crate::graphql::{Date, Lang, lang, state, viewer};
 use crate::region::Region;
 
 /// A preferential policy, at one of its versions.
-pub struct Policy(pub PolicyView);
+pub struct Policy(pub Arc<PolicyView>);
 
 /// A link to the text of a policy.
 #[derive(SimpleObject)]
@@ -21,6 +22,20 @@ pub struct Document {
     url: String,
     kind: DocumentKind,
     lang: Option<String>,
+}
+
+/// One change to a policy: who, when, what.
+#[derive(SimpleObject)]
+pub struct PolicyAuditEntry {
+    /// CREATE, UPDATE, PUBLISH or RETIRE.
+    action: String,
+    version: i32,
+    actor_role: Role,
+    actor_subject: String,
+    actor_department: Option<String>,
+    /// CREATE: the content; UPDATE: `{field: {from, to}}`; PUBLISH: the version; RETIRE: the reason.
+    changes: serde_json::Value,
+    at: DateTime<Utc>,
 }
 
 /// One version in a policy's history.
@@ -214,6 +229,26 @@ impl Policy {
         self.0.version.published_at
     }
 
+    /// Who created, edited, published and retired it, oldest first (issuers and ADMIN).
+    async fn audit(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PolicyAuditEntry>> {
+        if !self.0.is_managed_by(viewer(ctx)) {
+            return Err(AppError::Forbidden.into());
+        }
+        let entries = catalog::audit(&state(ctx).db, self.0.policy.id).await?;
+        Ok(entries
+            .into_iter()
+            .map(|e| PolicyAuditEntry {
+                action: e.action,
+                version: e.version,
+                actor_role: e.actor_role,
+                actor_subject: e.actor_subject,
+                actor_department: e.actor_department,
+                changes: e.changes,
+                at: e.created_at,
+            })
+            .collect())
+    }
+
     /// Every version, newest first (issuers and ADMIN).
     async fn versions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PolicyVersionInfo>> {
         if !self.0.is_managed_by(viewer(ctx)) {
@@ -229,95 +264,5 @@ impl Policy {
                 created_at: v.created_at,
             })
             .collect())
-    }
-}
-
-/// Which policies to list.
-#[derive(InputObject, Default)]
-pub struct PolicyFilter {
-    /// Policies that cover a firm registered in this region (GB/T 2260), nationwide ones included.
-    pub region: Option<String>,
-    /// Policies this department issued or co-issued.
-    pub department: Option<String>,
-    pub benefit_kind: Option<BenefitKind>,
-    /// Absent: PUBLISHED. Drafts are listed for their issuers and ADMIN only.
-    pub status: Option<PolicyStatus>,
-    /// Policies in effect on this date.
-    pub in_effect_on: Option<Date>,
-    /// Words in the title or summary, either language.
-    pub search: Option<String>,
-}
-
-impl PolicyFilter {
-    fn validate(
-        self,
-        regions: &crate::region::RegionCatalog,
-    ) -> Result<PolicyFilterSpec, InputErrors> {
-        let mut errors = InputErrors::default();
-        let region = self
-            .region
-            .and_then(|r| errors.check("filter.region", regions.parse(&r)));
-        let department = self
-            .department
-            .and_then(|d| errors.check("filter.department", DepartmentCode::parse(&d)));
-        let search = self
-            .search
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty());
-        if search.as_ref().is_some_and(|s| s.chars().count() > 100) {
-            errors.push("filter.search", "at most 100 characters");
-        }
-        errors.into_result(PolicyFilterSpec {
-            region,
-            department,
-            benefit_kind: self.benefit_kind,
-            status: self.status,
-            in_effect_on: self.in_effect_on.map(|d| d.0),
-            search,
-        })
-    }
-}
-
-/// Policy reads.
-#[derive(Default)]
-pub struct PolicyQuery;
-
-#[Object]
-impl PolicyQuery {
-    /// One policy. A version other than the live one: its issuers and ADMIN only.
-    async fn policy(
-        &self,
-        ctx: &Context<'_>,
-        id: ID,
-        version: Option<i32>,
-    ) -> async_graphql::Result<Option<Policy>> {
-        let id =
-            Uuid::parse_str(&id).map_err(|_| AppError::field("id", "not a policy id (a UUID)"))?;
-        let app = state(ctx);
-        let view = catalog::get(&app.db, &app.regions, viewer(ctx), id, version).await?;
-        Ok(view.map(Policy))
-    }
-
-    /// The catalog, newest first.
-    async fn policies(
-        &self,
-        ctx: &Context<'_>,
-        filter: Option<PolicyFilter>,
-        #[graphql(default = 20)] first: Option<i32>,
-        after: Option<String>,
-    ) -> async_graphql::Result<CountedConnection<Policy>> {
-        let page = Page::parse(first, after)?;
-        let app = state(ctx);
-        let filter = filter.unwrap_or_default().validate(&app.regions)?;
-        let (views, total) = catalog::list(
-            &app.db,
-            &app.regions,
-            viewer(ctx),
-            &filter,
-            page.offset,
-            page.limit,
-        )
-        .await?;
-        Ok(page.connection(views.into_iter().map(Policy).collect(), total))
     }
 }

@@ -1,12 +1,19 @@
 //! Preferential policies: their content, versions, issuers and the public catalog.
 
 pub mod catalog;
+mod content;
 mod graphql;
+pub mod import;
 mod input;
+pub mod live;
 mod model;
+mod mutation;
+mod query;
 pub mod store;
 
 pub use catalog::{PolicyFilterSpec, PolicyView};
-pub use graphql::{Policy, PolicyQuery};
+pub use graphql::Policy;
 pub use input::{DocumentInput, PolicyDraft, PolicyInput, validate_input};
 pub use model::{BenefitKind, DocumentKind, PolicyStatus};
+pub use mutation::PolicyMutation;
+pub use query::PolicyQuery;

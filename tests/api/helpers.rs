@@ -1,9 +1,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use policy_outreach::auth::{Claims, Viewer, mint};
+use policy_outreach::auth::{Claims, mint};
 use policy_outreach::config::Settings;
-use policy_outreach::policy::{PolicyInput, store, validate_input};
 use policy_outreach::region::RegionCatalog;
 use policy_outreach::{Application, db};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -295,19 +294,26 @@ pub async fn create_departments(app: &TestApp, departments: &[(&str, Option<&str
     }
 }
 
-/// Creates a policy through the policy store (the mutations arrive with the lifecycle issue),
-/// publishing it when asked. `input` is a `PolicyInput` in JSON.
+/// Creates a policy as ADMIN through `createPolicy`, publishing it when asked. `input` is a
+/// `PolicyInput` in JSON.
 pub async fn create_policy(app: &TestApp, input: Value, publish: bool) -> Uuid {
-    let input: PolicyInput = serde_json::from_value(input).unwrap();
-    let draft = validate_input(input, "input", &app.regions).unwrap();
-    let admin = Viewer::Admin {
-        subject: "test-admin".into(),
-    };
-    let id = store::create(&app.db, &draft, &admin).await.unwrap();
+    let data = app
+        .ok(
+            Some(&admin()),
+            "mutation($input: PolicyInput!) { createPolicy(input: $input) { id } }",
+            json!({"input": input}),
+        )
+        .await;
+    let id = data["createPolicy"]["id"].as_str().unwrap().to_owned();
     if publish {
-        store::publish(&app.db, id, &admin).await.unwrap();
+        app.ok(
+            Some(&admin()),
+            "mutation($id: ID!) { publishPolicy(id: $id) { status } }",
+            json!({"id": id}),
+        )
+        .await;
     }
-    id
+    id.parse().unwrap()
 }
 
 /// A minimal policy input led by `lead`.

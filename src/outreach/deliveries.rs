@@ -1,0 +1,217 @@
+//! Recording presentations: one delivery per (policy, version, firm, channel, declaration), repeats
+//! counted as impressions, and the per-(policy, firm) funnel row kept current in the same
+//! transaction. A fixed number of statements per 1,000 rows, whatever the number of matches.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Query};
+use sea_orm::{ConnectionTrait, DatabaseTransaction};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::Channel;
+use crate::auth::Role;
+use crate::entity::{delivery, policy_firm_funnel as funnel};
+use crate::error::AppResult;
+
+/// Rows per statement: well inside SQLite's and PostgreSQL's bound-parameter limits.
+const ROWS_PER_STATEMENT: usize = 1_000;
+
+/// One presentation to record.
+#[derive(Clone, Debug)]
+pub struct NewDelivery {
+    pub policy_id: Uuid,
+    pub policy_version: i32,
+    pub firm_uscc: String,
+    pub channel: Channel,
+    /// Empty when there was no declaration.
+    pub declaration_id: String,
+    pub actor_role: Role,
+    pub actor_subject: Option<String>,
+    pub broker_uscc: Option<String>,
+    pub decision: Option<Value>,
+    pub note: Option<String>,
+}
+
+/// A delivery as recorded: `is_new` is false when the same presentation was recorded before (its
+/// impressions grew instead).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    pub id: Uuid,
+    pub policy_id: Uuid,
+    pub firm_uscc: String,
+    pub policy_version: i32,
+    pub channel: Channel,
+    pub declaration_id: String,
+    pub delivered_at: DateTime<Utc>,
+    pub is_new: bool,
+}
+
+/// Records the deliveries and updates the funnel rows of their (policy, firm) pairs. Each pair
+/// appears at most once in `rows`.
+pub async fn record(
+    txn: &DatabaseTransaction,
+    rows: &[NewDelivery],
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Recorded>> {
+    let mut recorded = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let inserted = insert_deliveries(txn, chunk, now).await?;
+        upsert_funnel(txn, chunk, &inserted, now).await?;
+        recorded.extend(inserted);
+    }
+    Ok(recorded)
+}
+
+async fn insert_deliveries(
+    txn: &DatabaseTransaction,
+    rows: &[NewDelivery],
+    now: DateTime<Utc>,
+) -> AppResult<Vec<Recorded>> {
+    use delivery::Column as C;
+    let mut insert = Query::insert();
+    insert.into_table(delivery::Entity).columns([
+        C::Id,
+        C::PolicyId,
+        C::PolicyVersion,
+        C::FirmUscc,
+        C::Channel,
+        C::DeclarationId,
+        C::ActorRole,
+        C::ActorSubject,
+        C::BrokerUscc,
+        C::Impressions,
+        C::Decision,
+        C::Note,
+        C::DeliveredAt,
+        C::LastShownAt,
+    ]);
+    for row in rows {
+        insert.values_panic([
+            Uuid::now_v7().into(),
+            row.policy_id.into(),
+            row.policy_version.into(),
+            row.firm_uscc.clone().into(),
+            row.channel.as_str().into(),
+            row.declaration_id.clone().into(),
+            row.actor_role.as_str().into(),
+            row.actor_subject.clone().into(),
+            row.broker_uscc.clone().into(),
+            1.into(),
+            row.decision.clone().into(),
+            row.note.clone().into(),
+            now.into(),
+            now.into(),
+        ]);
+    }
+    insert
+        .on_conflict(
+            OnConflict::columns([
+                C::PolicyId,
+                C::PolicyVersion,
+                C::FirmUscc,
+                C::Channel,
+                C::DeclarationId,
+            ])
+            .value(
+                C::Impressions,
+                Expr::col((delivery::Entity, C::Impressions)).add(1),
+            )
+            .value(
+                C::LastShownAt,
+                Expr::col((Alias::new("excluded"), C::LastShownAt)),
+            )
+            .to_owned(),
+        )
+        .returning(Query::returning().columns([
+            C::Id,
+            C::PolicyId,
+            C::FirmUscc,
+            C::PolicyVersion,
+            C::Channel,
+            C::DeclarationId,
+            C::DeliveredAt,
+            C::Impressions,
+        ]));
+    txn.query_all(&insert)
+        .await?
+        .into_iter()
+        .map(|row| {
+            let channel: String = row.try_get("", "channel")?;
+            let impressions: i32 = row.try_get("", "impressions")?;
+            Ok(Recorded {
+                id: row.try_get("", "id")?,
+                policy_id: row.try_get("", "policy_id")?,
+                firm_uscc: row.try_get("", "firm_uscc")?,
+                policy_version: row.try_get("", "policy_version")?,
+                channel: Channel::parse(&channel).unwrap_or(Channel::Other),
+                declaration_id: row.try_get("", "declaration_id")?,
+                delivered_at: row.try_get("", "delivered_at")?,
+                // A repeat only raised the impressions of the row it met.
+                is_new: impressions == 1,
+            })
+        })
+        .collect::<Result<_, sea_orm::DbErr>>()
+        .map_err(Into::into)
+}
+
+async fn upsert_funnel(
+    txn: &DatabaseTransaction,
+    rows: &[NewDelivery],
+    recorded: &[Recorded],
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    use funnel::Column as C;
+    let mut insert = Query::insert();
+    insert.into_table(funnel::Entity).columns([
+        C::PolicyId,
+        C::FirmUscc,
+        C::Deliveries,
+        C::FirstDeliveredAt,
+        C::LastDeliveredAt,
+        C::LastDeliveredVersion,
+        C::AcknowledgedByFirm,
+    ]);
+    let new: HashSet<(Uuid, &str)> = recorded
+        .iter()
+        .filter(|r| r.is_new)
+        .map(|r| (r.policy_id, r.firm_uscc.as_str()))
+        .collect();
+    for row in rows {
+        let new = new.contains(&(row.policy_id, row.firm_uscc.as_str()));
+        insert.values_panic([
+            row.policy_id.into(),
+            row.firm_uscc.clone().into(),
+            i32::from(new).into(),
+            now.into(),
+            now.into(),
+            row.policy_version.into(),
+            false.into(),
+        ]);
+    }
+    let existing = |c: C| Expr::col((funnel::Entity, c));
+    let incoming = |c: C| Expr::col((Alias::new("excluded"), c));
+    insert.on_conflict(
+        OnConflict::columns([C::PolicyId, C::FirmUscc])
+            .value(C::Deliveries, existing(C::Deliveries).add(incoming(C::Deliveries)))
+            .value(
+                C::FirstDeliveredAt,
+                Func::coalesce([existing(C::FirstDeliveredAt), incoming(C::FirstDeliveredAt)]),
+            )
+            .value(C::LastDeliveredAt, incoming(C::LastDeliveredAt))
+            .value(
+                C::LastDeliveredVersion,
+                Expr::case(
+                    existing(C::LastDeliveredVersion)
+                        .is_null()
+                        .or(existing(C::LastDeliveredVersion).lt(incoming(C::LastDeliveredVersion))),
+                    incoming(C::LastDeliveredVersion),
+                )
+                .finally(existing(C::LastDeliveredVersion)),
+            )
+            .to_owned(),
+    );
+    txn.execute(&insert).await?;
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! `recordDeliveries`: presentations made outside the single window — an SMS campaign, a WeChat
+//! post, paper at the customs counter, a broker relaying the notice, an email.
+
+use std::collections::HashSet;
+
+use chrono::{DurationRound, TimeDelta, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use uuid::Uuid;
+
+use super::Channel;
+use super::deliveries::{self, NewDelivery};
+use crate::auth::Viewer;
+use crate::db::begin_write;
+use crate::entity::firm;
+use crate::error::{AppError, AppResult, InputErrors};
+use crate::firm::Uscc;
+use crate::graphql::AppState;
+use crate::policy::catalog;
+
+/// Most firms one call may name.
+pub const MAX_FIRMS: usize = 10_000;
+const MAX_NOTE: usize = 500;
+
+/// What a call recorded.
+pub struct ExternalOutcome {
+    pub recorded: usize,
+    pub already_recorded: usize,
+    pub unknown_firms: Vec<String>,
+}
+
+/// Records one delivery per known firm on an external channel, for the live version.
+pub async fn record_external(
+    app: &AppState,
+    viewer: &Viewer,
+    policy_id: Uuid,
+    channel: Channel,
+    firm_usccs: Vec<String>,
+    note: Option<String>,
+) -> AppResult<ExternalOutcome> {
+    let mut errors = InputErrors::default();
+    if channel == Channel::SingleWindow {
+        errors.push("input.channel", "SINGLE_WINDOW deliveries are recorded by applicablePolicies; name the external channel");
+    }
+    if firm_usccs.is_empty() || firm_usccs.len() > MAX_FIRMS {
+        errors.push(
+            "input.firmUsccs",
+            format!("give 1 to {MAX_FIRMS} firms, got {}", firm_usccs.len()),
+        );
+    }
+    let note = note.filter(|n| !n.trim().is_empty());
+    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE) {
+        errors.push("input.note", format!("at most {MAX_NOTE} characters"));
+    }
+    let mut firms: Vec<Uscc> = Vec::with_capacity(firm_usccs.len());
+    let mut seen = HashSet::new();
+    for (i, text) in firm_usccs.iter().enumerate().take(MAX_FIRMS) {
+        if let Some(uscc) = errors.check(format!("input.firmUsccs[{i}]"), Uscc::parse(text))
+            && seen.insert(uscc.clone())
+        {
+            firms.push(uscc);
+        }
+    }
+    errors.into_result(())?;
+
+    let Some(view) = catalog::get(&app.db, &app.regions, viewer, policy_id, None).await? else {
+        return Err(AppError::NotFound(format!("no policy {policy_id}")));
+    };
+    let allowed = match viewer {
+        Viewer::System { .. } | Viewer::Admin { .. } => true,
+        Viewer::Department { .. } => view.is_managed_by(viewer),
+        _ => false,
+    };
+    if !allowed {
+        return Err(AppError::Forbidden);
+    }
+    let Some(live) = view
+        .policy
+        .live_version
+        .filter(|_| view.policy.status == crate::policy::PolicyStatus::Published)
+    else {
+        return Err(AppError::Conflict(format!(
+            "policy {} is not published; publish it before recording deliveries",
+            view.policy.code
+        )));
+    };
+
+    let mut known: HashSet<String> = HashSet::new();
+    for chunk in firms.chunks(1_000) {
+        let rows: Vec<String> = firm::Entity::find()
+            .select_only()
+            .column(firm::Column::Uscc)
+            .filter(firm::Column::Uscc.is_in(chunk.iter().map(Uscc::as_str)))
+            .into_tuple()
+            .all(&app.db)
+            .await?;
+        known.extend(rows);
+    }
+    let (known_firms, unknown): (Vec<Uscc>, Vec<Uscc>) =
+        firms.into_iter().partition(|f| known.contains(f.as_str()));
+    let rows: Vec<NewDelivery> = known_firms
+        .iter()
+        .map(|uscc| NewDelivery {
+            policy_id,
+            policy_version: live,
+            firm_uscc: uscc.to_string(),
+            channel,
+            declaration_id: String::new(),
+            actor_role: viewer.role(),
+            actor_subject: viewer.subject().map(str::to_owned),
+            broker_uscc: None,
+            decision: None,
+            note: note.clone(),
+        })
+        .collect();
+    let now = Utc::now()
+        .duration_trunc(TimeDelta::microseconds(1))
+        .unwrap_or_else(|_| Utc::now());
+    let recorded = if rows.is_empty() {
+        Vec::new()
+    } else {
+        let txn = begin_write(&app.db).await?;
+        let recorded = deliveries::record(&txn, &rows, now).await?;
+        txn.commit().await?;
+        recorded
+    };
+    let new = recorded.iter().filter(|r| r.is_new).count();
+    Ok(ExternalOutcome {
+        recorded: new,
+        already_recorded: recorded.len() - new,
+        unknown_firms: unknown.into_iter().map(Uscc::into_string).collect(),
+    })
+}

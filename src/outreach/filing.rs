@@ -1,0 +1,221 @@
+//! `applicablePolicies`: the policies that apply to this firm and this declaration, evaluated on
+//! the live snapshot, each presentation recorded with its decision.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DurationRound, TimeDelta, Utc};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::deliveries::{self, NewDelivery, Recorded};
+use super::{Channel, Response};
+use crate::auth::Viewer;
+use crate::db::begin_write;
+use crate::eligibility::service::firm_not_synced;
+use crate::eligibility::{DeclarationFacts, Facts, FirmFacts, Outcome, Reason};
+use crate::entity::{acknowledgement, firm, policy_firm_funnel as funnel};
+use crate::error::{AppError, AppResult};
+use crate::firm::{Uscc, service as firms};
+use crate::graphql::{AppState, Lang};
+use crate::policy::live::LivePolicy;
+
+/// A policy presented to a firm.
+pub struct Presented {
+    pub policy: Arc<LivePolicy>,
+    pub certain: bool,
+    pub is_new: bool,
+    pub reasons: Vec<Reason>,
+    pub delivery: Option<Recorded>,
+    pub acknowledgement: Option<acknowledgement::Model>,
+}
+
+/// Who files, for which firm, on which channel.
+pub struct Filer {
+    pub channel: Channel,
+    pub broker: Option<Uscc>,
+}
+
+/// FIRM: its own declarations (channel SINGLE_WINDOW); BROKER: those of firms that entrusted it
+/// (BROKER); SYSTEM: any (SINGLE_WINDOW unless it names the channel).
+pub async fn authorize(
+    app: &AppState,
+    viewer: &Viewer,
+    firm: &Uscc,
+    channel: Option<Channel>,
+) -> AppResult<Filer> {
+    let filer = match viewer {
+        Viewer::Firm { uscc, .. } if uscc == firm => Filer {
+            channel: Channel::SingleWindow,
+            broker: None,
+        },
+        Viewer::Broker { uscc, .. } if firms::entrusts(&app.db, firm, uscc).await? => Filer {
+            channel: Channel::Broker,
+            broker: Some(uscc.clone()),
+        },
+        Viewer::System { .. } => Filer {
+            channel: channel.unwrap_or(Channel::SingleWindow),
+            broker: None,
+        },
+        Viewer::Anonymous => {
+            return Err(AppError::Unauthenticated(
+                "this operation needs a bearer token".into(),
+            ));
+        }
+        _ => return Err(AppError::Forbidden),
+    };
+    if channel.is_some() && !matches!(viewer, Viewer::System { .. }) {
+        return Err(AppError::field("channel", "only SYSTEM names the channel"));
+    }
+    Ok(filer)
+}
+
+/// The firm's stored profile as rule facts, or `NOT_FOUND` telling the single window to sync it.
+pub async fn firm_facts(app: &AppState, uscc: &Uscc) -> AppResult<(firm::Model, FirmFacts)> {
+    let model = firms::find(&app.db, uscc)
+        .await?
+        .ok_or_else(|| firm_not_synced(uscc))?;
+    let facts = FirmFacts::from_model(&model, &app.regions)
+        .ok_or_else(|| AppError::internal_msg(format!("firm {uscc} has an unknown region")))?;
+    Ok((model, facts))
+}
+
+/// Evaluates every published policy in effect today, records a delivery per match and returns
+/// the matches in the order of DESIGN §7.
+pub async fn applicable(
+    app: &AppState,
+    viewer: &Viewer,
+    filer: Filer,
+    firm: (firm::Model, FirmFacts),
+    declaration: DeclarationFacts,
+    include_dismissed: bool,
+    lang: Lang,
+) -> AppResult<Vec<Presented>> {
+    let (model, facts) = firm;
+    let now = Utc::now()
+        .duration_trunc(TimeDelta::microseconds(1))
+        .unwrap_or_else(|_| Utc::now());
+    let today = app.clock.today(app.settings.time_zone);
+    let snapshot = app.live.snapshot();
+    let input = Facts {
+        firm: &facts,
+        declaration: Some(&declaration),
+    };
+    let mut matches: Vec<(Arc<LivePolicy>, usize)> = snapshot
+        .in_effect_on(today)
+        .filter(|p| p.rule.evaluate(input) == Outcome::True)
+        .map(|p| (p.clone(), p.rule.matched_conditions(input)))
+        .collect();
+
+    let funnels = funnel_rows(app, &model.uscc).await?;
+    if !include_dismissed {
+        matches.retain(|(p, _)| {
+            let live = p.view.version.version;
+            !funnels.get(&p.view.policy.id).is_some_and(|f| {
+                f.latest_response_version == Some(live)
+                    && f.latest_response.is_some_and(Response::closes)
+            })
+        });
+    }
+    matches.sort_by(|(a, a_matched), (b, b_matched)| {
+        let deadline = |p: &LivePolicy| p.view.version.apply_deadline;
+        // Soonest deadline first, none last; then more conditions met; then most recently published.
+        (deadline(a).is_none(), deadline(a))
+            .cmp(&(deadline(b).is_none(), deadline(b)))
+            .then(b_matched.cmp(a_matched))
+            .then(
+                b.view
+                    .version
+                    .published_at
+                    .cmp(&a.view.version.published_at),
+            )
+    });
+
+    let decision_facts = json!({"firm": facts, "declaration": declaration});
+    let rows: Vec<NewDelivery> = matches
+        .iter()
+        .map(|(p, matched)| NewDelivery {
+            policy_id: p.view.policy.id,
+            policy_version: p.view.version.version,
+            firm_uscc: model.uscc.clone(),
+            channel: filer.channel,
+            declaration_id: declaration.id.clone().unwrap_or_default(),
+            actor_role: viewer.role(),
+            actor_subject: viewer.subject().map(str::to_owned),
+            broker_uscc: filer.broker.as_ref().map(ToString::to_string),
+            decision: Some(json!({
+                "policyVersion": p.view.version.version,
+                "outcome": Outcome::True,
+                "matchedConditions": matched,
+                "evaluatedOn": today,
+                "facts": decision_facts,
+            })),
+            note: None,
+        })
+        .collect();
+    let recorded = if rows.is_empty() {
+        Vec::new()
+    } else {
+        let txn = begin_write(&app.db).await?;
+        let recorded = deliveries::record(&txn, &rows, now).await?;
+        txn.commit().await?;
+        recorded
+    };
+    app.activity.filed(&model.uscc, model.last_filed_at, now);
+
+    let acknowledgements =
+        latest_acknowledgements(app, &funnels, matches.iter().map(|(p, _)| p.view.policy.id))
+            .await?;
+    let presented = matches
+        .into_iter()
+        .map(|(policy, _)| {
+            let id = policy.view.policy.id;
+            let live = policy.view.version.version;
+            let seen_before = funnels
+                .get(&id)
+                .and_then(|f| f.last_delivered_version)
+                .is_some_and(|v| v >= live);
+            Presented {
+                certain: true,
+                is_new: !seen_before,
+                reasons: policy.rule.explain(input, &app.regions, lang),
+                delivery: recorded.iter().find(|r| r.policy_id == id).cloned(),
+                acknowledgement: acknowledgements.get(&id).cloned(),
+                policy,
+            }
+        })
+        .collect();
+    Ok(presented)
+}
+
+/// The firm's funnel rows, by policy: one indexed read, whatever the number of matches.
+pub async fn funnel_rows(app: &AppState, uscc: &str) -> AppResult<HashMap<Uuid, funnel::Model>> {
+    Ok(funnel::Entity::find()
+        .filter(funnel::Column::FirmUscc.eq(uscc))
+        .all(&app.db)
+        .await?
+        .into_iter()
+        .map(|f| (f.policy_id, f))
+        .collect())
+}
+
+/// The firm's latest acknowledgement of each of `policies`, by policy.
+pub async fn latest_acknowledgements(
+    app: &AppState,
+    funnels: &HashMap<Uuid, funnel::Model>,
+    policies: impl Iterator<Item = Uuid>,
+) -> AppResult<HashMap<Uuid, acknowledgement::Model>> {
+    let ids: Vec<Uuid> = policies
+        .filter_map(|p| funnels.get(&p)?.latest_acknowledgement_id)
+        .collect();
+    let mut found = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows = acknowledgement::Entity::find()
+            .filter(acknowledgement::Column::Id.is_in(chunk.to_vec()))
+            .all(&app.db)
+            .await?;
+        found.extend(rows.into_iter().map(|a| (a.policy_id, a)));
+    }
+    Ok(found)
+}

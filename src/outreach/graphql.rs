@@ -1,0 +1,310 @@
+use std::sync::Arc;
+
+use async_graphql::{ComplexObject, Context, ID, InputObject, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+
+use super::acknowledge::{self, AckArgs};
+use super::deliveries::Recorded;
+use super::external;
+use super::filing::{self, Presented};
+use super::inbox::{self, InboxEntry};
+use super::{Channel, Response};
+use crate::auth::{Role, Viewer};
+use crate::eligibility::{DeclarationInput, Reason};
+use crate::entity::acknowledgement;
+use crate::error::AppError;
+use crate::firm::{Firm, Uscc, service as firms};
+use crate::graphql::pagination::{CountedConnection, Page};
+use crate::graphql::{lang, state, viewer};
+use crate::policy::{Policy, catalog};
+
+/// A policy presented to a firm on a channel.
+#[derive(SimpleObject, Clone)]
+pub struct Delivery {
+    id: ID,
+    channel: Channel,
+    policy_version: i32,
+    declaration_id: Option<String>,
+    delivered_at: DateTime<Utc>,
+}
+
+impl From<&Recorded> for Delivery {
+    fn from(r: &Recorded) -> Delivery {
+        Delivery {
+            id: ID(r.id.to_string()),
+            channel: r.channel,
+            policy_version: r.policy_version,
+            declaration_id: Some(r.declaration_id.clone()).filter(|d| !d.is_empty()),
+            delivered_at: r.delivered_at,
+        }
+    }
+}
+
+/// A firm's or broker's response to a policy version.
+#[derive(SimpleObject, Clone)]
+#[graphql(complex)]
+pub struct Acknowledgement {
+    id: ID,
+    policy_version: i32,
+    response: Response,
+    channel: Channel,
+    actor_role: Role,
+    comment: Option<String>,
+    declaration_id: Option<String>,
+    created_at: DateTime<Utc>,
+    #[graphql(skip)]
+    row: Arc<acknowledgement::Model>,
+}
+
+impl From<acknowledgement::Model> for Acknowledgement {
+    fn from(m: acknowledgement::Model) -> Acknowledgement {
+        Acknowledgement {
+            id: ID(m.id.to_string()),
+            policy_version: m.policy_version,
+            response: m.response,
+            channel: m.channel,
+            actor_role: m.actor_role,
+            comment: m.comment.clone(),
+            declaration_id: m.declaration_id.clone(),
+            created_at: m.created_at,
+            row: Arc::new(m),
+        }
+    }
+}
+
+#[ComplexObject]
+impl Acknowledgement {
+    /// The policy, at the version shown by default.
+    async fn policy(&self, ctx: &Context<'_>) -> async_graphql::Result<Policy> {
+        let app = state(ctx);
+        let view = catalog::get(&app.db, &app.regions, viewer(ctx), self.row.policy_id, None)
+            .await?
+            .ok_or_else(|| {
+                AppError::internal_msg(format!(
+                    "acknowledged policy {} is gone",
+                    self.row.policy_id
+                ))
+            })?;
+        Ok(Policy(Arc::new(view)))
+    }
+
+    async fn firm(&self, ctx: &Context<'_>) -> async_graphql::Result<Firm> {
+        let uscc = Uscc::parse(&self.row.firm_uscc).map_err(AppError::internal_msg)?;
+        let firm = firms::find(&state(ctx).db, &uscc)
+            .await?
+            .ok_or_else(|| AppError::internal_msg(format!("acknowledging firm {uscc} is gone")))?;
+        Ok(firm.into())
+    }
+}
+
+/// A policy that applies (or may apply) to a firm, and why.
+#[derive(SimpleObject)]
+pub struct PolicyMatch {
+    policy: Policy,
+    /// False: the firm's facts qualify, the declaration's are still unknown (inbox only).
+    certain: bool,
+    /// This firm has never been shown this version before, on any channel.
+    is_new: bool,
+    /// One per condition of the rule, with the firm's actual value.
+    reasons: Vec<Reason>,
+    /// The delivery this presentation recorded.
+    delivery: Option<Delivery>,
+    /// The firm's latest response to this policy.
+    acknowledgement: Option<Acknowledgement>,
+}
+
+impl From<Presented> for PolicyMatch {
+    fn from(p: Presented) -> PolicyMatch {
+        PolicyMatch {
+            policy: Policy(p.policy.view.clone()),
+            certain: p.certain,
+            is_new: p.is_new,
+            reasons: p.reasons,
+            delivery: p.delivery.as_ref().map(Delivery::from),
+            acknowledgement: p.acknowledgement.map(Acknowledgement::from),
+        }
+    }
+}
+
+/// A response to record.
+#[derive(InputObject)]
+pub struct AcknowledgementInput {
+    policy_id: ID,
+    /// FIRM: defaults to its own and must match; BROKER, SYSTEM: required.
+    firm_uscc: Option<String>,
+    response: Response,
+    /// What the firm still needs; at most 2000 characters, stored as given.
+    comment: Option<String>,
+    declaration_id: Option<String>,
+    /// SYSTEM only; a FIRM acknowledges on SINGLE_WINDOW, a BROKER on BROKER.
+    channel: Option<Channel>,
+    /// 8 to 128 characters. The same key and input return the same acknowledgement and record
+    /// nothing new; the same key with other input is CONFLICT.
+    idempotency_key: String,
+}
+
+/// Presentations made outside the single window.
+#[derive(InputObject)]
+pub struct RecordDeliveriesInput {
+    policy_id: ID,
+    channel: Channel,
+    /// At most 10000 firms.
+    firm_usccs: Vec<String>,
+    note: Option<String>,
+}
+
+/// What `recordDeliveries` recorded.
+#[derive(SimpleObject)]
+pub struct RecordDeliveriesResult {
+    recorded: i32,
+    already_recorded: i32,
+    /// Valid codes of firms the service has not synced: nothing was recorded for them.
+    unknown_firms: Vec<String>,
+}
+
+/// Filing-time reads.
+#[derive(Default)]
+pub struct OutreachQuery;
+
+#[Object]
+impl OutreachQuery {
+    /// The published policies in effect that apply to this firm and this declaration, soonest
+    /// deadline first; each presentation is recorded as a delivery. FIRM for itself, BROKER for
+    /// firms that entrusted it, SYSTEM for any (on the channel it names, SINGLE_WINDOW by default).
+    async fn applicable_policies(
+        &self,
+        ctx: &Context<'_>,
+        declaration: DeclarationInput,
+        #[graphql(default_with = "Some(false)")] include_dismissed: Option<bool>,
+        channel: Option<Channel>,
+    ) -> async_graphql::Result<Vec<PolicyMatch>> {
+        let app = state(ctx);
+        let viewer = viewer(ctx);
+        let (firm, facts) = declaration.validate("declaration")?;
+        let filer = filing::authorize(app, viewer, &firm, channel).await?;
+        let profile = filing::firm_facts(app, &firm).await?;
+        let presented = filing::applicable(
+            app,
+            viewer,
+            filer,
+            profile,
+            facts,
+            include_dismissed.unwrap_or(false),
+            lang(ctx),
+        )
+        .await?;
+        Ok(presented.into_iter().map(PolicyMatch::from).collect())
+    }
+
+    /// A firm's inbox: every published policy in effect it qualifies for, or may once a
+    /// declaration says more (`certain: false`), newest first (FIRM).
+    async fn my_policies(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<CountedConnection<PolicyMatch>> {
+        let viewer = viewer(ctx);
+        viewer.require(&[Role::Firm])?;
+        let page = Page::parse(first, after)?;
+        let Viewer::Firm { uscc, .. } = viewer else {
+            return Err(AppError::Forbidden.into());
+        };
+        let app = state(ctx);
+        let (model, facts) = filing::firm_facts(app, uscc).await?;
+        let (entries, total) = inbox::inbox(
+            app,
+            &model.uscc,
+            &facts,
+            page.offset as usize,
+            page.limit as usize,
+        )
+        .await?;
+        let lang = lang(ctx);
+        let input = crate::eligibility::Facts {
+            firm: &facts,
+            declaration: None,
+        };
+        let nodes = entries
+            .into_iter()
+            .map(
+                |InboxEntry {
+                     policy,
+                     certain,
+                     is_new,
+                     acknowledgement,
+                 }| PolicyMatch {
+                    reasons: policy.rule.explain(input, &app.regions, lang),
+                    policy: Policy(policy.view.clone()),
+                    certain,
+                    is_new,
+                    delivery: None,
+                    acknowledgement: acknowledgement.map(Acknowledgement::from),
+                },
+            )
+            .collect();
+        Ok(page.connection(nodes, total as u64))
+    }
+}
+
+/// Filing-time writes.
+#[derive(Default)]
+pub struct OutreachMutation;
+
+#[Object]
+impl OutreachMutation {
+    /// Records a firm's response to a policy, idempotently. FIRM for itself, BROKER for firms
+    /// that entrusted it, SYSTEM for any firm.
+    async fn acknowledge_policy(
+        &self,
+        ctx: &Context<'_>,
+        input: AcknowledgementInput,
+    ) -> async_graphql::Result<Acknowledgement> {
+        let app = state(ctx);
+        let viewer = viewer(ctx);
+        let policy_id = uuid::Uuid::parse_str(&input.policy_id)
+            .map_err(|_| AppError::field("input.policyId", "not a policy id (a UUID)"))?;
+        let request = acknowledge::validate(
+            app,
+            viewer,
+            AckArgs {
+                policy_id,
+                firm_uscc: input.firm_uscc,
+                response: input.response,
+                comment: input.comment,
+                declaration_id: input.declaration_id,
+                channel: input.channel,
+                idempotency_key: input.idempotency_key,
+            },
+        )
+        .await?;
+        Ok(acknowledge::acknowledge(app, viewer, request).await?.into())
+    }
+
+    /// Records deliveries on an external channel (SMS, WeChat, paper, email, broker relay) for up
+    /// to 10000 firms: departments for the policies they issued, SYSTEM and ADMIN for any.
+    async fn record_deliveries(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordDeliveriesInput,
+    ) -> async_graphql::Result<RecordDeliveriesResult> {
+        let viewer = viewer(ctx);
+        viewer.require(&[Role::Department, Role::System, Role::Admin])?;
+        let policy_id = uuid::Uuid::parse_str(&input.policy_id)
+            .map_err(|_| AppError::field("input.policyId", "not a policy id (a UUID)"))?;
+        let outcome = external::record_external(
+            state(ctx),
+            viewer,
+            policy_id,
+            input.channel,
+            input.firm_usccs,
+            input.note,
+        )
+        .await?;
+        Ok(RecordDeliveriesResult {
+            recorded: outcome.recorded as i32,
+            already_recorded: outcome.already_recorded as i32,
+            unknown_firms: outcome.unknown_firms,
+        })
+    }
+}

@@ -1,0 +1,152 @@
+//! The live catalog: every published policy with its compiled rule, held in memory and swapped
+//! whole when the catalog changes. Filing-time matching reads it and never the policies table.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use chrono::NaiveDate;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+
+use super::catalog::{PolicyView, assemble};
+use crate::eligibility::CompiledRule;
+use crate::entity::{catalog_state, policy};
+use crate::error::{AppError, AppResult};
+use crate::region::RegionCatalog;
+
+/// A published policy as filings see it.
+#[derive(Debug)]
+pub struct LivePolicy {
+    pub view: Arc<PolicyView>,
+    pub rule: CompiledRule,
+}
+
+impl LivePolicy {
+    /// Whether `day` lies within the policy's effective dates.
+    pub fn in_effect_on(&self, day: NaiveDate) -> bool {
+        let version = &self.view.version;
+        version.effective_from <= day && version.effective_to.is_none_or(|to| day <= to)
+    }
+}
+
+/// Every published policy at one catalog version. Effective dates are checked when read, so a
+/// policy starts and ends at midnight without a reload.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub version: i64,
+    pub policies: Vec<Arc<LivePolicy>>,
+}
+
+impl Snapshot {
+    /// The policies in effect on `day`.
+    pub fn in_effect_on(&self, day: NaiveDate) -> impl Iterator<Item = &Arc<LivePolicy>> {
+        self.policies.iter().filter(move |p| p.in_effect_on(day))
+    }
+}
+
+/// The snapshot of this instance.
+pub struct LiveCatalog {
+    current: ArcSwap<Snapshot>,
+}
+
+impl LiveCatalog {
+    /// Loads the published catalog.
+    pub async fn load(db: &DatabaseConnection, regions: &RegionCatalog) -> AppResult<LiveCatalog> {
+        Ok(LiveCatalog {
+            current: ArcSwap::from_pointee(read(db, regions).await?),
+        })
+    }
+
+    /// The current snapshot.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current.load_full()
+    }
+
+    /// Reloads now (after this instance changed the catalog).
+    pub async fn refresh(&self, db: &DatabaseConnection, regions: &RegionCatalog) -> AppResult<()> {
+        let fresh = Arc::new(read(db, regions).await?);
+        // Two refreshes may race: never replace a snapshot by an older one.
+        self.current.rcu(|current| {
+            if fresh.version >= current.version {
+                fresh.clone()
+            } else {
+                current.clone()
+            }
+        });
+        Ok(())
+    }
+
+    /// Reloads when another instance changed the catalog: polls the catalog version every
+    /// `interval` until the process ends.
+    pub fn watch(
+        self: Arc<Self>,
+        db: DatabaseConnection,
+        regions: Arc<RegionCatalog>,
+        interval: Duration,
+    ) {
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(interval);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                match catalog_version(&db).await {
+                    Ok(version) if version != self.current.load().version => {
+                        if let Err(err) = self.refresh(&db, &regions).await {
+                            tracing::warn!(error = %err, "could not refresh the live catalog");
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(err) => tracing::warn!(error = %err, "could not read the catalog version"),
+                }
+            }
+        });
+    }
+}
+
+async fn catalog_version(db: &DatabaseConnection) -> AppResult<i64> {
+    Ok(catalog_state::Entity::find_by_id(1)
+        .one(db)
+        .await?
+        .map_or(0, |state| state.version))
+}
+
+/// The catalog version, then every published policy at its live version. Reading the version
+/// first means a change that lands in between is seen again by the next poll.
+async fn read(db: &DatabaseConnection, regions: &RegionCatalog) -> AppResult<Snapshot> {
+    let version = catalog_version(db).await?;
+    let rows = policy::Entity::find()
+        .filter(policy::Column::Status.eq(super::PolicyStatus::Published))
+        .all(db)
+        .await?;
+    let keys: Vec<_> = rows
+        .iter()
+        .filter_map(|p| Some((p.id, p.live_version?)))
+        .collect();
+    let rows: Vec<_> = rows
+        .into_iter()
+        .filter(|p| p.live_version.is_some())
+        .collect();
+    let views = assemble(db, regions, rows, &keys).await?;
+    let policies = views
+        .into_iter()
+        .map(|view| {
+            let rule = CompiledRule::compile(
+                view.regions.clone(),
+                &view.version.eligibility,
+                "eligibility",
+                regions,
+            )
+            .map_err(|e| {
+                AppError::internal_msg(format!(
+                    "published rule of {} is invalid: {e:?}",
+                    view.policy.id
+                ))
+            })?;
+            Ok(Arc::new(LivePolicy {
+                view: Arc::new(view),
+                rule,
+            }))
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(Snapshot { version, policies })
+}

@@ -1,0 +1,102 @@
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, InputObject, Object};
+
+use super::catalog::{self, PolicyFilterSpec};
+use super::graphql::Policy;
+use super::mutation::policy_id;
+use super::{BenefitKind, PolicyStatus};
+use crate::department::DepartmentCode;
+use crate::error::InputErrors;
+use crate::graphql::pagination::{CountedConnection, Page};
+use crate::graphql::{Date, state, viewer};
+use crate::region::RegionCatalog;
+
+/// Which policies to list.
+#[derive(InputObject, Default)]
+pub struct PolicyFilter {
+    /// Policies that cover a firm registered in this region (GB/T 2260), nationwide ones included.
+    pub region: Option<String>,
+    /// Policies this department issued or co-issued.
+    pub department: Option<String>,
+    pub benefit_kind: Option<BenefitKind>,
+    /// Absent: PUBLISHED. Drafts are listed for their issuers and ADMIN only.
+    pub status: Option<PolicyStatus>,
+    /// Policies in effect on this date.
+    pub in_effect_on: Option<Date>,
+    /// Words in the title or summary, either language.
+    pub search: Option<String>,
+}
+
+impl PolicyFilter {
+    fn validate(self, regions: &RegionCatalog) -> Result<PolicyFilterSpec, InputErrors> {
+        let mut errors = InputErrors::default();
+        let region = self
+            .region
+            .and_then(|r| errors.check("filter.region", regions.parse(&r)));
+        let department = self
+            .department
+            .and_then(|d| errors.check("filter.department", DepartmentCode::parse(&d)));
+        let search = self
+            .search
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty());
+        if search.as_ref().is_some_and(|s| s.chars().count() > 100) {
+            errors.push("filter.search", "at most 100 characters");
+        }
+        errors.into_result(PolicyFilterSpec {
+            region,
+            department,
+            benefit_kind: self.benefit_kind,
+            status: self.status,
+            in_effect_on: self.in_effect_on.map(|d| d.0),
+            search,
+        })
+    }
+}
+
+/// Policy reads.
+#[derive(Default)]
+pub struct PolicyQuery;
+
+#[Object]
+impl PolicyQuery {
+    /// One policy. A version other than the live one: its issuers and ADMIN only.
+    async fn policy(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        version: Option<i32>,
+    ) -> async_graphql::Result<Option<Policy>> {
+        let id = policy_id(&id)?;
+        let app = state(ctx);
+        let view = catalog::get(&app.db, &app.regions, viewer(ctx), id, version).await?;
+        Ok(view.map(|v| Policy(Arc::new(v))))
+    }
+
+    /// The catalog, newest first.
+    async fn policies(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<PolicyFilter>,
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<CountedConnection<Policy>> {
+        let page = Page::parse(first, after)?;
+        let app = state(ctx);
+        let filter = filter.unwrap_or_default().validate(&app.regions)?;
+        let (views, total) = catalog::list(
+            &app.db,
+            &app.regions,
+            viewer(ctx),
+            &filter,
+            page.offset,
+            page.limit,
+        )
+        .await?;
+        Ok(page.connection(
+            views.into_iter().map(|v| Policy(Arc::new(v))).collect(),
+            total,
+        ))
+    }
+}
