@@ -54,21 +54,15 @@ pub async fn import(
     actor: &Viewer,
 ) -> AppResult<Imported> {
     let mut errors = InputErrors::default();
+    check_references(db, &entries, &mut errors).await?;
     let mut drafts = Vec::with_capacity(entries.len());
     for (i, entry) in entries.into_iter().enumerate() {
         let path = format!("[{i}].policy");
-        if entry.policy.lead_issuer.is_none() {
-            errors.push(
-                format!("{path}.leadIssuer"),
-                "an import names the lead issuer of each policy",
-            );
-        }
         match validate_input(entry.policy, &path, regions) {
-            Ok(draft) => drafts.push((path, draft, entry.publish || publish_all)),
+            Ok(draft) => drafts.push((draft, entry.publish || publish_all)),
             Err(entry_errors) => errors.extend(entry_errors),
         }
     }
-    check_references(db, &drafts, &mut errors).await?;
     errors.into_result(())?;
 
     let txn = begin_write(db).await?;
@@ -76,7 +70,7 @@ pub async fn import(
         created: 0,
         published: 0,
     };
-    for (_, draft, publish) in &drafts {
+    for (draft, publish) in &drafts {
         let id = store::create_in(&txn, draft, actor).await?;
         imported.created += 1;
         if *publish {
@@ -88,10 +82,11 @@ pub async fn import(
     Ok(imported)
 }
 
-/// Departments must exist; codes must be unique in the file and free in the database.
+/// Every entry names its lead; departments exist; codes are unique in the file and free in the
+/// database. Checked on the entries as written, so these problems are reported with the others.
 async fn check_references(
     db: &DatabaseConnection,
-    drafts: &[(String, super::PolicyDraft, bool)],
+    entries: &[ImportEntry],
     errors: &mut InputErrors,
 ) -> AppResult<()> {
     let departments: HashSet<String> = department::Entity::find()
@@ -100,9 +95,9 @@ async fn check_references(
         .into_iter()
         .map(|d| d.code)
         .collect();
-    let codes: Vec<&str> = drafts
+    let codes: Vec<&str> = entries
         .iter()
-        .filter_map(|(_, d, _)| d.code.as_deref())
+        .filter_map(|e| e.policy.code.as_deref())
         .collect();
     let taken: HashSet<String> = policy::Entity::find()
         .filter(policy::Column::Code.is_in(codes))
@@ -111,42 +106,42 @@ async fn check_references(
         .into_iter()
         .map(|p| p.code)
         .collect();
-    let mut first_use: HashMap<&str, &str> = HashMap::new();
-    for (path, draft, _) in drafts {
-        let issuers = draft
-            .lead_issuer
-            .iter()
-            .map(|c| (format!("{path}.leadIssuer"), c))
-            .chain(
-                draft
-                    .co_issuers
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| (format!("{path}.coIssuers[{i}]"), c)),
-            );
-        for (field, code) in issuers {
-            if !departments.contains(code.as_str()) {
-                errors.push(
-                    field,
-                    format!(
-                        "no department {code}; ADMIN creates departments with upsertDepartment"
-                    ),
-                );
+    let mut first_use: HashMap<&str, usize> = HashMap::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let path = format!("[{i}].policy");
+        let input = &entry.policy;
+        match &input.lead_issuer {
+            None => errors.push(
+                format!("{path}.leadIssuer"),
+                "an import names the lead issuer of each policy",
+            ),
+            Some(lead) if !departments.contains(lead) => {
+                errors.push(format!("{path}.leadIssuer"), unknown(lead))
+            }
+            Some(_) => {}
+        }
+        for (j, code) in input.co_issuers.iter().flatten().enumerate() {
+            if !departments.contains(code) {
+                errors.push(format!("{path}.coIssuers[{j}]"), unknown(code));
             }
         }
-        if let Some(code) = draft.code.as_deref() {
+        if let Some(code) = input.code.as_deref() {
             if taken.contains(code) {
                 errors.push(
                     format!("{path}.code"),
                     format!("policy code {code} is taken"),
                 );
-            } else if let Some(first) = first_use.insert(code, path) {
+            } else if let Some(first) = first_use.insert(code, i) {
                 errors.push(
                     format!("{path}.code"),
-                    format!("{code} is already used at {first}"),
+                    format!("{code} is already used at [{first}]"),
                 );
             }
         }
     }
     Ok(())
+}
+
+fn unknown(code: &str) -> String {
+    format!("no department {code}; ADMIN creates departments with upsertDepartment")
 }

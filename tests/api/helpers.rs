@@ -1,9 +1,11 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use policy_outreach::auth::{Claims, mint};
+use policy_outreach::clock::{Clock, SystemClock};
 use policy_outreach::config::Settings;
-use policy_outreach::region::RegionCatalog;
 use policy_outreach::{Application, db};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
@@ -102,12 +104,23 @@ pub fn settings(database_url: &str) -> Settings {
     settings
 }
 
+async fn start(settings: Settings, clock: Arc<dyn Clock>) -> (String, oneshot::Sender<()>) {
+    let app = Application::build_with_clock(settings, clock)
+        .await
+        .expect("application builds");
+    let addr = app.local_addr().unwrap();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    (format!("http://{addr}"), stop)
+}
+
 /// A running instance of the service.
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
-    pub regions: std::sync::Arc<RegionCatalog>,
     pub settings: Settings,
     stop: Option<oneshot::Sender<()>>,
     _database: TestDatabase,
@@ -115,31 +128,28 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
-        let database = TestDatabase::create().await;
-        Self::spawn_on(database).await
+        Self::spawn_with_clock(Arc::new(SystemClock)).await
     }
 
-    pub async fn spawn_on(database: TestDatabase) -> TestApp {
+    /// An instance whose "today" the test moves.
+    pub async fn spawn_with_clock(clock: Arc<dyn Clock>) -> TestApp {
+        let database = TestDatabase::create().await;
         let settings = settings(&database.url);
-        let app = Application::build(settings.clone())
-            .await
-            .expect("application builds");
-        let addr = app.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(app.run_until(async {
-            let _ = stopped.await;
-        }));
+        let (base, stop) = start(settings.clone(), clock).await;
         let db = db::connect(&settings).await.unwrap();
-        let regions = RegionCatalog::load(&db).await.unwrap();
         TestApp {
-            base: format!("http://{addr}"),
+            base,
             client: reqwest::Client::new(),
             db,
-            regions,
             settings,
             stop: Some(stop),
             _database: database,
         }
+    }
+
+    /// A second instance of the service on the same database, as behind a load balancer.
+    pub async fn another_instance(&self) -> (String, oneshot::Sender<()>) {
+        start(self.settings.clone(), Arc::new(SystemClock)).await
     }
 
     /// Stops the server; in-flight requests finish.
@@ -155,9 +165,20 @@ impl TestApp {
 
     /// Runs a GraphQL request and returns the JSON response, whatever its status.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        self.gql_at(&self.base, token, query, variables).await
+    }
+
+    /// Runs a GraphQL request against another instance.
+    pub async fn gql_at(
+        &self,
+        base: &str,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Value {
         let mut request = self
             .client
-            .post(self.url("/graphql"))
+            .post(format!("{base}/graphql"))
             .json(&json!({"query": query, "variables": variables}));
         if let Some(token) = token {
             request = request.bearer_auth(token);

@@ -10,6 +10,7 @@ mod firms;
 mod health;
 mod helpers;
 mod http;
+mod lifecycle;
 mod migrations;
 mod policies;
 mod rules_sql;
