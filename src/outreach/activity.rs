@@ -63,7 +63,7 @@ async fn flush(db: &DatabaseConnection, usccs: HashSet<String>, now: DateTime<Ut
     let usccs: Vec<String> = usccs.into_iter().collect();
     for chunk in usccs.chunks(500) {
         let written = firm::Entity::update_many()
-            .col_expr(firm::Column::LastFiledAt, Expr::val(now).into())
+            .col_expr(firm::Column::LastFiledAt, Expr::val(now))
             .filter(firm::Column::Uscc.is_in(chunk.iter().map(String::as_str)))
             .exec(db)
             .await;

@@ -172,13 +172,9 @@ pub async fn applicable(
         .map(|(policy, _)| {
             let id = policy.view.policy.id;
             let live = policy.view.version.version;
-            let seen_before = funnels
-                .get(&id)
-                .and_then(|f| f.last_delivered_version)
-                .is_some_and(|v| v >= live);
             Presented {
                 certain: true,
-                is_new: !seen_before,
+                is_new: !has_seen(&funnels, id, live),
                 reasons: policy.rule.explain(input, &app.regions, lang),
                 delivery: recorded.iter().find(|r| r.policy_id == id).cloned(),
                 acknowledgement: acknowledgements.get(&id).cloned(),
@@ -187,6 +183,15 @@ pub async fn applicable(
         })
         .collect();
     Ok(presented)
+}
+
+/// Whether the firm was shown version `live` (or a later one) of the policy before, on any
+/// channel. Live versions only grow, so the highest version delivered tells.
+pub fn has_seen(funnels: &HashMap<Uuid, funnel::Model>, policy: Uuid, live: i32) -> bool {
+    funnels
+        .get(&policy)
+        .and_then(|f| f.last_delivered_version)
+        .is_some_and(|v| v >= live)
 }
 
 /// The firm's funnel rows, by policy: one indexed read, whatever the number of matches.

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::filing::{funnel_rows, latest_acknowledgements};
+use super::filing::{funnel_rows, has_seen, latest_acknowledgements};
 use crate::eligibility::{Facts, FirmFacts, Outcome};
 use crate::entity::acknowledgement;
 use crate::error::AppResult;
@@ -61,10 +61,7 @@ pub async fn inbox(
             let live = policy.view.version.version;
             InboxEntry {
                 certain,
-                is_new: !funnels
-                    .get(&id)
-                    .and_then(|f| f.last_delivered_version)
-                    .is_some_and(|v| v >= live),
+                is_new: !has_seen(&funnels, id, live),
                 acknowledgement: acknowledgements.remove(&id),
                 policy,
             }

@@ -6,6 +6,7 @@
 mod auth;
 mod departments;
 mod eligibility;
+mod filing;
 mod firms;
 mod health;
 mod helpers;
