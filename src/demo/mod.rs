@@ -2,6 +2,7 @@
 //! firms with valid codes across the trading provinces, with their customs brokers.
 
 mod firms;
+mod reach;
 
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
@@ -129,6 +130,12 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<Seeded> {
         firm_service::upsert(db, &regions, population.inputs.clone())
             .await
             .map_err(|e| anyhow::anyhow!("demo firms: {e}"))?;
+        let simulated = reach::simulate(db, &regions, chrono::Utc::now()).await?;
+        tracing::info!(
+            deliveries = simulated.deliveries,
+            acknowledgements = simulated.acknowledgements,
+            "demo reach simulated"
+        );
     }
     Ok(Seeded {
         policies: policy::Entity::find().count(db).await?,

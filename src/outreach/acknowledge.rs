@@ -179,35 +179,47 @@ pub async fn acknowledge(
         request_fingerprint: fingerprint.clone(),
         created_at: now,
     };
+    let by_firm = match viewer {
+        Viewer::Firm { .. } => true,
+        Viewer::System { .. } => request.channel != Channel::Broker,
+        _ => false,
+    };
     let txn = begin_write(&app.db).await?;
+    if record(&txn, &row, by_firm).await? {
+        txn.commit().await?;
+        return Ok(row);
+    }
+    // Another request with this key won; answer with its row.
+    let existing = find_by_key(&txn, viewer, &subject, &request.key).await?;
+    txn.rollback().await?;
+    match existing {
+        Some(existing) => replay(existing, &fingerprint),
+        None => Err(AppError::internal_msg(
+            "idempotency key conflicted but no row holds it",
+        )),
+    }
+}
+
+/// Inserts an acknowledgement and updates the funnel row; false when its idempotency key is
+/// already taken (nothing written). `by_firm`: the firm answered itself, not through its broker.
+pub async fn record(
+    txn: &DatabaseTransaction,
+    row: &acknowledgement::Model,
+    by_firm: bool,
+) -> AppResult<bool> {
     let inserted = acknowledgement::Entity::insert(acknowledgement::ActiveModel::from(row.clone()))
         .on_conflict_do_nothing_on([
             acknowledgement::Column::ActorRole,
             acknowledgement::Column::ActorSubject,
             acknowledgement::Column::IdempotencyKey,
         ])
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
-    let inserted = matches!(inserted, TryInsertResult::Inserted(n) if n > 0);
-    if !inserted {
-        // Another request with this key won; answer with its row.
-        let existing = find_by_key(&txn, viewer, &subject, &request.key).await?;
-        txn.rollback().await?;
-        return match existing {
-            Some(existing) => replay(existing, &fingerprint),
-            None => Err(AppError::internal_msg(
-                "idempotency key conflicted but no row holds it",
-            )),
-        };
+    if !matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
+        return Ok(false);
     }
-    let by_firm = match viewer {
-        Viewer::Firm { .. } => true,
-        Viewer::System { .. } => request.channel != Channel::Broker,
-        _ => false,
-    };
-    update_funnel(&txn, &row, by_firm).await?;
-    txn.commit().await?;
-    Ok(row)
+    update_funnel(txn, row, by_firm).await?;
+    Ok(true)
 }
 
 fn replay(

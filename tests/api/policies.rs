@@ -353,6 +353,19 @@ async fn the_demo_holds_realistic_policies_firms_and_brokers() {
     let seeded = policy_outreach::demo::seed(&app.db).await.unwrap();
     assert!(seeded.policies >= 12, "{seeded:?}");
     assert!(seeded.firms >= 300, "{seeded:?}");
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let deliveries = policy_outreach::entity::delivery::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+    let answers = policy_outreach::entity::acknowledgement::Entity::find()
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert!(
+        deliveries > 300 && answers > 100,
+        "{deliveries} deliveries, {answers} acknowledgements"
+    );
     let again = policy_outreach::demo::seed(&app.db).await.unwrap();
     assert!(again.already_seeded);
     assert_eq!(again.firms, seeded.firms, "seeding twice adds nothing");
@@ -371,4 +384,34 @@ async fn the_demo_holds_realistic_policies_firms_and_brokers() {
         .ok(Some(&broker), query, json!({"uscc": seeded.firm}))
         .await;
     assert_eq!(client["firm"]["brokers"][0]["uscc"], seeded.broker.as_str());
+}
+
+#[tokio::test]
+async fn every_role_reads_the_published_catalog_and_its_policies() {
+    let app = catalog().await;
+    let code = crate::helpers::uscc("440305", 1);
+    let published = app
+        .ok(
+            None,
+            "{ policies(filter: {benefitKind: CREDIT}) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await["policies"]["edges"][0]["node"]["id"]
+        .clone();
+    let tokens = [
+        None,
+        Some(crate::helpers::firm(&code)),
+        Some(crate::helpers::broker(&code)),
+        Some(department("PBOC")),
+        Some(crate::helpers::system()),
+        Some(admin()),
+    ];
+    for token in tokens {
+        let list = app.ok(token.as_deref(), CODES, json!({})).await;
+        assert_eq!(list["policies"]["totalCount"], 4);
+        let one = app
+            .ok(token.as_deref(), POLICY, json!({"id": published}))
+            .await;
+        assert_eq!(one["policy"]["code"], "NATIONAL-CREDIT");
+    }
 }

@@ -1,0 +1,158 @@
+//! Three months of reach for the demo: presentations on every channel and the firms' responses,
+//! written through the same functions filings use.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, DurationRound, TimeDelta, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use sea_orm::{DatabaseConnection, EntityTrait};
+use uuid::Uuid;
+
+use crate::auth::Role;
+use crate::db::begin_write;
+use crate::eligibility::{Facts, FirmFacts, Outcome};
+use crate::entity::{acknowledgement, firm, firm_broker};
+use crate::outreach::deliveries::{self, NewDelivery};
+use crate::outreach::{Channel, Response, acknowledge};
+use crate::policy::live::LiveCatalog;
+use crate::region::RegionCatalog;
+
+const DAYS: i64 = 90;
+
+/// What the simulation wrote.
+pub struct Simulated {
+    pub deliveries: usize,
+    pub acknowledgements: usize,
+}
+
+/// Presents each firm some of the policies it may qualify for and lets some of them answer.
+pub async fn simulate(
+    db: &DatabaseConnection,
+    regions: &RegionCatalog,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Simulated> {
+    let now = now.duration_trunc(TimeDelta::microseconds(1))?;
+    let mut rng = StdRng::seed_from_u64(90);
+    let live = LiveCatalog::load(db, regions)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let snapshot = live.snapshot();
+    let firms = firm::Entity::find().all(db).await?;
+    let brokers: HashMap<String, String> = firm_broker::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|link| (link.firm_uscc, link.broker_uscc))
+        .collect();
+    let txn = begin_write(db).await?;
+    let mut simulated = Simulated {
+        deliveries: 0,
+        acknowledgements: 0,
+    };
+    for model in &firms {
+        let Some(facts) = FirmFacts::from_model(model, regions) else {
+            continue;
+        };
+        if rng.random_bool(0.3) {
+            continue;
+        }
+        let input = Facts {
+            firm: &facts,
+            declaration: None,
+        };
+        for policy in snapshot
+            .policies
+            .iter()
+            .filter(|p| p.rule.evaluate(input) != Outcome::False)
+        {
+            if !rng.random_bool(0.6) {
+                continue;
+            }
+            let broker = brokers.get(&model.uscc).cloned();
+            let channel = match rng.random_range(0..100) {
+                0..=54 => Channel::SingleWindow,
+                55..=74 if broker.is_some() => Channel::Broker,
+                55..=84 => Channel::Sms,
+                85..=92 => Channel::Paper,
+                _ => Channel::Wechat,
+            };
+            let at = now - Duration::minutes(rng.random_range(30..DAYS * 24 * 60));
+            let declaration_id = if channel == Channel::SingleWindow {
+                format!("DEC-DEMO-{:06}", rng.random_range(0..1_000_000))
+            } else {
+                String::new()
+            };
+            let row = NewDelivery {
+                policy_id: policy.view.policy.id,
+                policy_version: policy.view.version.version,
+                firm_uscc: model.uscc.clone(),
+                channel,
+                declaration_id,
+                actor_role: if channel == Channel::Broker {
+                    Role::Broker
+                } else {
+                    Role::System
+                },
+                actor_subject: Some("demo".to_owned()),
+                broker_uscc: broker.clone().filter(|_| channel == Channel::Broker),
+                decision: None,
+                note: None,
+            };
+            deliveries::record(&txn, std::slice::from_ref(&row), at)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            simulated.deliveries += 1;
+            if !rng.random_bool(0.45) {
+                continue;
+            }
+            let answered = (at + Duration::hours(rng.random_range(1..240))).min(now);
+            let response = match rng.random_range(0..100) {
+                0..=29 => Response::Seen,
+                30..=54 => Response::Interested,
+                55..=69 => Response::WillApply,
+                70..=79 => Response::Applied,
+                80..=89 => Response::NotApplicable,
+                _ => Response::Dismissed,
+            };
+            let through_broker = channel == Channel::Broker && rng.random_bool(0.5);
+            let (role, subject, actor_uscc) = match (&broker, through_broker) {
+                (Some(b), true) => (Role::Broker, format!("broker:{b}"), Some(b.clone())),
+                _ => (
+                    Role::Firm,
+                    format!("firm:{}", model.uscc),
+                    Some(model.uscc.clone()),
+                ),
+            };
+            let ack = acknowledgement::Model {
+                id: Uuid::now_v7(),
+                policy_id: row.policy_id,
+                policy_version: row.policy_version,
+                firm_uscc: model.uscc.clone(),
+                response,
+                channel: if role == Role::Broker {
+                    Channel::Broker
+                } else {
+                    Channel::SingleWindow
+                },
+                actor_role: role,
+                actor_subject: subject,
+                actor_uscc,
+                comment: (response == Response::Interested && rng.random_bool(0.3))
+                    .then(|| "需要了解申请材料清单".to_owned()),
+                declaration_id: None,
+                idempotency_key: format!("demo-{}", Uuid::now_v7()),
+                request_fingerprint: "demo".to_owned(),
+                created_at: answered,
+            };
+            if acknowledge::record(&txn, &ack, role == Role::Firm)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                simulated.acknowledgements += 1;
+            }
+        }
+    }
+    txn.commit().await?;
+    Ok(simulated)
+}
