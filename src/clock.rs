@@ -9,6 +9,15 @@ use chrono_tz::Tz;
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
 
+    /// Now, to the microsecond: what both databases store, so a time read back equals the one
+    /// written.
+    fn now_micros(&self) -> DateTime<Utc> {
+        use chrono::{DurationRound, TimeDelta};
+        let now = self.now();
+        now.duration_trunc(TimeDelta::microseconds(1))
+            .unwrap_or(now)
+    }
+
     /// The date in `zone` now.
     fn today(&self, zone: Tz) -> NaiveDate {
         self.now().with_timezone(&zone).date_naive()

@@ -20,6 +20,7 @@ pub mod outreach;
 pub mod policy;
 pub mod region;
 mod stored_enum;
+pub mod validate;
 
 pub use app::Application;
 pub use config::Settings;

@@ -144,6 +144,10 @@ impl MigrationTrait for Migration {
                     .col(uuid(PolicyFirmFunnel::PolicyId))
                     .col(string_len(PolicyFirmFunnel::FirmUscc, 18))
                     .col(integer(PolicyFirmFunnel::Deliveries).default(0))
+                    // One bit per channel (SINGLE_WINDOW 1, BROKER 2, SMS 4, WECHAT 8, PAPER 16,
+                    // EMAIL 32, OTHER 64): reach per channel without scanning deliveries.
+                    .col(integer(PolicyFirmFunnel::DeliveredChannels).default(0))
+                    .col(integer(PolicyFirmFunnel::AcknowledgedChannels).default(0))
                     .col(timestamp_with_time_zone_null(
                         PolicyFirmFunnel::FirstDeliveredAt,
                     ))
@@ -259,6 +263,8 @@ enum PolicyFirmFunnel {
     PolicyId,
     FirmUscc,
     Deliveries,
+    DeliveredChannels,
+    AcknowledgedChannels,
     FirstDeliveredAt,
     LastDeliveredAt,
     LastDeliveredVersion,

@@ -2,7 +2,7 @@ use async_graphql::{Context, Object, SimpleObject};
 
 use super::Role;
 use crate::department::{Department, service as departments};
-use crate::firm::{Firm, service as firms};
+use crate::firm::{Firm, FirmAccess, service as firms};
 use crate::graphql::{state, viewer};
 
 /// The caller as the service sees it.
@@ -29,7 +29,9 @@ impl AuthQuery {
         let viewer = viewer(ctx);
         let db = &state(ctx).db;
         let firm = match viewer.uscc() {
-            Some(uscc) => firms::find(db, uscc).await?.map(Firm::from),
+            Some(uscc) => firms::find(db, uscc)
+                .await?
+                .map(|m| Firm::new(m, FirmAccess::Full)),
             None => None,
         };
         let department = match viewer.department() {

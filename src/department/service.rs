@@ -9,6 +9,7 @@ use crate::db::begin_write;
 use crate::entity::department;
 use crate::error::{AppResult, InputErrors};
 use crate::region::{RegionCatalog, RegionCode};
+use crate::validate;
 
 /// A validated department.
 #[derive(Clone, Debug)]
@@ -29,8 +30,8 @@ pub fn validate(
 ) -> Result<DepartmentRecord, InputErrors> {
     let mut errors = InputErrors::default();
     let code = errors.check("input.code", DepartmentCode::parse(code));
-    let name_zh = errors.check("input.nameZh", name(name_zh));
-    let name_en = name_en.and_then(|n| errors.check("input.nameEn", name(n)));
+    let name_zh = errors.check("input.nameZh", validate::name(name_zh, 200));
+    let name_en = name_en.and_then(|n| errors.check("input.nameEn", validate::name(n, 200)));
     let region = region.and_then(|r| errors.check("input.region", regions.parse(r)));
     match (code, name_zh) {
         (Some(code), Some(name_zh)) if errors.is_empty() => Ok(DepartmentRecord {
@@ -40,15 +41,6 @@ pub fn validate(
             region,
         }),
         _ => Err(errors),
-    }
-}
-
-fn name(text: &str) -> Result<String, String> {
-    let trimmed = text.trim();
-    match trimmed.chars().count() {
-        0 => Err("must not be empty".to_owned()),
-        1..=200 => Ok(trimmed.to_owned()),
-        n => Err(format!("at most 200 characters, got {n}")),
     }
 }
 

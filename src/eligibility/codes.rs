@@ -58,6 +58,29 @@ code_type!(
     CustomsCode4
 );
 
+code_type!(
+    /// A single-window declaration id: 1 to 64 letters, digits, hyphens or underscores.
+    DeclarationId
+);
+
+impl DeclarationId {
+    pub fn parse(text: &str) -> Result<DeclarationId, String> {
+        let ok = (1..=64).contains(&text.len())
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if ok {
+            Ok(DeclarationId(text.to_owned()))
+        } else {
+            Err("1 to 64 letters, digits, hyphens or underscores".to_owned())
+        }
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
 impl CountryCode {
     pub fn parse(text: &str) -> Result<CountryCode, String> {
         let known = text.len() == 2 && ISO_3166_ALPHA2.split(' ').any(|c| c == text);

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::eval::{evaluate, evaluate_condition};
+use super::eval::{evaluate, evaluate_condition, may_hold_with_a_declaration};
 use super::fact::{Fact, Op};
 use super::facts::Facts;
 use super::outcome::Outcome;
@@ -78,6 +78,12 @@ impl CompiledRule {
                 .into_iter()
                 .filter(|c| evaluate_condition(c, facts) == Outcome::True)
                 .count()
+    }
+
+    /// Whether the firm may qualify once a declaration supplies its facts: in scope, and some
+    /// declaration makes the rule TRUE on the firm facts as they are.
+    pub fn may_qualify(&self, facts: Facts<'_>) -> bool {
+        self.in_scope(facts) && may_hold_with_a_declaration(&self.rule, facts)
     }
 
     /// Whether any condition looks at the declaration.

@@ -2,15 +2,15 @@
 
 use async_graphql::InputObject;
 
-use super::codes::{CountryCode, CustomsCode4, HsCode};
+use super::codes::{CountryCode, CustomsCode4, DeclarationId, HsCode};
 use super::fact::Direction;
 use super::facts::DeclarationFacts;
 use crate::error::InputErrors;
 use crate::firm::Uscc;
+use crate::validate;
 
 /// Most items one declaration may carry.
 pub const MAX_ITEMS: usize = 500;
-const MAX_VALUE_USD: f64 = 1e13;
 
 /// The customs declaration being filed. Only its id is stored, on deliveries.
 #[derive(InputObject, Clone, Debug)]
@@ -44,9 +44,12 @@ impl DeclarationInput {
     pub fn validate(self, path: &str) -> Result<(Uscc, DeclarationFacts), InputErrors> {
         let mut errors = InputErrors::default();
         let at = |field: &str| format!("{path}.{field}");
-        let id = self
-            .id
-            .and_then(|id| errors.check(at("id"), declaration_id(&id)));
+        let id = self.id.and_then(|id| {
+            errors.check(
+                at("id"),
+                DeclarationId::parse(&id).map(DeclarationId::into_string),
+            )
+        });
         let uscc = errors.check(at("firmUscc"), Uscc::parse(&self.firm_uscc));
         let trade_mode = self
             .trade_mode
@@ -70,15 +73,15 @@ impl DeclarationInput {
             ) {
                 hs_codes.push(code);
             }
-            let value = item
-                .value_usd
-                .and_then(|v| errors.check(format!("{path}.items[{i}].valueUsd"), money(v)));
+            let value = item.value_usd.and_then(|v| {
+                errors.check(format!("{path}.items[{i}].valueUsd"), validate::usd(v))
+            });
             if let Some(value) = value {
                 item_total = Some(item_total.unwrap_or(0.0) + value);
             }
         }
         let value_usd = match self.value_usd {
-            Some(v) => errors.check(at("valueUsd"), money(v)),
+            Some(v) => errors.check(at("valueUsd"), validate::usd(v)),
             None => item_total,
         };
         match uscc {
@@ -96,25 +99,5 @@ impl DeclarationInput {
             )),
             _ => Err(errors),
         }
-    }
-}
-
-fn declaration_id(text: &str) -> Result<String, String> {
-    let ok = (1..=64).contains(&text.len())
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if ok {
-        Ok(text.to_owned())
-    } else {
-        Err("1 to 64 letters, digits, hyphens or underscores".to_owned())
-    }
-}
-
-fn money(value: f64) -> Result<f64, String> {
-    if value.is_finite() && (0.0..MAX_VALUE_USD).contains(&value) {
-        Ok(value)
-    } else {
-        Err(format!("{value} is not a value in US dollars (0 or more)"))
     }
 }

@@ -123,3 +123,47 @@ fn compare<T: PartialOrd>(op: Op, actual: T, expected: T) -> bool {
         _ => actual == expected,
     }
 }
+
+/// Whether some declaration could make `rule` TRUE for the firm facts as they are (missing firm
+/// facts stay UNKNOWN). Declaration conditions are taken as free to be TRUE or FALSE each.
+pub fn may_hold_with_a_declaration(rule: &Rule, facts: Facts<'_>) -> bool {
+    possible(rule, facts) & TRUE_BIT != 0
+}
+
+const TRUE_BIT: u8 = 1;
+const FALSE_BIT: u8 = 2;
+const UNKNOWN_BIT: u8 = 4;
+
+fn bit(outcome: Outcome) -> u8 {
+    match outcome {
+        Outcome::True => TRUE_BIT,
+        Outcome::False => FALSE_BIT,
+        Outcome::Unknown => UNKNOWN_BIT,
+    }
+}
+
+fn outcomes(set: u8) -> impl Iterator<Item = Outcome> {
+    [Outcome::True, Outcome::False, Outcome::Unknown]
+        .into_iter()
+        .filter(move |o| set & bit(*o) != 0)
+}
+
+/// The set of outcomes the rule can take over every choice of the declaration conditions.
+fn possible(rule: &Rule, facts: Facts<'_>) -> u8 {
+    let combine = |a: u8, b: u8, op: fn(Outcome, Outcome) -> Outcome| {
+        outcomes(a)
+            .flat_map(|x| outcomes(b).map(move |y| bit(op(x, y))))
+            .fold(0, |s, b| s | b)
+    };
+    match rule {
+        Rule::All(children) => children.iter().fold(TRUE_BIT, |acc, c| {
+            combine(acc, possible(c, facts), Outcome::and)
+        }),
+        Rule::Any(children) => children.iter().fold(FALSE_BIT, |acc, c| {
+            combine(acc, possible(c, facts), Outcome::or)
+        }),
+        Rule::Not(child) => outcomes(possible(child, facts)).fold(0, |s, o| s | bit(o.not())),
+        Rule::Condition(c) if c.fact.is_declaration() => TRUE_BIT | FALSE_BIT,
+        Rule::Condition(c) => bit(evaluate_condition(c, facts)),
+    }
+}

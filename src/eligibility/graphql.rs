@@ -1,11 +1,11 @@
 use async_graphql::{Context, ID, Object};
-use uuid::Uuid;
 
 use super::declaration::DeclarationInput;
 use super::service::{self, EligibilityResult};
 use crate::error::AppError;
 use crate::firm::Uscc;
 use crate::graphql::{lang, state, viewer};
+use crate::validate;
 
 /// Eligibility reads.
 #[derive(Default)]
@@ -21,8 +21,7 @@ impl EligibilityQuery {
         firm_uscc: String,
         declaration: Option<DeclarationInput>,
     ) -> async_graphql::Result<EligibilityResult> {
-        let policy_id = Uuid::parse_str(&policy_id)
-            .map_err(|_| AppError::field("policyId", "not a policy id (a UUID)"))?;
+        let policy_id = validate::policy_id("policyId", &policy_id)?;
         let firm = Uscc::parse(&firm_uscc).map_err(|e| AppError::field("firmUscc", e))?;
         let declaration = match declaration {
             Some(input) => {

@@ -16,7 +16,7 @@ pub mod service;
 mod sql;
 mod text;
 
-pub use codes::{CountryCode, CustomsCode4, HsCode};
+pub use codes::{CountryCode, CustomsCode4, DeclarationId, HsCode};
 pub use compiled::CompiledRule;
 pub use declaration::{DeclarationInput, DeclarationItemInput};
 pub use eval::evaluate;

@@ -8,6 +8,7 @@ use super::outcome::Outcome;
 use super::reason::Reason;
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
+use crate::firm::access::{self, Purpose};
 use crate::firm::{Uscc, service as firms};
 use crate::graphql::{AppState, Lang};
 use crate::policy::{PolicyStatus, PolicyView, catalog};
@@ -84,18 +85,11 @@ pub fn firm_not_synced(firm: &Uscc) -> AppError {
     ))
 }
 
-/// FIRM: itself; BROKER: itself and firms that entrusted it; DEPARTMENT, SYSTEM, ADMIN: any firm.
+/// Any firm for departments (their own policies, checked after) and ADMIN; otherwise whoever may
+/// act for the firm.
 async fn authorize_firm(app: &AppState, viewer: &Viewer, firm: &Uscc) -> AppResult<()> {
     match viewer {
-        Viewer::Anonymous => Err(AppError::Unauthenticated(
-            "this operation needs a bearer token".into(),
-        )),
-        Viewer::Firm { uscc, .. } if uscc != firm => Err(AppError::Forbidden),
-        Viewer::Broker { uscc, .. }
-            if uscc != firm && !firms::entrusts(&app.db, firm, uscc).await? =>
-        {
-            Err(AppError::Forbidden)
-        }
-        _ => Ok(()),
+        Viewer::Department { .. } | Viewer::Admin { .. } => Ok(()),
+        _ => access::authorize(&app.db, viewer, firm, Purpose::ActFor).await,
     }
 }

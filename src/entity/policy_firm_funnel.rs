@@ -11,6 +11,10 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub firm_uscc: String,
     pub deliveries: i32,
+    /// One bit per channel the firm was reached on ([`crate::outreach::Channel::bit`]).
+    pub delivered_channels: i32,
+    /// One bit per channel the firm answered on.
+    pub acknowledged_channels: i32,
     pub first_delivered_at: Option<DateTimeUtc>,
     pub last_delivered_at: Option<DateTimeUtc>,
     /// The highest version delivered: live versions only grow, so this tells whether the firm

@@ -1,5 +1,8 @@
-use async_graphql::{ComplexObject, Context, Object, SimpleObject};
+use std::sync::Arc;
 
+use async_graphql::{Context, Object, SimpleObject};
+
+use super::access::{Purpose, authorize};
 use super::service::{self, FirmInput};
 use super::{CustomsCredit, FirmSize, Uscc};
 use crate::auth::Role;
@@ -7,55 +10,117 @@ use crate::entity::firm;
 use crate::error::AppError;
 use crate::graphql::pagination::{CountedConnection, Page};
 use crate::graphql::{Date, state, viewer};
-use crate::outreach::Acknowledgement;
-use crate::outreach::acknowledge;
+use crate::outreach::{Acknowledgement, acknowledge};
 use crate::region::Region;
 
-/// A foreign-trade enterprise (brokers are firms too).
-#[derive(SimpleObject, Clone)]
-#[graphql(complex)]
-pub struct Firm {
-    pub uscc: String,
-    pub customs_code: Option<String>,
-    pub name: String,
-    #[graphql(skip)]
-    pub region_code: String,
-    pub size: Option<FirmSize>,
-    pub industry: Option<String>,
-    pub customs_credit: Option<CustomsCredit>,
-    pub export_value_prev_year_usd: Option<f64>,
-    pub import_value_prev_year_usd: Option<f64>,
-    pub foreign_invested: Option<bool>,
-    pub registered_on: Option<Date>,
+/// How much of a firm the viewer may see where the object was reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FirmAccess {
+    /// Who it is: code, name, region (a broker in another firm's list).
+    Summary,
+    /// Also its size and brokers (a department's list of firms it has not reached).
+    Listing,
+    /// Everything: the firm itself, a broker it entrusted, SYSTEM, ADMIN.
+    Full,
 }
 
-impl From<firm::Model> for Firm {
-    fn from(m: firm::Model) -> Firm {
+/// A foreign-trade enterprise (brokers are firms too).
+pub struct Firm {
+    model: Arc<firm::Model>,
+    access: FirmAccess,
+}
+
+impl Firm {
+    pub fn new(model: firm::Model, access: FirmAccess) -> Firm {
         Firm {
-            uscc: m.uscc,
-            customs_code: m.customs_code,
-            name: m.name,
-            region_code: m.region_code,
-            size: m.size,
-            industry: m.industry,
-            customs_credit: m.customs_credit,
-            export_value_prev_year_usd: m.export_value_prev_year_usd,
-            import_value_prev_year_usd: m.import_value_prev_year_usd,
-            foreign_invested: m.foreign_invested,
-            registered_on: m.registered_on.map(Date),
+            model: Arc::new(model),
+            access,
+        }
+    }
+
+    /// The value, if the viewer may see this part of the firm.
+    fn shown<T>(&self, needed: FirmAccess, value: T) -> async_graphql::Result<T> {
+        if self.access >= needed {
+            Ok(value)
+        } else {
+            Err(AppError::Forbidden.into())
         }
     }
 }
 
-#[ComplexObject]
+#[Object]
 impl Firm {
+    /// Unified social credit code.
+    async fn uscc(&self) -> &str {
+        &self.model.uscc
+    }
+
+    /// Customs registration code.
+    async fn customs_code(&self) -> Option<&str> {
+        self.model.customs_code.as_deref()
+    }
+
+    async fn name(&self) -> &str {
+        &self.model.name
+    }
+
     /// Where the firm is registered.
     async fn region(&self, ctx: &Context<'_>) -> async_graphql::Result<Region> {
         let regions = &state(ctx).regions;
         let code = regions
-            .parse(&self.region_code)
+            .parse(&self.model.region_code)
             .map_err(AppError::internal_msg)?;
         Ok(Region::new(regions, code))
+    }
+
+    async fn size(&self) -> async_graphql::Result<Option<FirmSize>> {
+        self.shown(FirmAccess::Listing, self.model.size)
+    }
+
+    /// GB/T 4754 industry code.
+    async fn industry(&self) -> async_graphql::Result<Option<&str>> {
+        self.shown(FirmAccess::Full, self.model.industry.as_deref())
+    }
+
+    async fn customs_credit(&self) -> async_graphql::Result<Option<CustomsCredit>> {
+        self.shown(FirmAccess::Full, self.model.customs_credit)
+    }
+
+    async fn export_value_prev_year_usd(&self) -> async_graphql::Result<Option<f64>> {
+        self.shown(FirmAccess::Full, self.model.export_value_prev_year_usd)
+    }
+
+    async fn import_value_prev_year_usd(&self) -> async_graphql::Result<Option<f64>> {
+        self.shown(FirmAccess::Full, self.model.import_value_prev_year_usd)
+    }
+
+    async fn foreign_invested(&self) -> async_graphql::Result<Option<bool>> {
+        self.shown(FirmAccess::Full, self.model.foreign_invested)
+    }
+
+    async fn registered_on(&self) -> async_graphql::Result<Option<Date>> {
+        self.shown(FirmAccess::Full, self.model.registered_on.map(Date))
+    }
+
+    /// The customs brokers the firm has entrusted (who they are; their profiles need their own
+    /// permission).
+    async fn brokers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Firm>> {
+        self.shown(FirmAccess::Listing, ())?;
+        let brokers = service::brokers_of(&state(ctx).db, &self.model.uscc).await?;
+        let viewer = viewer(ctx);
+        let sees_all = matches!(viewer.role(), Role::System | Role::Admin);
+        Ok(brokers
+            .into_iter()
+            .map(|b| {
+                let own = viewer.uscc().is_some_and(|u| u.as_str() == b.uscc);
+                let access = if sees_all || own {
+                    FirmAccess::Full
+                } else {
+                    FirmAccess::Summary
+                };
+                Firm::new(b, access)
+            })
+            .collect())
     }
 
     /// The firm's responses to policies, newest first (the firm, brokers it entrusted, SYSTEM,
@@ -66,19 +131,14 @@ impl Firm {
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<CountedConnection<Acknowledgement>> {
+        self.shown(FirmAccess::Full, ())?;
         let page = Page::parse(first, after)?;
         let db = &state(ctx).db;
-        let uscc = Uscc::parse(&self.uscc).map_err(AppError::internal_msg)?;
-        // Reachable through other firms' broker lists: check again here.
-        service::authorize_read(db, viewer(ctx), &uscc).await?;
-        let (rows, total) = acknowledge::of_firm(db, &self.uscc, page.offset, page.limit).await?;
+        let uscc = Uscc::parse(&self.model.uscc).map_err(AppError::internal_msg)?;
+        authorize(db, viewer(ctx), &uscc, Purpose::ReadProfile).await?;
+        let (rows, total) =
+            acknowledge::of_firm(db, &self.model.uscc, page.offset, page.limit).await?;
         Ok(page.connection(rows.into_iter().map(Acknowledgement::from).collect(), total))
-    }
-
-    /// The customs brokers the firm has entrusted.
-    async fn brokers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Firm>> {
-        let brokers = service::brokers_of(&state(ctx).db, &self.uscc).await?;
-        Ok(brokers.into_iter().map(Firm::from).collect())
     }
 }
 
@@ -88,12 +148,15 @@ pub struct FirmQuery;
 
 #[Object]
 impl FirmQuery {
-    /// A firm's profile: the firm itself, a broker it entrusted, SYSTEM and ADMIN.
+    /// A firm's profile: the firm itself, a broker (itself and the firms that entrusted it),
+    /// SYSTEM and ADMIN.
     async fn firm(&self, ctx: &Context<'_>, uscc: String) -> async_graphql::Result<Option<Firm>> {
         let uscc = Uscc::parse(&uscc).map_err(|e| AppError::field("uscc", e))?;
         let db = &state(ctx).db;
-        service::authorize_read(db, viewer(ctx), &uscc).await?;
-        Ok(service::find(db, &uscc).await?.map(Firm::from))
+        authorize(db, viewer(ctx), &uscc, Purpose::ReadProfile).await?;
+        Ok(service::find(db, &uscc)
+            .await?
+            .map(|m| Firm::new(m, FirmAccess::Full)))
     }
 }
 

@@ -9,13 +9,12 @@ use super::{CustomsCredit, FirmSize, Uscc};
 use crate::error::InputErrors;
 use crate::graphql::Date;
 use crate::region::{RegionCatalog, RegionCode};
+use crate::validate;
 
 /// Most firms one `upsertFirms` call may carry.
 pub const MAX_FIRMS_PER_CALL: usize = 1000;
 /// Most brokers one firm may list.
 pub const MAX_BROKERS_PER_FIRM: usize = 50;
-/// Largest trade value accepted, in US dollars (a sanity bound, not a policy).
-const MAX_VALUE_USD: f64 = 1e13;
 
 /// A firm as the single-window backend knows it.
 #[derive(InputObject, Clone, Debug)]
@@ -105,7 +104,7 @@ fn validate(
     let customs_code = input
         .customs_code
         .and_then(|c| errors.check(at("customsCode"), customs_code(&c)));
-    let name = errors.check(at("name"), name(&input.name));
+    let name = errors.check(at("name"), validate::name(&input.name, 200));
     let region = errors.check(at("region"), regions.parse(&input.region));
     let industry = input
         .industry
@@ -167,23 +166,7 @@ fn validate(
 fn check_value(errors: &mut InputErrors, field: String, value: Option<f64>) -> Option<Option<f64>> {
     match value {
         None => Some(None),
-        Some(v) if v.is_finite() && (0.0..MAX_VALUE_USD).contains(&v) => Some(Some(v)),
-        Some(v) => {
-            errors.push(
-                field,
-                format!("{v} is not a trade value: give US dollars, 0 or more"),
-            );
-            None
-        }
-    }
-}
-
-fn name(text: &str) -> Result<String, String> {
-    let trimmed = text.trim();
-    match trimmed.chars().count() {
-        0 => Err("must not be empty".to_owned()),
-        1..=200 => Ok(trimmed.to_owned()),
-        n => Err(format!("at most 200 characters, got {n}")),
+        Some(v) => errors.check(field, validate::usd(v)).map(Some),
     }
 }
 

@@ -11,10 +11,9 @@ use sea_orm::{
 use super::Uscc;
 pub use super::input::FirmInput;
 use super::input::{FirmRecord, validate_all};
-use crate::auth::Viewer;
 use crate::db::begin_write;
 use crate::entity::{firm, firm_broker};
-use crate::error::{AppError, AppResult, InputErrors};
+use crate::error::{AppResult, InputErrors};
 use crate::region::RegionCatalog;
 
 /// Rows per INSERT: keeps every statement under SQLite's bound-parameter limit.
@@ -34,7 +33,9 @@ pub async fn upsert(
     regions: &RegionCatalog,
     inputs: Vec<FirmInput>,
 ) -> AppResult<UpsertCounts> {
-    let records = validate_all(inputs, regions)?;
+    let mut records = validate_all(inputs, regions)?;
+    // Key order: concurrent syncs lock rows in the same order and cannot deadlock.
+    records.sort_by(|a, b| a.uscc.cmp(&b.uscc));
     let txn = begin_write(db).await?;
     check_brokers_known(&txn, &records).await?;
 
@@ -99,7 +100,11 @@ fn active_model(r: &FirmRecord, now: chrono::DateTime<Utc>) -> firm::ActiveModel
     }
 }
 
-async fn existing_usccs(db: &impl ConnectionTrait, usccs: &[&str]) -> AppResult<HashSet<String>> {
+/// Which of `usccs` are synced firms.
+pub async fn existing_usccs(
+    db: &impl ConnectionTrait,
+    usccs: &[&str],
+) -> AppResult<HashSet<String>> {
     let mut found = HashSet::new();
     for chunk in usccs.chunks(ROWS_PER_STATEMENT) {
         let rows: Vec<String> = firm::Entity::find()
@@ -153,17 +158,22 @@ async fn replace_brokers(
             .exec(db)
             .await?;
     }
-    let links: Vec<firm_broker::ActiveModel> = replaced
+    let mut pairs: Vec<(&str, &str)> = replaced
         .iter()
         .flat_map(|r| {
             r.brokers
                 .iter()
                 .flatten()
-                .map(|b| firm_broker::ActiveModel {
-                    firm_uscc: Set(r.uscc.to_string()),
-                    broker_uscc: Set(b.to_string()),
-                    created_at: Set(now),
-                })
+                .map(|b| (r.uscc.as_str(), b.as_str()))
+        })
+        .collect();
+    pairs.sort_unstable();
+    let links: Vec<firm_broker::ActiveModel> = pairs
+        .into_iter()
+        .map(|(firm, broker)| firm_broker::ActiveModel {
+            firm_uscc: Set(firm.to_owned()),
+            broker_uscc: Set(broker.to_owned()),
+            created_at: Set(now),
         })
         .collect();
     for chunk in links.chunks(ROWS_PER_STATEMENT) {
@@ -202,24 +212,4 @@ pub async fn entrusts(db: &DatabaseConnection, firm: &Uscc, broker: &Uscc) -> Ap
             .await?
             .is_some(),
     )
-}
-
-/// Whether the viewer may read the firm's profile and acknowledgements (DESIGN §4): itself, a
-/// broker it entrusted, SYSTEM and ADMIN. Refusals do not say whether the firm exists.
-pub async fn authorize_read(
-    db: &DatabaseConnection,
-    viewer: &Viewer,
-    uscc: &Uscc,
-) -> AppResult<()> {
-    let allowed = match viewer {
-        Viewer::System { .. } | Viewer::Admin { .. } => true,
-        Viewer::Firm { uscc: own, .. } => own == uscc,
-        Viewer::Broker { uscc: own, .. } => own == uscc || entrusts(db, uscc, own).await?,
-        Viewer::Anonymous | Viewer::Department { .. } => false,
-    };
-    if allowed {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
 }

@@ -5,6 +5,8 @@ use async_graphql::{OutputType, SimpleObject};
 
 use crate::error::{AppError, AppResult};
 
+/// The furthest a cursor may point; anything beyond was not handed out by a connection.
+const MAX_OFFSET: u64 = 1 << 40;
 /// Page size when `first` is null.
 pub const DEFAULT_PAGE: i32 = 20;
 /// Largest page a connection returns.
@@ -44,7 +46,13 @@ impl Page {
                     async_graphql::connection::CursorType::decode_cursor(&cursor).map_err(
                         |_| AppError::field("after", "not a cursor this connection returned"),
                     )?;
-                decoded.0 + 1
+                decoded
+                    .0
+                    .checked_add(1)
+                    .filter(|offset| *offset <= MAX_OFFSET)
+                    .ok_or_else(|| {
+                        AppError::field("after", "not a cursor this connection returned")
+                    })?
             }
         };
         Ok(Page {

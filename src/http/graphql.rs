@@ -131,7 +131,11 @@ async fn execute(
                 .set("code", code);
         }
     }
-    let request_failed = !response.errors.is_empty() && response.data == async_graphql::Value::Null;
+    // Errors without a path came before execution (syntax, validation, limits); once execution
+    // started the answer is 200 even when a field failed, as GraphQL over HTTP says.
+    let request_failed = !response.errors.is_empty()
+        && response.data == async_graphql::Value::Null
+        && response.errors.iter().all(|e| e.path.is_empty());
     let status = match media {
         ResponseMedia::GraphqlResponseJson if request_failed => StatusCode::BAD_REQUEST,
         _ => StatusCode::OK,

@@ -11,6 +11,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request, StatusCode};
 use axum::routing::get;
 use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
@@ -26,6 +27,20 @@ pub struct HttpState {
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// A panic in a handler: logged under the request id and answered as INTERNAL, never a dropped
+/// connection.
+fn panicked(cause: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let detail = cause
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| cause.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(panic = %detail, "request handler panicked");
+    let body = serde_json::json!({"errors": [{"message": "internal error", "extensions": {"code": "INTERNAL"}}]});
+    (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
+}
 
 /// Every route of the service.
 pub fn router(state: Arc<HttpState>) -> Router {
@@ -59,7 +74,7 @@ pub fn router(state: Arc<HttpState>) -> Router {
                         })
                         .on_request(())
                         .on_response(
-                            |response: &axum::response::Response,
+                            |response: &axum::http::Response<_>,
                              latency: Duration,
                              _: &tracing::Span| {
                                 tracing::info!(
@@ -72,6 +87,7 @@ pub fn router(state: Arc<HttpState>) -> Router {
                         .on_failure(DefaultOnFailure::new()),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+                .layer(CatchPanicLayer::custom(panicked))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::REQUEST_TIMEOUT,
                     timeout,

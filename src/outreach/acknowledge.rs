@@ -1,21 +1,23 @@
 //! `acknowledgePolicy`: a firm's (or its broker's) response to a policy, idempotent by key.
 
-use chrono::{DurationRound, TimeDelta, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, TryInsertResult,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::funnel;
 use super::{Channel, Response};
-use crate::auth::Viewer;
+use crate::auth::{Role, Viewer};
 use crate::db::begin_write;
+use crate::eligibility::DeclarationId;
 use crate::eligibility::service::firm_not_synced;
-use crate::entity::{acknowledgement, policy, policy_firm_funnel as funnel};
+use crate::entity::{acknowledgement, policy};
 use crate::error::{AppError, AppResult, InputErrors};
+use crate::firm::access::{self, Purpose};
 use crate::firm::{Uscc, service as firms};
 use crate::graphql::AppState;
+use crate::policy::PolicyStatus;
 
 const MAX_COMMENT: usize = 2_000;
 
@@ -58,6 +60,7 @@ pub struct AckArgs {
 
 /// Validates the arguments against who is asking (DESIGN §4, §5).
 pub async fn validate(app: &AppState, viewer: &Viewer, args: AckArgs) -> AppResult<AckRequest> {
+    viewer.require(&[Role::Firm, Role::Broker, Role::System])?;
     let mut errors = InputErrors::default();
     let key = errors.check(
         "input.idempotencyKey",
@@ -70,17 +73,10 @@ pub async fn validate(app: &AppState, viewer: &Viewer, args: AckArgs) -> AppResu
     {
         errors.push("input.comment", format!("at most {MAX_COMMENT} characters"));
     }
-    if let Some(id) = &args.declaration_id
-        && !((1..=64).contains(&id.len())
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-    {
-        errors.push(
-            "input.declarationId",
-            "1 to 64 letters, digits, hyphens or underscores",
-        );
-    }
+    let declaration_id = args
+        .declaration_id
+        .as_deref()
+        .and_then(|id| errors.check("input.declarationId", DeclarationId::parse(id)));
     let named = args
         .firm_uscc
         .as_deref()
@@ -88,36 +84,25 @@ pub async fn validate(app: &AppState, viewer: &Viewer, args: AckArgs) -> AppResu
     if args.channel.is_some() && !matches!(viewer, Viewer::System { .. }) {
         errors.push("input.channel", "only SYSTEM names the channel");
     }
-    let firm = match viewer {
-        Viewer::Firm { uscc, .. } => match named {
-            Some(named) if &named != uscc => return Err(AppError::Forbidden),
-            _ => Some(uscc.clone()),
-        },
-        Viewer::Broker { .. } | Viewer::System { .. } => {
+    let firm = match (viewer, named) {
+        (Viewer::Firm { uscc, .. }, None) => Some(uscc.clone()),
+        (Viewer::Firm { .. }, named) => named,
+        (_, named) => {
             if args.firm_uscc.is_none() {
                 errors.push("input.firmUscc", "required when acknowledging for a firm");
             }
             named
         }
-        Viewer::Anonymous => {
-            return Err(AppError::Unauthenticated(
-                "this operation needs a bearer token".into(),
-            ));
-        }
-        _ => return Err(AppError::Forbidden),
     };
+    if let Some(firm) = &firm {
+        access::authorize(&app.db, viewer, firm, Purpose::ActFor).await?;
+    }
     errors.into_result(())?;
     let (Some(firm), Some(key)) = (firm, key) else {
         return Err(AppError::internal_msg(
             "validated acknowledgement lost a field",
         ));
     };
-    if let Viewer::Broker { uscc, .. } = viewer
-        && uscc != &firm
-        && !firms::entrusts(&app.db, &firm, uscc).await?
-    {
-        return Err(AppError::Forbidden);
-    }
     let channel = match viewer {
         Viewer::Broker { .. } => Channel::Broker,
         Viewer::System { .. } => args.channel.unwrap_or(Channel::SingleWindow),
@@ -128,7 +113,7 @@ pub async fn validate(app: &AppState, viewer: &Viewer, args: AckArgs) -> AppResu
         firm,
         response: args.response,
         comment: args.comment,
-        declaration_id: args.declaration_id,
+        declaration_id: declaration_id.map(DeclarationId::into_string),
         channel,
         key,
     })
@@ -156,13 +141,19 @@ pub async fn acknowledge(
             request.policy_id
         )));
     };
+    if policy.status != PolicyStatus::Published {
+        return Err(AppError::Conflict(format!(
+            "policy {} is retired; it takes no more responses",
+            policy.code
+        )));
+    }
     let version = policy.live_version.unwrap_or(policy.current_version);
     if firms::find(&app.db, &request.firm).await?.is_none() {
         return Err(firm_not_synced(&request.firm));
     }
-    let now = Utc::now()
-        .duration_trunc(TimeDelta::microseconds(1))
-        .unwrap_or_else(|_| Utc::now());
+    let txn = begin_write(&app.db).await?;
+    // Stamped once the write lock is held, so later acknowledgements carry later times.
+    let now = app.clock.now_micros();
     let row = acknowledgement::Model {
         id: Uuid::now_v7(),
         policy_id: request.policy_id,
@@ -184,7 +175,6 @@ pub async fn acknowledge(
         Viewer::System { .. } => request.channel != Channel::Broker,
         _ => false,
     };
-    let txn = begin_write(&app.db).await?;
     if record(&txn, &row, by_firm).await? {
         txn.commit().await?;
         return Ok(row);
@@ -218,7 +208,7 @@ pub async fn record(
     if !matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
         return Ok(false);
     }
-    update_funnel(txn, row, by_firm).await?;
+    funnel::answered(txn, row, by_firm).await?;
     Ok(true)
 }
 
@@ -261,66 +251,6 @@ fn fingerprint(request: &AckRequest) -> String {
         request.channel,
     ]);
     format!("{:x}", Sha256::digest(canonical.to_string().as_bytes()))
-}
-
-/// The firm's funnel row: first acknowledgement, whether the firm answered itself, latest response.
-async fn update_funnel(
-    txn: &DatabaseTransaction,
-    row: &acknowledgement::Model,
-    by_firm: bool,
-) -> AppResult<()> {
-    use funnel::Column as C;
-    let existing = |c: C| Expr::col((funnel::Entity, c));
-    let incoming = |c: C| Expr::col((Alias::new("excluded"), c));
-    let mut insert = Query::insert();
-    insert
-        .into_table(funnel::Entity)
-        .columns([
-            C::PolicyId,
-            C::FirmUscc,
-            C::Deliveries,
-            C::FirstAcknowledgedAt,
-            C::AcknowledgedByFirm,
-            C::LatestResponse,
-            C::LatestResponseVersion,
-            C::LatestResponseAt,
-            C::LatestAcknowledgementId,
-        ])
-        .values_panic([
-            row.policy_id.into(),
-            row.firm_uscc.clone().into(),
-            0.into(),
-            row.created_at.into(),
-            by_firm.into(),
-            row.response.as_str().into(),
-            row.policy_version.into(),
-            row.created_at.into(),
-            row.id.into(),
-        ])
-        .on_conflict(
-            OnConflict::columns([C::PolicyId, C::FirmUscc])
-                .value(
-                    C::FirstAcknowledgedAt,
-                    Func::coalesce([
-                        existing(C::FirstAcknowledgedAt),
-                        incoming(C::FirstAcknowledgedAt),
-                    ]),
-                )
-                .value(
-                    C::AcknowledgedByFirm,
-                    existing(C::AcknowledgedByFirm).or(incoming(C::AcknowledgedByFirm)),
-                )
-                .value(C::LatestResponse, incoming(C::LatestResponse))
-                .value(C::LatestResponseVersion, incoming(C::LatestResponseVersion))
-                .value(C::LatestResponseAt, incoming(C::LatestResponseAt))
-                .value(
-                    C::LatestAcknowledgementId,
-                    incoming(C::LatestAcknowledgementId),
-                )
-                .to_owned(),
-        );
-    txn.execute(&insert).await?;
-    Ok(())
 }
 
 /// A firm's acknowledgements, newest first, and how many it has in all.

@@ -2,17 +2,16 @@
 //! counted as impressions, and the per-(policy, firm) funnel row kept current in the same
 //! transaction. A fixed number of statements per 1,000 rows, whatever the number of matches.
 
-use std::collections::HashSet;
-
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction};
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::Channel;
+use super::funnel;
 use crate::auth::Role;
-use crate::entity::{delivery, policy_firm_funnel as funnel};
+use crate::entity::delivery;
 use crate::error::AppResult;
 
 /// Rows per statement: well inside SQLite's and PostgreSQL's bound-parameter limits.
@@ -58,7 +57,7 @@ pub async fn record(
     let mut recorded = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let inserted = insert_deliveries(txn, chunk, now).await?;
-        upsert_funnel(txn, chunk, &inserted, now).await?;
+        funnel::reached(txn, chunk, &inserted, now).await?;
         recorded.extend(inserted);
     }
     Ok(recorded)
@@ -154,64 +153,4 @@ async fn insert_deliveries(
         })
         .collect::<Result<_, sea_orm::DbErr>>()
         .map_err(Into::into)
-}
-
-async fn upsert_funnel(
-    txn: &DatabaseTransaction,
-    rows: &[NewDelivery],
-    recorded: &[Recorded],
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    use funnel::Column as C;
-    let mut insert = Query::insert();
-    insert.into_table(funnel::Entity).columns([
-        C::PolicyId,
-        C::FirmUscc,
-        C::Deliveries,
-        C::FirstDeliveredAt,
-        C::LastDeliveredAt,
-        C::LastDeliveredVersion,
-        C::AcknowledgedByFirm,
-    ]);
-    let new: HashSet<(Uuid, &str)> = recorded
-        .iter()
-        .filter(|r| r.is_new)
-        .map(|r| (r.policy_id, r.firm_uscc.as_str()))
-        .collect();
-    for row in rows {
-        let new = new.contains(&(row.policy_id, row.firm_uscc.as_str()));
-        insert.values_panic([
-            row.policy_id.into(),
-            row.firm_uscc.clone().into(),
-            i32::from(new).into(),
-            now.into(),
-            now.into(),
-            row.policy_version.into(),
-            false.into(),
-        ]);
-    }
-    let existing = |c: C| Expr::col((funnel::Entity, c));
-    let incoming = |c: C| Expr::col((Alias::new("excluded"), c));
-    insert.on_conflict(
-        OnConflict::columns([C::PolicyId, C::FirmUscc])
-            .value(C::Deliveries, existing(C::Deliveries).add(incoming(C::Deliveries)))
-            .value(
-                C::FirstDeliveredAt,
-                Func::coalesce([existing(C::FirstDeliveredAt), incoming(C::FirstDeliveredAt)]),
-            )
-            .value(C::LastDeliveredAt, incoming(C::LastDeliveredAt))
-            .value(
-                C::LastDeliveredVersion,
-                Expr::case(
-                    existing(C::LastDeliveredVersion)
-                        .is_null()
-                        .or(existing(C::LastDeliveredVersion).lt(incoming(C::LastDeliveredVersion))),
-                    incoming(C::LastDeliveredVersion),
-                )
-                .finally(existing(C::LastDeliveredVersion)),
-            )
-            .to_owned(),
-    );
-    txn.execute(&insert).await?;
-    Ok(())
 }

@@ -3,17 +3,14 @@
 
 use std::collections::HashSet;
 
-use chrono::{DurationRound, TimeDelta, Utc};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::Channel;
 use super::deliveries::{self, NewDelivery};
 use crate::auth::Viewer;
 use crate::db::begin_write;
-use crate::entity::firm;
 use crate::error::{AppError, AppResult, InputErrors};
-use crate::firm::Uscc;
+use crate::firm::{Uscc, service as firm_service};
 use crate::graphql::AppState;
 use crate::policy::catalog;
 
@@ -84,17 +81,8 @@ pub async fn record_external(
         )));
     };
 
-    let mut known: HashSet<String> = HashSet::new();
-    for chunk in firms.chunks(1_000) {
-        let rows: Vec<String> = firm::Entity::find()
-            .select_only()
-            .column(firm::Column::Uscc)
-            .filter(firm::Column::Uscc.is_in(chunk.iter().map(Uscc::as_str)))
-            .into_tuple()
-            .all(&app.db)
-            .await?;
-        known.extend(rows);
-    }
+    let codes: Vec<&str> = firms.iter().map(Uscc::as_str).collect();
+    let known = firm_service::existing_usccs(&app.db, &codes).await?;
     let (known_firms, unknown): (Vec<Uscc>, Vec<Uscc>) =
         firms.into_iter().partition(|f| known.contains(f.as_str()));
     let rows: Vec<NewDelivery> = known_firms
@@ -112,9 +100,7 @@ pub async fn record_external(
             note: note.clone(),
         })
         .collect();
-    let now = Utc::now()
-        .duration_trunc(TimeDelta::microseconds(1))
-        .unwrap_or_else(|_| Utc::now());
+    let now = app.clock.now_micros();
     let recorded = if rows.is_empty() {
         Vec::new()
     } else {

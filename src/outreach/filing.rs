@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::{DurationRound, TimeDelta, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
@@ -17,6 +16,7 @@ use crate::eligibility::service::firm_not_synced;
 use crate::eligibility::{DeclarationFacts, Facts, FirmFacts, Outcome, Reason};
 use crate::entity::{acknowledgement, firm, policy_firm_funnel as funnel};
 use crate::error::{AppError, AppResult};
+use crate::firm::access::{self, Purpose};
 use crate::firm::{Uscc, service as firms};
 use crate::graphql::{AppState, Lang};
 use crate::policy::live::LivePolicy;
@@ -45,12 +45,15 @@ pub async fn authorize(
     firm: &Uscc,
     channel: Option<Channel>,
 ) -> AppResult<Filer> {
-    let filer = match viewer {
-        Viewer::Firm { uscc, .. } if uscc == firm => Filer {
-            channel: Channel::SingleWindow,
-            broker: None,
-        },
-        Viewer::Broker { uscc, .. } if firms::entrusts(&app.db, firm, uscc).await? => Filer {
+    if matches!(viewer, Viewer::Department { .. } | Viewer::Admin { .. }) {
+        return Err(AppError::Forbidden);
+    }
+    access::authorize(&app.db, viewer, firm, Purpose::ActFor).await?;
+    if channel.is_some() && !matches!(viewer, Viewer::System { .. }) {
+        return Err(AppError::field("channel", "only SYSTEM names the channel"));
+    }
+    Ok(match viewer {
+        Viewer::Broker { uscc, .. } => Filer {
             channel: Channel::Broker,
             broker: Some(uscc.clone()),
         },
@@ -58,17 +61,11 @@ pub async fn authorize(
             channel: channel.unwrap_or(Channel::SingleWindow),
             broker: None,
         },
-        Viewer::Anonymous => {
-            return Err(AppError::Unauthenticated(
-                "this operation needs a bearer token".into(),
-            ));
-        }
-        _ => return Err(AppError::Forbidden),
-    };
-    if channel.is_some() && !matches!(viewer, Viewer::System { .. }) {
-        return Err(AppError::field("channel", "only SYSTEM names the channel"));
-    }
-    Ok(filer)
+        _ => Filer {
+            channel: Channel::SingleWindow,
+            broker: None,
+        },
+    })
 }
 
 /// The firm's stored profile as rule facts, or `NOT_FOUND` telling the single window to sync it.
@@ -93,9 +90,7 @@ pub async fn applicable(
     lang: Lang,
 ) -> AppResult<Vec<Presented>> {
     let (model, facts) = firm;
-    let now = Utc::now()
-        .duration_trunc(TimeDelta::microseconds(1))
-        .unwrap_or_else(|_| Utc::now());
+    let now = app.clock.now_micros();
     let today = app.clock.today(app.settings.time_zone);
     let snapshot = app.live.snapshot();
     let input = Facts {
@@ -110,13 +105,7 @@ pub async fn applicable(
 
     let funnels = funnel_rows(app, &model.uscc).await?;
     if !include_dismissed {
-        matches.retain(|(p, _)| {
-            let live = p.view.version.version;
-            !funnels.get(&p.view.policy.id).is_some_and(|f| {
-                f.latest_response_version == Some(live)
-                    && f.latest_response.is_some_and(Response::closes)
-            })
-        });
+        matches.retain(|(p, _)| !is_closed(&funnels, p));
     }
     matches.sort_by(|(a, a_matched), (b, b_matched)| {
         let deadline = |p: &LivePolicy| p.view.version.apply_deadline;
@@ -183,6 +172,14 @@ pub async fn applicable(
         })
         .collect();
     Ok(presented)
+}
+
+/// Whether the firm's latest response to the policy's live version asked not to see it again.
+pub fn is_closed(funnels: &HashMap<Uuid, funnel::Model>, policy: &LivePolicy) -> bool {
+    funnels.get(&policy.view.policy.id).is_some_and(|f| {
+        f.latest_response_version == Some(policy.view.version.version)
+            && f.latest_response.is_some_and(Response::closes)
+    })
 }
 
 /// Whether the firm was shown version `live` (or a later one) of the policy before, on any

@@ -13,10 +13,11 @@ use crate::auth::{Role, Viewer};
 use crate::eligibility::{DeclarationInput, Reason};
 use crate::entity::acknowledgement;
 use crate::error::AppError;
-use crate::firm::{Firm, Uscc, service as firms};
+use crate::firm::{Firm, FirmAccess, Uscc, service as firms};
 use crate::graphql::pagination::{CountedConnection, Page};
 use crate::graphql::{lang, state, viewer};
 use crate::policy::{Policy, catalog};
+use crate::validate;
 
 /// A policy presented to a firm on a channel.
 #[derive(SimpleObject, Clone)]
@@ -93,7 +94,7 @@ impl Acknowledgement {
         let firm = firms::find(&state(ctx).db, &uscc)
             .await?
             .ok_or_else(|| AppError::internal_msg(format!("acknowledging firm {uscc} is gone")))?;
-        Ok(firm.into())
+        Ok(Firm::new(firm, FirmAccess::Full))
     }
 }
 
@@ -201,6 +202,7 @@ impl OutreachQuery {
     async fn my_policies(
         &self,
         ctx: &Context<'_>,
+        #[graphql(default_with = "Some(false)")] include_dismissed: Option<bool>,
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<CountedConnection<PolicyMatch>> {
@@ -216,6 +218,7 @@ impl OutreachQuery {
             app,
             &model.uscc,
             &facts,
+            include_dismissed.unwrap_or(false),
             page.offset as usize,
             page.limit as usize,
         )
@@ -262,8 +265,7 @@ impl OutreachMutation {
     ) -> async_graphql::Result<Acknowledgement> {
         let app = state(ctx);
         let viewer = viewer(ctx);
-        let policy_id = uuid::Uuid::parse_str(&input.policy_id)
-            .map_err(|_| AppError::field("input.policyId", "not a policy id (a UUID)"))?;
+        let policy_id = validate::policy_id("input.policyId", &input.policy_id)?;
         let request = acknowledge::validate(
             app,
             viewer,
@@ -290,8 +292,7 @@ impl OutreachMutation {
     ) -> async_graphql::Result<RecordDeliveriesResult> {
         let viewer = viewer(ctx);
         viewer.require(&[Role::Department, Role::System, Role::Admin])?;
-        let policy_id = uuid::Uuid::parse_str(&input.policy_id)
-            .map_err(|_| AppError::field("input.policyId", "not a policy id (a UUID)"))?;
+        let policy_id = validate::policy_id("input.policyId", &input.policy_id)?;
         let outcome = external::record_external(
             state(ctx),
             viewer,

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::filing::{funnel_rows, has_seen, latest_acknowledgements};
+use super::filing::{funnel_rows, has_seen, is_closed, latest_acknowledgements};
 use crate::eligibility::{Facts, FirmFacts, Outcome};
 use crate::entity::acknowledgement;
 use crate::error::AppResult;
@@ -24,9 +24,11 @@ pub async fn inbox(
     app: &AppState,
     uscc: &str,
     facts: &FirmFacts,
+    include_dismissed: bool,
     offset: usize,
     limit: usize,
 ) -> AppResult<(Vec<InboxEntry>, usize)> {
+    let funnels = funnel_rows(app, uscc).await?;
     let today = app.clock.today(app.settings.time_zone);
     let snapshot = app.live.snapshot();
     let input = Facts {
@@ -35,10 +37,11 @@ pub async fn inbox(
     };
     let mut entries: Vec<(Arc<LivePolicy>, bool)> = snapshot
         .in_effect_on(today)
+        .filter(|p| include_dismissed || !is_closed(&funnels, p))
         .filter_map(|p| match p.rule.evaluate(input) {
             Outcome::True => Some((p.clone(), true)),
-            // Firm facts qualify; only the declaration can still decide.
-            Outcome::Unknown if firm_facts_known(p, facts) => Some((p.clone(), false)),
+            // The firm facts qualify; only the declaration can still decide.
+            Outcome::Unknown if p.rule.may_qualify(input) => Some((p.clone(), false)),
             _ => None,
         })
         .collect();
@@ -51,7 +54,6 @@ pub async fn inbox(
     });
     let total = entries.len();
     let page: Vec<(Arc<LivePolicy>, bool)> = entries.into_iter().skip(offset).take(limit).collect();
-    let funnels = funnel_rows(app, uscc).await?;
     let mut acknowledgements =
         latest_acknowledgements(app, &funnels, page.iter().map(|(p, _)| p.view.policy.id)).await?;
     let page = page
@@ -68,20 +70,4 @@ pub async fn inbox(
         })
         .collect();
     Ok((page, total))
-}
-
-/// Whether every firm fact the rule looks at is known, so an UNKNOWN comes from the declaration.
-fn firm_facts_known(policy: &LivePolicy, facts: &FirmFacts) -> bool {
-    use crate::eligibility::Fact;
-    policy.rule.rule.conditions().iter().all(|c| match c.fact {
-        Fact::FirmRegion => true,
-        Fact::FirmSize => facts.size.is_some(),
-        Fact::FirmIndustry => facts.industry.is_some(),
-        Fact::FirmCustomsCredit => facts.customs_credit.is_some(),
-        Fact::FirmExportValue => facts.export_value_prev_year_usd.is_some(),
-        Fact::FirmImportValue => facts.import_value_prev_year_usd.is_some(),
-        Fact::FirmForeignInvested => facts.foreign_invested.is_some(),
-        Fact::FirmRegisteredOn => facts.registered_on.is_some(),
-        _ => true,
-    })
 }

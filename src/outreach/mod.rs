@@ -6,6 +6,7 @@ mod activity;
 pub mod deliveries;
 mod external;
 mod filing;
+mod funnel;
 mod graphql;
 mod inbox;
 
@@ -36,6 +37,21 @@ stored_enum! {
         Applied = "APPLIED",
         NotApplicable = "NOT_APPLICABLE",
         Dismissed = "DISMISSED",
+    }
+}
+
+impl Channel {
+    /// The channel's bit in the funnel's channel sets.
+    pub const fn bit(self) -> i32 {
+        match self {
+            Channel::SingleWindow => 1,
+            Channel::Broker => 2,
+            Channel::Sms => 4,
+            Channel::Wechat => 8,
+            Channel::Paper => 16,
+            Channel::Email => 32,
+            Channel::Other => 64,
+        }
     }
 }
 

@@ -9,7 +9,8 @@ use super::input::{PolicyInput, validate_input};
 use super::store::{self, Change};
 use crate::auth::Role;
 use crate::error::{AppError, AppResult};
-use crate::graphql::{state, viewer};
+use crate::graphql::{AppState, state, viewer};
+use crate::validate;
 
 const MAX_REASON: usize = 2_000;
 
@@ -48,7 +49,6 @@ impl PolicyMutation {
         let app = state(ctx);
         let draft = validate_input(input, "input", &app.regions)?;
         let version = store::update(&app.db, id, &draft, viewer).await?;
-        app.live.refresh(&app.db, &app.regions).await?;
         Ok(shown(ctx, id, Some(version)).await?)
     }
 
@@ -59,7 +59,7 @@ impl PolicyMutation {
         let id = policy_id(&id)?;
         let app = state(ctx);
         if store::publish(&app.db, &app.regions, id, viewer).await? == Change::Done {
-            app.live.refresh(&app.db, &app.regions).await?;
+            refresh(app).await;
         }
         Ok(shown(ctx, id, None).await?)
     }
@@ -87,15 +87,23 @@ impl PolicyMutation {
         }
         let app = state(ctx);
         if store::retire(&app.db, id, reason, viewer).await? == Change::Done {
-            app.live.refresh(&app.db, &app.regions).await?;
+            refresh(app).await;
         }
         Ok(shown(ctx, id, None).await?)
     }
 }
 
-/// Parses a policy id argument.
+/// Serves a committed change from this instance at once. Should the reload fail, the change
+/// stands and the catalog poll picks it up within a second; the caller is not told otherwise.
+async fn refresh(app: &AppState) {
+    if let Err(err) = app.live.refresh(&app.db, &app.regions).await {
+        tracing::warn!(error = %err, "could not refresh the live catalog after a change");
+    }
+}
+
+/// Parses the `id` argument.
 pub fn policy_id(id: &ID) -> AppResult<Uuid> {
-    Uuid::parse_str(id).map_err(|_| AppError::field("id", "not a policy id (a UUID)"))
+    validate::policy_id("id", id)
 }
 
 async fn shown(ctx: &Context<'_>, id: Uuid, version: Option<i32>) -> AppResult<Policy> {

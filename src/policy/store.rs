@@ -5,7 +5,7 @@ use chrono::{DateTime, Datelike, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
-    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -134,6 +134,18 @@ pub async fn update(
             ));
         }
     };
+    let code = draft.code.clone().unwrap_or_else(|| row.code.clone());
+    if row.live_version.is_some() && (code != row.code || lead.as_str() != row.lead_department) {
+        let field = if code != row.code {
+            "input.code"
+        } else {
+            "input.leadIssuer"
+        };
+        return Err(AppError::field(
+            field,
+            "a published policy keeps its code and lead issuer; they change only while it is a draft",
+        ));
+    }
     check_issuers(&txn, &lead, &draft.co_issuers).await?;
     let before = stored_content(&txn, id, row.latest_version).await?;
     let new_version = row.live_version == Some(row.latest_version);
@@ -145,8 +157,6 @@ pub async fn update(
     let now = Utc::now();
     write_version(&txn, id, version, draft, &lead, actor, now, !new_version).await?;
 
-    let code = draft.code.clone().unwrap_or_else(|| row.code.clone());
-    let has_live = row.live_version.is_some();
     let mut active = row.clone().into_active_model();
     active.code = Set(code.clone());
     active.lead_department = Set(lead.to_string());
@@ -174,9 +184,7 @@ pub async fn update(
         json!({"newVersion": new_version, "changes": changes}),
     )
     .await?;
-    if has_live {
-        bump_catalog(&txn).await?;
-    }
+    // The live version is untouched: no instance needs to reload.
     txn.commit().await?;
     Ok(version)
 }
@@ -282,7 +290,10 @@ pub async fn retire(
 /// drafts they cannot see.
 async fn managed(txn: &DatabaseTransaction, id: Uuid, actor: &Viewer) -> AppResult<policy::Model> {
     let not_found = || AppError::NotFound(format!("no policy {id}"));
+    // Locked until the transaction ends (PostgreSQL; SQLite's BEGIN IMMEDIATE already
+    // serialises writers), so an edit and a publish of one policy cannot interleave.
     let row = policy::Entity::find_by_id(id)
+        .lock_exclusive()
         .one(txn)
         .await?
         .ok_or_else(not_found)?;

@@ -652,3 +652,93 @@ async fn filing_records_the_firms_last_filing_time_without_delaying_the_answer()
         .unwrap();
     assert_eq!(row.last_filed_at, Some(first), "written at most hourly");
 }
+
+#[tokio::test]
+async fn a_retired_policy_takes_no_more_responses() {
+    let w = world().await;
+    let id = &w.ids["NO-DEADLINE"];
+    w.app
+        .ok(
+            Some(&admin()),
+            "mutation($id: ID!) { retirePolicy(id: $id) { status } }",
+            json!({"id": id}),
+        )
+        .await;
+    let response = acknowledge(
+        &w,
+        &firm(&w.exporter),
+        json!({"policyId": id, "response": "APPLIED", "idempotencyKey": "after-retire-1"}),
+    )
+    .await;
+    assert_eq!(error_code(&response), "CONFLICT");
+}
+
+#[tokio::test]
+async fn the_inbox_keeps_a_policy_that_only_the_declaration_can_still_decide() {
+    let w = world().await;
+    // Size unknown, but the export value already satisfies the alternative.
+    let partial = uscc("440305", 50);
+    let mut profile = firm_input(&partial, "440305");
+    profile.as_object_mut().unwrap().remove("size");
+    sync_firms(&w.app, json!([profile])).await;
+    let mut input = policy_input("EITHER-OR", "SZ-COMMERCE", "either or");
+    input["eligibility"] = json!({"all": [
+        {"any": [
+            {"fact": "firm.size", "op": "eq", "value": "SMALL"},
+            {"fact": "firm.exportValuePrevYearUsd", "op": "lt", "value": 8000000}
+        ]},
+        {"fact": "declaration.direction", "op": "eq", "value": "EXPORT"},
+        {"not": {"fact": "firm.customsCredit", "op": "eq", "value": "DISHONEST"}}
+    ]});
+    create_policy(&w.app, input, true).await;
+    let query = "{ myPolicies(first: 100) { edges { node { certain policy { code } } } } }";
+    let data = w.app.ok(Some(&firm(&partial)), query, json!({})).await;
+    let codes: Vec<&str> = data["myPolicies"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["policy"]["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        !codes.contains(&"EITHER-OR"),
+        "credit rating unknown: the firm facts do not qualify yet"
+    );
+
+    let mut rated = firm_input(&partial, "440305");
+    rated.as_object_mut().unwrap().remove("size");
+    rated["customsCredit"] = json!("GENERAL");
+    sync_firms(&w.app, json!([rated])).await;
+    let data = w.app.ok(Some(&firm(&partial)), query, json!({})).await;
+    let entry = data["myPolicies"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["policy"]["code"] == "EITHER-OR")
+        .cloned();
+    assert_eq!(
+        entry.map(|e| e["node"]["certain"].clone()),
+        Some(json!(false)),
+        "{data}"
+    );
+}
+
+#[tokio::test]
+async fn the_inbox_hides_what_the_firm_dismissed_unless_asked() {
+    let w = world().await;
+    let token = firm(&w.exporter);
+    acknowledge(&w, &token, json!({"policyId": w.ids["NO-DEADLINE"], "response": "NOT_APPLICABLE", "idempotencyKey": "inbox-close-1"})).await;
+    let count = |data: &Value| data["myPolicies"]["totalCount"].as_i64().unwrap();
+    let hidden = w
+        .app
+        .ok(Some(&token), "{ myPolicies { totalCount } }", json!({}))
+        .await;
+    let all = w
+        .app
+        .ok(
+            Some(&token),
+            "{ myPolicies(includeDismissed: true) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(count(&all) - count(&hidden), 1);
+}

@@ -223,7 +223,7 @@ async fn a_firm_sees_itself_and_its_brokers_see_it_but_nobody_else_does() {
     }
     assert_eq!(
         error_code(&app.gql(None, FIRM, ask(&client)).await),
-        "FORBIDDEN"
+        "UNAUTHENTICATED"
     );
 
     // A firm asking about an unknown code is refused exactly like one asking about a stranger.
@@ -258,4 +258,35 @@ async fn concurrent_syncs_all_succeed_without_busy_errors() {
         assert!(response.get("errors").is_none(), "{response}");
     }
     assert_eq!(firm_count(&app).await, 24 * 20);
+}
+
+#[tokio::test]
+async fn a_firm_sees_who_its_brokers_are_but_not_their_profiles() {
+    let app = TestApp::spawn().await;
+    let (agent, client) = (uscc("440304", 1), uscc("440305", 2));
+    let mut entrusting = firm_input(&client, "440305");
+    entrusting["brokers"] = json!([agent]);
+    sync_firms(&app, json!([firm_input(&agent, "440304"), entrusting])).await;
+    let who = "{ me { firm { brokers { uscc name region { code } } } } }";
+    let data = app.ok(Some(&firm(&client)), who, json!({})).await;
+    assert_eq!(data["me"]["firm"]["brokers"][0]["uscc"], agent.as_str());
+    for field in [
+        "exportValuePrevYearUsd",
+        "customsCredit",
+        "size",
+        "acknowledgements { totalCount }",
+        "brokers { uscc }",
+    ] {
+        let query = format!("{{ me {{ firm {{ brokers {{ {field} }} }} }} }}");
+        let response = app.gql(Some(&firm(&client)), &query, json!({})).await;
+        assert_eq!(error_code(&response), "FORBIDDEN", "{field}: {response}");
+    }
+    let as_system =
+        format!("{{ firm(uscc: \"{client}\") {{ brokers {{ exportValuePrevYearUsd }} }} }}");
+    app.ok(Some(&system()), &as_system, json!({})).await;
+    let response = app.gql(Some(&broker(&agent)), &as_system, json!({})).await;
+    assert!(
+        response.get("errors").is_none(),
+        "a broker sees its own profile in the list: {response}"
+    );
 }

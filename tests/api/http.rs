@@ -144,3 +144,32 @@ async fn a_query_deeper_than_the_limit_is_refused_as_too_complex() {
     let body = app.gql(None, &query, json!({})).await;
     assert_eq!(error_code(&body), "QUERY_TOO_COMPLEX", "{body}");
 }
+
+#[tokio::test]
+async fn a_forged_cursor_is_bad_input_not_a_crash() {
+    use base64::Engine as _;
+    let app = TestApp::spawn().await;
+    for forged in ["18446744073709551615", "9223372036854775807", "-1", "\"x\""] {
+        let cursor = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(forged);
+        let query = format!("{{ policies(after: \"{cursor}\") {{ totalCount }} }}");
+        let body = app.gql(None, &query, json!({})).await;
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{forged}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_field_refused_during_execution_still_answers_200_under_graphql_response_json() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .header("accept", "application/graphql-response+json")
+        .bearer_auth(crate::helpers::system())
+        .json(&json!({"query": "mutation { upsertDepartment(input: {code: \"AB\", nameZh: \"x\"}) { code } }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "FORBIDDEN");
+}

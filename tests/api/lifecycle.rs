@@ -532,3 +532,32 @@ async fn an_import_writes_everything_or_nothing() {
     assert_eq!((imported.created, imported.published), (2, 1));
     assert!(import::parse("[{\"policy\": {}, \"extra\": 1}]").is_err());
 }
+
+#[tokio::test]
+async fn a_published_policy_keeps_its_code_and_lead() {
+    let app = TestApp::spawn().await;
+    departments(&app).await;
+    let lead = department("SZ-COMMERCE");
+    let id = create_as(&app, &lead, "SZ-FIXED").await;
+    app.ok(
+        Some(&lead),
+        UPDATE,
+        json!({"id": id, "input": edited("SZ-RENAMED", "Draft")}),
+    )
+    .await;
+    app.ok(Some(&lead), PUBLISH, json!({"id": id})).await;
+    let renamed = app
+        .gql(
+            Some(&lead),
+            UPDATE,
+            json!({"id": id, "input": edited("SZ-AGAIN", "x")}),
+        )
+        .await;
+    assert_eq!(error_fields(&renamed), ["input.code"]);
+    let mut relead = edited("SZ-RENAMED", "x");
+    relead["leadIssuer"] = json!("PBOC");
+    let response = app
+        .gql(Some(&admin()), UPDATE, json!({"id": id, "input": relead}))
+        .await;
+    assert_eq!(error_fields(&response), ["input.leadIssuer"]);
+}
