@@ -13,7 +13,7 @@ mod parse;
 mod reason;
 mod rule;
 pub mod service;
-mod sql;
+pub mod sql;
 mod text;
 
 pub use codes::{CountryCode, CustomsCode4, DeclarationId, HsCode};

@@ -44,7 +44,8 @@ impl CompiledRule {
 
     /// The audience: firms in scope whose firm facts do not rule them out (TRUE or UNKNOWN).
     pub fn audience_sql(&self, regions: &RegionCatalog) -> Expr {
-        self.firm_outcome_sql(regions).is_not(Expr::cust("FALSE"))
+        // `x IS NOT FALSE`, written so both backends parse it: UNKNOWN (NULL) counts as in.
+        Func::coalesce([self.firm_outcome_sql(regions), Expr::cust("TRUE")]).into()
     }
 }
 
@@ -98,7 +99,7 @@ fn fold(
 }
 
 /// A firm registered in `region` or inside it, by the denormalised province and prefecture codes.
-fn within(region: RegionCode, regions: &RegionCatalog) -> Expr {
+pub fn within(region: RegionCode, regions: &RegionCatalog) -> Expr {
     let code = region.to_string();
     match regions.level(region) {
         RegionLevel::Province => Expr::col(firm::Column::ProvinceCode).eq(code),

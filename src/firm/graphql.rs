@@ -28,6 +28,8 @@ pub enum FirmAccess {
 pub struct Firm {
     model: Arc<firm::Model>,
     access: FirmAccess,
+    /// Brokers loaded with a list of firms, so each firm does not query its own.
+    brokers: Option<Vec<firm::Model>>,
 }
 
 impl Firm {
@@ -35,6 +37,15 @@ impl Firm {
         Firm {
             model: Arc::new(model),
             access,
+            brokers: None,
+        }
+    }
+
+    /// A firm whose brokers were loaded with its list.
+    pub fn with_brokers(model: firm::Model, access: FirmAccess, brokers: Vec<firm::Model>) -> Firm {
+        Firm {
+            brokers: Some(brokers),
+            ..Firm::new(model, access)
         }
     }
 
@@ -106,7 +117,10 @@ impl Firm {
     /// permission).
     async fn brokers(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Firm>> {
         self.shown(FirmAccess::Listing, ())?;
-        let brokers = service::brokers_of(&state(ctx).db, &self.model.uscc).await?;
+        let brokers = match &self.brokers {
+            Some(loaded) => loaded.clone(),
+            None => service::brokers_of(&state(ctx).db, &self.model.uscc).await?,
+        };
         let viewer = viewer(ctx);
         let sees_all = matches!(viewer.role(), Role::System | Role::Admin);
         Ok(brokers

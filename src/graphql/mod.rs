@@ -20,7 +20,7 @@ use crate::config::Settings;
 use crate::department::{DepartmentMutation, DepartmentQuery};
 use crate::eligibility::EligibilityQuery;
 use crate::firm::{FirmMutation, FirmQuery};
-use crate::outreach::{Activity, OutreachMutation, OutreachQuery};
+use crate::outreach::{Activity, OutreachMutation, OutreachQuery, ReportQuery};
 use crate::policy::live::LiveCatalog;
 use crate::policy::{PolicyMutation, PolicyQuery};
 use crate::region::RegionCatalog;
@@ -31,6 +31,7 @@ use crate::region::RegionCatalog;
 pub struct QueryRoot(
     PolicyQuery,
     OutreachQuery,
+    ReportQuery,
     EligibilityQuery,
     FirmQuery,
     DepartmentQuery,

@@ -12,8 +12,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
 use super::HttpState;
-use crate::auth::Viewer;
-use crate::error::{AppError, code};
+use crate::error::code;
 use crate::graphql::{Lang, RequestContext};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -93,7 +92,7 @@ async fn execute(
     request: async_graphql::Request,
     media: ResponseMedia,
 ) -> Response {
-    let viewer = match authenticate(state, headers) {
+    let viewer = match super::authenticate(state, headers) {
         Ok(viewer) => viewer,
         Err(err) => {
             let mut response =
@@ -141,27 +140,6 @@ async fn execute(
         _ => StatusCode::OK,
     };
     media.body(status, serde_json::to_vec(&response))
-}
-
-fn authenticate(state: &HttpState, headers: &HeaderMap) -> Result<Viewer, AppError> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Ok(Viewer::Anonymous);
-    };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            AppError::Unauthenticated(
-                "the Authorization header must be `Bearer <token>`".to_owned(),
-            )
-        })?;
-    state.verifier.verify(token)
 }
 
 fn is_json(headers: &HeaderMap) -> bool {

@@ -1,5 +1,6 @@
 //! The HTTP surface: one router listing every route, and the layers every request passes through.
 
+mod exports;
 mod graphql;
 mod health;
 
@@ -49,6 +50,10 @@ pub fn router(state: Arc<HttpState>) -> Router {
     let max_body = settings.max_body_bytes;
     Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route(
+            "/exports/policies/{id}/unreached.csv",
+            get(exports::unreached_csv),
+        )
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .with_state(state)
@@ -95,4 +100,30 @@ pub fn router(state: Arc<HttpState>) -> Router {
                 // Enforced while the body streams in, so an oversized body is never buffered whole.
                 .layer(DefaultBodyLimit::max(max_body)),
         )
+}
+
+/// The viewer a request's bearer token proves; no `Authorization` header: anonymous.
+fn authenticate(
+    state: &HttpState,
+    headers: &axum::http::HeaderMap,
+) -> Result<crate::auth::Viewer, crate::error::AppError> {
+    use crate::error::AppError;
+    let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else {
+        return Ok(crate::auth::Viewer::Anonymous);
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            AppError::Unauthenticated(
+                "the Authorization header must be `Bearer <token>`".to_owned(),
+            )
+        })?;
+    state.verifier.verify(token)
 }

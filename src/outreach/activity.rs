@@ -16,34 +16,39 @@ pub const RESOLUTION: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 const QUEUE: usize = 10_000;
 const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
-/// The queue of firms seen filing.
+/// The queue of firms seen filing. A batch is written with the latest filing time in it: the
+/// times are exact to the flush interval (a second).
 #[derive(Clone)]
 pub struct Activity {
-    queue: mpsc::Sender<String>,
+    queue: mpsc::Sender<(String, DateTime<Utc>)>,
 }
 
 impl Activity {
     /// Starts the writer on the current runtime.
     pub fn start(db: DatabaseConnection) -> Activity {
-        let (queue, mut seen) = mpsc::channel::<String>(QUEUE);
+        let (queue, mut seen) = mpsc::channel::<(String, DateTime<Utc>)>(QUEUE);
         tokio::spawn(async move {
             let mut batch = HashSet::new();
+            let mut latest: Option<DateTime<Utc>> = None;
             let mut ticks = tokio::time::interval(FLUSH_EVERY);
             loop {
                 tokio::select! {
                     next = seen.recv() => match next {
-                        Some(uscc) => { batch.insert(uscc); }
+                        Some((uscc, at)) => {
+                            batch.insert(uscc);
+                            latest = latest.max(Some(at));
+                        }
                         None => break,
                     },
                     _ = ticks.tick() => {
-                        if !batch.is_empty() {
-                            flush(&db, std::mem::take(&mut batch), Utc::now()).await;
+                        if let Some(at) = latest.take() {
+                            flush(&db, std::mem::take(&mut batch), at).await;
                         }
                     }
                 }
             }
-            if !batch.is_empty() {
-                flush(&db, batch, Utc::now()).await;
+            if let Some(at) = latest {
+                flush(&db, batch, at).await;
             }
         });
         Activity { queue }
@@ -55,7 +60,7 @@ impl Activity {
             return;
         }
         // A full queue only delays the record until the firm's next filing.
-        let _ = self.queue.try_send(uscc.to_owned());
+        let _ = self.queue.try_send((uscc.to_owned(), now));
     }
 }
 

@@ -9,9 +9,14 @@ mod filing;
 mod funnel;
 mod graphql;
 mod inbox;
+mod report;
+mod stats;
+mod unreached;
 
 pub use activity::Activity;
 pub use graphql::{Acknowledgement, OutreachMutation, OutreachQuery};
+pub use report::{ReportQuery, audience_of, reach_reader};
+pub use unreached::{ExportRow, FunnelStage, brokers_of_all, export_page, stuck_at};
 
 use crate::stored_enum::stored_enum;
 

@@ -10,6 +10,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, QueryResult};
 use uuid::Uuid;
 
+use super::unreached::read_i64;
 use super::{Channel, Response};
 use crate::entity::{acknowledgement as ack, delivery, firm, policy_firm_funnel as funnel};
 use crate::error::{AppError, AppResult};
@@ -63,15 +64,15 @@ pub struct Day {
 }
 
 /// The figures of one policy over one window, for an audience given as a SQL condition on firms.
-pub struct Figures<'a> {
-    pub db: &'a DatabaseConnection,
+pub struct Figures {
+    pub db: DatabaseConnection,
     pub policy: Uuid,
     pub audience: Expr,
     pub window: Window,
     pub zone: Tz,
 }
 
-impl Figures<'_> {
+impl Figures {
     fn backend(&self) -> DatabaseBackend {
         self.db.get_database_backend()
     }
@@ -79,8 +80,11 @@ impl Figures<'_> {
     /// Firms in scope whose firm facts do not rule them out.
     pub async fn audience(&self) -> AppResult<i64> {
         let mut query = Query::select();
-        query.expr(Expr::cust("COUNT(*)")).from(firm::Entity).and_where(self.audience.clone());
-        count(self.db, &query).await
+        query
+            .expr(Expr::cust("COUNT(*)"))
+            .from(firm::Entity)
+            .and_where(self.audience.clone());
+        count(&self.db, &query).await
     }
 
     /// Firms with a delivery in the window (`None`: ever), each once.
@@ -98,7 +102,8 @@ impl Figures<'_> {
                 .column(delivery::Column::FirmUscc)
                 .from(delivery::Entity)
                 .and_where(Expr::col(delivery::Column::PolicyId).eq(self.policy));
-            self.window.restrict(&mut query, Expr::col(delivery::Column::DeliveredAt));
+            self.window
+                .restrict(&mut query, Expr::col(delivery::Column::DeliveredAt));
         }
         query
     }
@@ -122,7 +127,8 @@ impl Figures<'_> {
                 .column(ack::Column::FirmUscc)
                 .from(ack::Entity)
                 .and_where(Expr::col(ack::Column::PolicyId).eq(self.policy));
-            self.window.restrict(&mut query, Expr::col(ack::Column::CreatedAt));
+            self.window
+                .restrict(&mut query, Expr::col(ack::Column::CreatedAt));
             if by_firm {
                 query.and_where(by_firm_itself());
             }
@@ -135,7 +141,7 @@ impl Figures<'_> {
         query
             .expr(Expr::cust("COUNT(*)"))
             .from_subquery(firms, Alias::new("firms"));
-        count(self.db, &query).await
+        count(&self.db, &query).await
     }
 
     async fn count_in_audience(&self, firms: SelectStatement) -> AppResult<i64> {
@@ -145,7 +151,7 @@ impl Figures<'_> {
             .from(firm::Entity)
             .and_where(self.audience.clone())
             .and_where(Expr::col(firm::Column::Uscc).in_subquery(firms));
-        count(self.db, &query).await
+        count(&self.db, &query).await
     }
 
     pub async fn reached(&self) -> AppResult<i64> {
@@ -190,7 +196,8 @@ impl Figures<'_> {
                 )
                 .from(ack::Entity)
                 .and_where(Expr::col(ack::Column::PolicyId).eq(self.policy));
-            self.window.restrict(&mut ranked, Expr::col(ack::Column::CreatedAt));
+            self.window
+                .restrict(&mut ranked, Expr::col(ack::Column::CreatedAt));
             let mut query = Query::select();
             query
                 .column(Alias::new("response"))
@@ -219,13 +226,18 @@ impl Figures<'_> {
         if self.window.is_unbounded() {
             let mut query = Query::select();
             for channel in Channel::ALL {
-                for column in [funnel::Column::DeliveredChannels, funnel::Column::AcknowledgedChannels] {
+                for column in [
+                    funnel::Column::DeliveredChannels,
+                    funnel::Column::AcknowledgedChannels,
+                ] {
                     query.expr(Func::sum(
                         Expr::case(Expr::col(column).bit_and(channel.bit()).ne(0), 1).finally(0),
                     ));
                 }
             }
-            query.from(funnel::Entity).and_where(Expr::col(funnel::Column::PolicyId).eq(self.policy));
+            query
+                .from(funnel::Entity)
+                .and_where(Expr::col(funnel::Column::PolicyId).eq(self.policy));
             if let Some(row) = self.db.query_one(&query).await? {
                 for (i, channel) in Channel::ALL.iter().enumerate() {
                     reached.insert(*channel, read_i64(&row, 2 * i));
@@ -242,7 +254,8 @@ impl Figures<'_> {
                         .from(delivery::Entity)
                         .and_where(Expr::col(delivery::Column::PolicyId).eq(self.policy))
                         .group_by_col(delivery::Column::Channel);
-                    self.window.restrict(&mut query, Expr::col(delivery::Column::DeliveredAt));
+                    self.window
+                        .restrict(&mut query, Expr::col(delivery::Column::DeliveredAt));
                 } else {
                     query
                         .column(ack::Column::Channel)
@@ -250,7 +263,8 @@ impl Figures<'_> {
                         .from(ack::Entity)
                         .and_where(Expr::col(ack::Column::PolicyId).eq(self.policy))
                         .group_by_col(ack::Column::Channel);
-                    self.window.restrict(&mut query, Expr::col(ack::Column::CreatedAt));
+                    self.window
+                        .restrict(&mut query, Expr::col(ack::Column::CreatedAt));
                 }
                 for row in self.db.query_all(&query).await? {
                     let channel: String = row.try_get_by_index(0)?;
@@ -262,7 +276,13 @@ impl Figures<'_> {
         }
         Ok(Channel::ALL
             .iter()
-            .map(|c| (*c, reached.get(c).copied().unwrap_or(0), acknowledged.get(c).copied().unwrap_or(0)))
+            .map(|c| {
+                (
+                    *c,
+                    reached.get(c).copied().unwrap_or(0),
+                    acknowledged.get(c).copied().unwrap_or(0),
+                )
+            })
             .filter(|(_, r, a)| *r > 0 || *a > 0)
             .collect())
     }
@@ -277,14 +297,23 @@ impl Figures<'_> {
         let acknowledged = self
             .per_region(Expr::col(firm::Column::Uscc).in_subquery(self.acknowledged_firms(false)))
             .await?;
-        let mut regions: Vec<String> = audience.keys().chain(reached.keys()).chain(acknowledged.keys()).cloned().collect();
+        let mut regions: Vec<String> = audience
+            .keys()
+            .chain(reached.keys())
+            .chain(acknowledged.keys())
+            .cloned()
+            .collect();
         regions.sort();
         regions.dedup();
         let get = |map: &BTreeMap<String, i64>, r: &str| map.get(r).copied().unwrap_or(0);
         let mut rows: Vec<(String, i64, i64, i64)> = regions
             .into_iter()
             .map(|r| {
-                let figures = (get(&audience, &r), get(&reached, &r), get(&acknowledged, &r));
+                let figures = (
+                    get(&audience, &r),
+                    get(&reached, &r),
+                    get(&acknowledged, &r),
+                );
                 (r, figures.0, figures.1, figures.2)
             })
             .collect();
@@ -293,7 +322,10 @@ impl Figures<'_> {
     }
 
     async fn per_region(&self, condition: Expr) -> AppResult<BTreeMap<String, i64>> {
-        let region = Func::coalesce([Expr::col(firm::Column::PrefectureCode), Expr::col(firm::Column::ProvinceCode)]);
+        let region = Func::coalesce([
+            Expr::col(firm::Column::PrefectureCode),
+            Expr::col(firm::Column::ProvinceCode),
+        ]);
         let mut query = Query::select();
         query
             .expr_as(region.clone(), Alias::new("prefecture"))
@@ -311,11 +343,14 @@ impl Figures<'_> {
     pub async fn daily(&self) -> AppResult<BTreeMap<NaiveDate, Day>> {
         let mut days: BTreeMap<NaiveDate, Day> = BTreeMap::new();
         let series = [
-            (delivery::Entity.into_iden_table(), Alias::new("delivered_at"), None),
-            (funnel::Entity.into_iden_table(), Alias::new("first_delivered_at"), Some(())),
-            (ack::Entity.into_iden_table(), Alias::new("created_at"), None),
+            (Alias::new("delivery"), Alias::new("delivered_at")),
+            (
+                Alias::new("policy_firm_funnel"),
+                Alias::new("first_delivered_at"),
+            ),
+            (Alias::new("acknowledgement"), Alias::new("created_at")),
         ];
-        for (i, (table, column, from_funnel)) in series.into_iter().enumerate() {
+        for (i, (table, column)) in series.into_iter().enumerate() {
             let mut query = Query::select();
             query
                 .expr_as(self.bucket(&column), Alias::new("bucket"))
@@ -324,10 +359,11 @@ impl Figures<'_> {
                 .and_where(Expr::col(Alias::new("policy_id")).eq(self.policy))
                 .and_where(Expr::col(column.clone()).is_not_null())
                 .group_by_col(Alias::new("bucket"));
-            let _ = from_funnel;
             self.window.restrict(&mut query, Expr::col(column));
             for row in self.db.query_all(&query).await? {
-                let Some(day) = self.bucket_day(&row)? else { continue };
+                let Some(day) = self.bucket_day(&row)? else {
+                    continue;
+                };
                 let n = read_i64(&row, 1);
                 let entry = days.entry(day).or_default();
                 match i {
@@ -343,12 +379,16 @@ impl Figures<'_> {
     /// PostgreSQL buckets by the local date exactly; SQLite by the hour (shifted by the zone's
     /// minutes), which `bucket_day` turns into the local date.
     fn bucket(&self, column: &Alias) -> Expr {
-        let column = column.to_string();
+        let column = &column.0;
         match self.backend() {
-            DatabaseBackend::Postgres => {
-                Expr::cust(format!("CAST(({column} AT TIME ZONE '{}') AS DATE)", self.zone.name()))
-            }
-            _ => Expr::cust(format!("strftime('%Y-%m-%dT%H', {column}, '+{} minutes')", self.minute_shift())),
+            DatabaseBackend::Postgres => Expr::cust(format!(
+                "CAST(({column} AT TIME ZONE '{}') AS DATE)",
+                self.zone.name()
+            )),
+            _ => Expr::cust(format!(
+                "strftime('%Y-%m-%dT%H', {column}, '+{} minutes')",
+                self.minute_shift()
+            )),
         }
     }
 
@@ -368,7 +408,11 @@ impl Figures<'_> {
     /// The minutes past the hour of the zone's offset (30 for India, 45 for Nepal, else 0).
     fn minute_shift(&self) -> i64 {
         use chrono::Offset;
-        let offset = Utc::now().with_timezone(&self.zone).offset().fix().local_minus_utc();
+        let offset = Utc::now()
+            .with_timezone(&self.zone)
+            .offset()
+            .fix()
+            .local_minus_utc();
         i64::from(offset.rem_euclid(3600) / 60)
     }
 
@@ -376,7 +420,7 @@ impl Figures<'_> {
     pub async fn median_hours_to_acknowledge(&self) -> AppResult<Option<f64>> {
         let hours = match self.backend() {
             DatabaseBackend::Postgres => {
-                "EXTRACT(EPOCH FROM (first_acknowledged_at - first_delivered_at)) / 3600.0"
+                "CAST(EXTRACT(EPOCH FROM (first_acknowledged_at - first_delivered_at)) AS DOUBLE PRECISION) / 3600.0"
             }
             _ => "(julianday(first_acknowledged_at) - julianday(first_delivered_at)) * 24.0",
         };
@@ -385,11 +429,15 @@ impl Figures<'_> {
             .and_where(Expr::col(funnel::Column::PolicyId).eq(self.policy))
             .and_where(Expr::col(funnel::Column::FirstDeliveredAt).is_not_null())
             .and_where(Expr::col(funnel::Column::FirstAcknowledgedAt).is_not_null())
-            .and_where(Expr::col(funnel::Column::FirstAcknowledgedAt).gte(Expr::col(funnel::Column::FirstDeliveredAt)));
-        self.window.restrict(&mut base, Expr::col(funnel::Column::FirstAcknowledgedAt));
+            .and_where(
+                Expr::col(funnel::Column::FirstAcknowledgedAt)
+                    .gte(Expr::col(funnel::Column::FirstDeliveredAt)),
+            );
+        self.window
+            .restrict(&mut base, Expr::col(funnel::Column::FirstAcknowledgedAt));
         let mut counting = base.clone();
         counting.expr(Expr::cust("COUNT(*)"));
-        let n = count(self.db, &counting).await?;
+        let n = count(&self.db, &counting).await?;
         if n == 0 {
             return Ok(None);
         }
@@ -406,7 +454,10 @@ impl Figures<'_> {
             .iter()
             .filter_map(|row| row.try_get_by_index::<f64>(0).ok())
             .collect();
-        Ok((!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64))
+        // To the hundredth of an hour: SQLite's julian days carry float noise below that.
+        Ok((!values.is_empty())
+            .then(|| values.iter().sum::<f64>() / values.len() as f64)
+            .map(|hours| (hours * 100.0).round() / 100.0))
     }
 }
 
@@ -421,23 +472,8 @@ fn by_firm_itself() -> Expr {
 }
 
 async fn count(db: &DatabaseConnection, query: &SelectStatement) -> AppResult<i64> {
-    Ok(db.query_one(query).await?.map_or(0, |row| read_i64(&row, 0)))
-}
-
-/// A count column, whatever integer type the backend returns for it.
-fn read_i64(row: &QueryResult, index: usize) -> i64 {
-    row.try_get_by_index::<i64>(index)
-        .or_else(|_| row.try_get_by_index::<i32>(index).map(i64::from))
-        .or_else(|_| row.try_get_by_index::<Option<i64>>(index).map(Option::unwrap_or_default))
-        .unwrap_or(0)
-}
-
-trait IntoTable {
-    fn into_iden_table(self) -> Alias;
-}
-
-impl<E: sea_orm::EntityName> IntoTable for E {
-    fn into_iden_table(self) -> Alias {
-        Alias::new(self.table_name())
-    }
+    Ok(db
+        .query_one(query)
+        .await?
+        .map_or(0, |row| read_i64(&row, 0)))
 }

@@ -133,6 +133,11 @@ impl TestApp {
 
     /// An instance whose "today" the test moves.
     pub async fn spawn_with_clock(clock: Arc<dyn Clock>) -> TestApp {
+        // RUST_LOG=error shows what a failing test's service logged.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
         let database = TestDatabase::create().await;
         let settings = settings(&database.url);
         let (base, stop) = start(settings.clone(), clock).await;

@@ -14,5 +14,6 @@ mod http;
 mod lifecycle;
 mod migrations;
 mod policies;
+mod reach;
 mod rules_sql;
 mod schema;

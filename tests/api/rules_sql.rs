@@ -174,6 +174,27 @@ async fn replace_firms(db: &DatabaseConnection, regions: &RegionCatalog, firms: 
         .unwrap();
 }
 
+async fn sql_audience(
+    db: &DatabaseConnection,
+    regions: &RegionCatalog,
+    rule: &CompiledRule,
+) -> Vec<String> {
+    let query = Query::select()
+        .column(firm::Column::Uscc)
+        .from(firm::Entity)
+        .and_where(rule.audience_sql(regions))
+        .to_owned();
+    let mut usccs: Vec<String> = db
+        .query_all(&query)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.try_get("", "uscc").unwrap())
+        .collect();
+    usccs.sort();
+    usccs
+}
+
 async fn sql_outcomes(
     db: &DatabaseConnection,
     regions: &RegionCatalog,
@@ -240,10 +261,30 @@ fn the_sql_condition_and_the_evaluator_agree_on_every_firm() {
             CompiledRule::compile(scope, &rule_json, "eligibility", regions).map_err(|e| {
                 TestCaseError::fail(format!("generated an invalid rule {rule_json}: {e:?}"))
             })?;
-        let from_sql = runtime.block_on(async {
+        let (from_sql, audience) = runtime.block_on(async {
             replace_firms(&db, regions, &firms).await;
-            sql_outcomes(&db, regions, &compiled).await
+            (
+                sql_outcomes(&db, regions, &compiled).await,
+                sql_audience(&db, regions, &compiled).await,
+            )
         });
+        let mut expected_audience: Vec<String> = firms
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| {
+                compiled.evaluate(Facts {
+                    firm: f,
+                    declaration: None,
+                }) != Outcome::False
+            })
+            .map(|(i, _)| {
+                Uscc::with_check_character(&format!("91440300{i:08}A"))
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        expected_audience.sort();
+        prop_assert_eq!(&audience, &expected_audience, "audience of {}", rule_json);
         prop_assert_eq!(from_sql.len(), firms.len());
         for (i, facts) in firms.iter().enumerate() {
             let uscc = Uscc::with_check_character(&format!("91440300{i:08}A"))

@@ -1,0 +1,436 @@
+//! What departments read: the reach of a policy, who is still unreached and through which brokers,
+//! the audience of a rule before publishing. Issuing and co-issuing departments, SYSTEM, ADMIN.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_graphql::connection::{Connection, Edge, OpaqueCursor};
+use async_graphql::{Context, ID, Object, SimpleObject};
+use chrono::NaiveDate;
+use sea_orm::sea_query::ExprTrait;
+use tokio::sync::OnceCell;
+
+use super::stats::{Day, Figures, Window};
+use super::unreached::{self, FunnelStage, stuck_at};
+use super::{Channel, Response};
+use crate::auth::{Role, Viewer};
+use crate::eligibility::sql::within;
+use crate::eligibility::{CompiledRule, service::compile};
+use crate::error::{AppError, AppResult, InputErrors};
+use crate::firm::{Firm, FirmAccess};
+use crate::graphql::pagination::{MAX_PAGE, TotalCount};
+use crate::graphql::{AppState, Date, state, viewer};
+use crate::policy::{Policy, PolicyView, catalog};
+use crate::region::Region;
+use crate::validate;
+
+/// The longest daily series returned (ten years).
+const MAX_DAYS: i64 = 3_660;
+
+/// The policy as a reader of its reach may see it: an issuer, SYSTEM or ADMIN.
+pub async fn reach_reader(
+    app: &AppState,
+    viewer: &Viewer,
+    policy_id: uuid::Uuid,
+) -> AppResult<PolicyView> {
+    viewer.require(&[Role::Department, Role::System, Role::Admin])?;
+    let view = catalog::get(&app.db, &app.regions, viewer, policy_id, None)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("no policy {policy_id}")))?;
+    if matches!(viewer, Viewer::Department { .. }) && !view.is_managed_by(viewer) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(view)
+}
+
+/// The audience condition of a policy's shown version.
+pub fn audience_of(app: &AppState, view: &PolicyView) -> AppResult<sea_orm::sea_query::Expr> {
+    Ok(compile(view, app)?.audience_sql(&app.regions))
+}
+
+/// The reach of a policy over a window.
+pub struct Outreach {
+    view: Arc<PolicyView>,
+    figures: Figures,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    audience: OnceCell<i64>,
+}
+
+impl Outreach {
+    async fn audience_count(&self) -> AppResult<i64> {
+        self.audience
+            .get_or_try_init(|| self.figures.audience())
+            .await
+            .copied()
+    }
+
+    async fn rate(&self, part: i64) -> AppResult<f64> {
+        let audience = self.audience_count().await?;
+        Ok(if audience == 0 {
+            0.0
+        } else {
+            part as f64 / audience as f64
+        })
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct ResponseCount {
+    response: Response,
+    firms: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct ChannelReach {
+    channel: Channel,
+    reached: i32,
+    acknowledged: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct RegionReach {
+    region: Region,
+    audience: i32,
+    reached: i32,
+    acknowledged: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct DailyReach {
+    date: Date,
+    deliveries: i32,
+    newly_reached: i32,
+    acknowledgements: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct RegionCount {
+    region: Region,
+    firms: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct BrokerReach {
+    broker: Firm,
+    /// Eligible firms that entrusted this broker and were never reached.
+    unreached_clients: i32,
+    /// Eligible firms that entrusted this broker.
+    clients: i32,
+}
+
+/// A rule's audience before publishing.
+#[derive(SimpleObject)]
+pub struct AudienceEstimate {
+    /// Firms the rule does not rule out, within the regions.
+    firms: i32,
+    /// Of those, firms seen filing in the last 30 days: the single window will reach them.
+    active_last_30_days: i32,
+    /// Of the rest, firms with an entrusted broker: reach them through the broker.
+    reachable_via_broker: i32,
+    by_region: Vec<RegionCount>,
+}
+
+fn int(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+#[Object]
+impl Outreach {
+    async fn policy(&self) -> Policy {
+        Policy(self.view.clone())
+    }
+
+    /// Firms in scope whose firm facts do not rule them out (outcome TRUE or UNKNOWN).
+    async fn audience(&self) -> async_graphql::Result<i32> {
+        Ok(self.audience_count().await.map(int)?)
+    }
+
+    /// Distinct firms with at least one delivery in the window (any firm, in the audience or not).
+    async fn reached(&self) -> async_graphql::Result<i32> {
+        Ok(self.figures.reached().await.map(int)?)
+    }
+
+    /// Distinct firms with at least one acknowledgement in the window.
+    async fn acknowledged(&self) -> async_graphql::Result<i32> {
+        Ok(self.figures.acknowledged().await.map(int)?)
+    }
+
+    /// Of those, firms that answered themselves, not only through their broker.
+    async fn acknowledged_by_firm(&self) -> async_graphql::Result<i32> {
+        Ok(self.figures.acknowledged_by_firm().await.map(int)?)
+    }
+
+    /// Reached firms in the audience over the audience (0 when the audience is 0).
+    async fn reach_rate(&self) -> async_graphql::Result<f64> {
+        Ok(self.rate(self.figures.reached_in_audience().await?).await?)
+    }
+
+    /// Acknowledging firms in the audience over the audience.
+    async fn acknowledge_rate(&self) -> async_graphql::Result<f64> {
+        Ok(self
+            .rate(self.figures.acknowledged_in_audience().await?)
+            .await?)
+    }
+
+    /// Firms by their latest response in the window.
+    async fn responses(&self) -> async_graphql::Result<Vec<ResponseCount>> {
+        Ok(self
+            .figures
+            .responses()
+            .await?
+            .into_iter()
+            .map(|(response, firms)| ResponseCount {
+                response,
+                firms: int(firms),
+            })
+            .collect())
+    }
+
+    /// Firms reached and firms that answered, per channel.
+    async fn by_channel(&self) -> async_graphql::Result<Vec<ChannelReach>> {
+        Ok(self
+            .figures
+            .by_channel()
+            .await?
+            .into_iter()
+            .map(|(channel, reached, acknowledged)| ChannelReach {
+                channel,
+                reached: int(reached),
+                acknowledged: int(acknowledged),
+            })
+            .collect())
+    }
+
+    /// Per prefecture (the province for firms registered at province level).
+    async fn by_region(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RegionReach>> {
+        let regions = &state(ctx).regions;
+        Ok(self
+            .figures
+            .by_region()
+            .await?
+            .into_iter()
+            .filter_map(|(code, audience, reached, acknowledged)| {
+                Some(RegionReach {
+                    region: Region::new(regions, regions.parse(&code).ok()?),
+                    audience: int(audience),
+                    reached: int(reached),
+                    acknowledged: int(acknowledged),
+                })
+            })
+            .collect())
+    }
+
+    /// Every day of the window (or from the first to the last event), in the configured zone.
+    async fn daily(&self) -> async_graphql::Result<Vec<DailyReach>> {
+        let days = self.figures.daily().await?;
+        Ok(contiguous(days, self.from, self.to)
+            .into_iter()
+            .map(|(date, day)| DailyReach {
+                date: Date(date),
+                deliveries: int(day.deliveries),
+                newly_reached: int(day.newly_reached),
+                acknowledgements: int(day.acknowledgements),
+            })
+            .collect())
+    }
+
+    /// The median, over firms, of the hours from first delivery to first acknowledgement.
+    async fn median_hours_to_acknowledge(&self) -> async_graphql::Result<Option<f64>> {
+        Ok(self.figures.median_hours_to_acknowledge().await?)
+    }
+}
+
+/// The days from `from` (else the first with events) to `to` (else the last), zeros included.
+fn contiguous(
+    days: BTreeMap<NaiveDate, Day>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Vec<(NaiveDate, Day)> {
+    let (Some(first), Some(last)) = (
+        from.or_else(|| days.keys().next().copied()),
+        to.or_else(|| days.keys().next_back().copied()),
+    ) else {
+        return Vec::new();
+    };
+    let first = std::cmp::max(first, last - chrono::TimeDelta::days(MAX_DAYS - 1));
+    first
+        .iter_days()
+        .take_while(|d| *d <= last)
+        .map(|d| (d, days.get(&d).cloned().unwrap_or_default()))
+        .collect()
+}
+
+/// Reach reads.
+#[derive(Default)]
+pub struct ReportQuery;
+
+#[Object]
+impl ReportQuery {
+    /// The reach funnel of a policy over `[from, to]` (days in the configured zone; both open
+    /// by default). Issuing and co-issuing departments, SYSTEM, ADMIN.
+    async fn outreach(
+        &self,
+        ctx: &Context<'_>,
+        policy_id: ID,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> async_graphql::Result<Outreach> {
+        let app = state(ctx);
+        let policy_id = validate::policy_id("policyId", &policy_id)?;
+        let (from, to) = (from.map(|d| d.0), to.map(|d| d.0));
+        let window = Window::of_days(from, to, app.settings.time_zone)?;
+        let view = reach_reader(app, viewer(ctx), policy_id).await?;
+        let audience = audience_of(app, &view)?;
+        Ok(Outreach {
+            figures: Figures {
+                db: app.db.clone(),
+                policy: policy_id,
+                audience,
+                window,
+                zone: app.settings.time_zone,
+            },
+            view: Arc::new(view),
+            from,
+            to,
+            audience: OnceCell::new(),
+        })
+    }
+
+    /// Eligible firms not reached (or reached but not acknowledged), with their brokers, by USCC.
+    async fn unreached_firms(
+        &self,
+        ctx: &Context<'_>,
+        policy_id: ID,
+        #[graphql(default_with = "Some(FunnelStage::NotReached)")] stage: Option<FunnelStage>,
+        region: Option<String>,
+        #[graphql(default = 50)] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<OpaqueCursor<String>, Firm, TotalCount>> {
+        let app = state(ctx);
+        let policy_id = validate::policy_id("policyId", &policy_id)?;
+        let mut errors = InputErrors::default();
+        let first = first.unwrap_or(50);
+        if !(1..=MAX_PAGE).contains(&first) {
+            errors.push(
+                "first",
+                format!("must be from 1 to {MAX_PAGE}; for all of them use the CSV export"),
+            );
+        }
+        let region = region.and_then(|r| errors.check("region", app.regions.parse(&r)));
+        let after: Option<String> = match after {
+            Some(cursor) => errors.check(
+                "after",
+                async_graphql::connection::CursorType::decode_cursor(&cursor)
+                    .map(|c: OpaqueCursor<String>| c.0)
+                    .map_err(|_| "not a cursor this connection returned".to_owned()),
+            ),
+            None => None,
+        };
+        errors.into_result(())?;
+        let view = reach_reader(app, viewer(ctx), policy_id).await?;
+        let mut condition = audience_of(app, &view)?.and(stuck_at(
+            policy_id,
+            stage.unwrap_or(FunnelStage::NotReached),
+        ));
+        if let Some(region) = region {
+            condition = condition.and(within(region, &app.regions));
+        }
+        let limit = first as u64;
+        let (mut rows, total) =
+            unreached::page(&app.db, condition, after.as_deref(), limit + 1).await?;
+        let has_next = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        let usccs: Vec<String> = rows.iter().map(|r| r.uscc.clone()).collect();
+        let mut brokers = unreached::brokers_of_all(&app.db, &usccs).await?;
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            has_next,
+            TotalCount {
+                total_count: total as i64,
+            },
+        );
+        connection.edges.extend(rows.into_iter().map(|row| {
+            let cursor = OpaqueCursor(row.uscc.clone());
+            let firm_brokers = brokers.remove(&row.uscc).unwrap_or_default();
+            Edge::new(
+                cursor,
+                Firm::with_brokers(row, FirmAccess::Listing, firm_brokers),
+            )
+        }));
+        Ok(connection)
+    }
+
+    /// Brokers ranked by how many eligible firms that entrusted them were never reached: where
+    /// to send the policy's paper and electronic versions first.
+    async fn broker_leverage(
+        &self,
+        ctx: &Context<'_>,
+        policy_id: ID,
+        #[graphql(default = 20)] first: Option<i32>,
+    ) -> async_graphql::Result<Vec<BrokerReach>> {
+        let app = state(ctx);
+        let policy_id = validate::policy_id("policyId", &policy_id)?;
+        let first = first.unwrap_or(20);
+        if !(1..=MAX_PAGE).contains(&first) {
+            return Err(AppError::field("first", format!("must be from 1 to {MAX_PAGE}")).into());
+        }
+        let view = reach_reader(app, viewer(ctx), policy_id).await?;
+        let audience = audience_of(app, &view)?;
+        let ranked = unreached::broker_leverage(&app.db, audience, policy_id, first as u64).await?;
+        Ok(ranked
+            .into_iter()
+            .map(|l| BrokerReach {
+                broker: Firm::new(l.broker, FirmAccess::Summary),
+                unreached_clients: int(l.unreached_clients),
+                clients: int(l.clients),
+            })
+            .collect())
+    }
+
+    /// How many firms a rule would reach, before it is published (DEPARTMENT, SYSTEM, ADMIN).
+    async fn audience_estimate(
+        &self,
+        ctx: &Context<'_>,
+        eligibility: serde_json::Value,
+        regions: Option<Vec<String>>,
+    ) -> async_graphql::Result<AudienceEstimate> {
+        viewer(ctx).require(&[Role::Department, Role::System, Role::Admin])?;
+        let app = state(ctx);
+        let mut errors = InputErrors::default();
+        let scope: Vec<_> = regions
+            .unwrap_or_default()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| errors.check(format!("regions[{i}]"), app.regions.parse(r)))
+            .collect();
+        let rule = match CompiledRule::compile(scope, &eligibility, "eligibility", &app.regions) {
+            Ok(rule) => Some(rule),
+            Err(rule_errors) => {
+                errors.extend(rule_errors);
+                None
+            }
+        };
+        errors.into_result(())?;
+        let Some(rule) = rule else {
+            return Err(AppError::internal_msg("a valid rule went missing").into());
+        };
+        let estimate =
+            unreached::estimate(&app.db, rule.audience_sql(&app.regions), app.clock.now()).await?;
+        Ok(AudienceEstimate {
+            firms: int(estimate.firms),
+            active_last_30_days: int(estimate.active_last_30_days),
+            reachable_via_broker: int(estimate.reachable_via_broker),
+            by_region: estimate
+                .by_region
+                .into_iter()
+                .filter_map(|(code, firms)| {
+                    Some(RegionCount {
+                        region: Region::new(&app.regions, app.regions.parse(&code).ok()?),
+                        firms: int(firms),
+                    })
+                })
+                .collect(),
+        })
+    }
+}

@@ -1,0 +1,490 @@
+//! Every reach figure checked against a count made by hand on a small data set.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use policy_outreach::clock::ManualClock;
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    TestApp, admin, broker, create_departments, create_policy, department, error_code,
+    error_fields, firm, firm_input, policy_input, sync_firms, system, uscc,
+};
+
+const OUTREACH: &str =
+    "query($id: ID!, $from: Date, $to: Date) { outreach(policyId: $id, from: $from, to: $to) {
+    policy { code } audience reached acknowledged acknowledgedByFirm reachRate acknowledgeRate
+    responses { response firms }
+    byChannel { channel reached acknowledged }
+    byRegion { region { code } audience reached acknowledged }
+    daily { date deliveries newlyReached acknowledgements }
+    medianHoursToAcknowledge
+} }";
+
+struct Story {
+    app: TestApp,
+    clock: Arc<ManualClock>,
+    policy: String,
+    a: String,
+    b: String,
+    c: String,
+    d: String,
+    f: String,
+    k: String,
+}
+
+fn at(shanghai: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&format!("{shanghai}+08:00"))
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A Guangdong scheme for exporters under US$8M, and a week of reaching the firms it is for.
+async fn story() -> Story {
+    let clock = Arc::new(ManualClock::new(at("2026-11-02T09:00:00")));
+    let app = TestApp::spawn_with_clock(clock.clone()).await;
+    create_departments(&app, &[("GD-COMMERCE", Some("440000")), ("PBOC", None)]).await;
+    let (a, b, c, d, f, e) = (
+        uscc("440305", 1),
+        uscc("440306", 2),
+        uscc("440304", 3),
+        uscc("440106", 4),
+        uscc("440307", 6),
+        uscc("110105", 5),
+    );
+    let (k, l) = (uscc("110101", 7), uscc("110102", 8));
+    let mut firm_b = firm_input(&b, "440306");
+    firm_b["exportValuePrevYearUsd"] = json!(9000000.0);
+    firm_b["brokers"] = json!([l]);
+    let mut firm_c = firm_input(&c, "440304");
+    firm_c
+        .as_object_mut()
+        .unwrap()
+        .remove("exportValuePrevYearUsd");
+    firm_c["brokers"] = json!([k]);
+    let mut firm_d = firm_input(&d, "440106");
+    firm_d["exportValuePrevYearUsd"] = json!(1000000.0);
+    firm_d["brokers"] = json!([k]);
+    sync_firms(
+        &app,
+        json!([
+            firm_input(&k, "110101"),
+            firm_input(&l, "110102"),
+            firm_input(&a, "440305"),
+            firm_b,
+            firm_c,
+            firm_d,
+            firm_input(&f, "440307"),
+            firm_input(&e, "110105")
+        ]),
+    )
+    .await;
+    let mut input = policy_input("GD-ECI", "GD-COMMERCE", "Guangdong premium subsidy");
+    input["regions"] = json!(["440000"]);
+    input["eligibility"] =
+        json!({"fact": "firm.exportValuePrevYearUsd", "op": "lt", "value": 8000000});
+    let policy = create_policy(&app, input, true).await.to_string();
+    let official = department("GD-COMMERCE");
+    let record =
+        "mutation($input: RecordDeliveriesInput!) { recordDeliveries(input: $input) { recorded } }";
+    let ack = "mutation($input: AcknowledgementInput!) { acknowledgePolicy(input: $input) { id } }";
+
+    clock.set(at("2026-11-02T10:00:00"));
+    let filed = app
+        .ok(Some(&firm(&a)), "query($d: DeclarationInput!) { applicablePolicies(declaration: $d) { policy { code } } }",
+            json!({"d": {"firmUscc": a, "direction": "EXPORT", "id": "DEC-A-1"}}))
+        .await;
+    assert_eq!(filed["applicablePolicies"][0]["policy"]["code"], "GD-ECI");
+    clock.set(at("2026-11-03T10:00:00"));
+    app.ok(
+        Some(&official),
+        record,
+        json!({"input": {"policyId": policy, "channel": "BROKER", "firmUsccs": [c]}}),
+    )
+    .await;
+    clock.set(at("2026-11-03T11:00:00"));
+    app.ok(Some(&broker(&k)), ack, json!({"input": {"policyId": policy, "firmUscc": c, "response": "INTERESTED", "idempotencyKey": "k-for-c-1"}})).await;
+    clock.set(at("2026-11-04T10:00:00"));
+    app.ok(
+        Some(&official),
+        record,
+        json!({"input": {"policyId": policy, "channel": "SMS", "firmUsccs": [a, b, f]}}),
+    )
+    .await;
+    clock.set(at("2026-11-05T10:00:00"));
+    app.ok(Some(&firm(&a)), ack, json!({"input": {"policyId": policy, "response": "WILL_APPLY", "idempotencyKey": "a-will-apply"}})).await;
+    clock.set(at("2026-11-06T10:00:00"));
+    app.ok(Some(&firm(&d)), ack, json!({"input": {"policyId": policy, "response": "SEEN", "idempotencyKey": "d-heard-elsewhere"}})).await;
+    clock.set(at("2026-11-06T12:00:00"));
+    app.ok(Some(&firm(&a)), ack, json!({"input": {"policyId": policy, "response": "APPLIED", "idempotencyKey": "a-applied"}})).await;
+    Story {
+        app,
+        clock,
+        policy,
+        a,
+        b,
+        c,
+        d,
+        f,
+        k,
+    }
+}
+
+fn row<'a>(list: &'a Value, key: &str, value: &str) -> &'a Value {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r[key] == value)
+        .unwrap_or(&Value::Null)
+}
+
+#[tokio::test]
+async fn every_figure_matches_a_count_by_hand() {
+    let s = story().await;
+    let data = s
+        .app
+        .ok(
+            Some(&department("GD-COMMERCE")),
+            OUTREACH,
+            json!({"id": s.policy}),
+        )
+        .await;
+    let o = &data["outreach"];
+    assert_eq!(o["policy"]["code"], "GD-ECI");
+    // In scope and not ruled out: A, C (export unknown), D, F. B exports too much, E is in Beijing.
+    assert_eq!(o["audience"], 4);
+    // A, B, C, F were reached; B is outside the audience.
+    assert_eq!(o["reached"], 4);
+    assert_eq!(o["reachRate"], 0.75);
+    // C (through its broker), A, D (never reached here) answered; A and D themselves.
+    assert_eq!(o["acknowledged"], 3);
+    assert_eq!(o["acknowledgedByFirm"], 2);
+    assert_eq!(o["acknowledgeRate"], 0.75);
+    assert_eq!(
+        o["responses"],
+        json!([{"response": "SEEN", "firms": 1}, {"response": "INTERESTED", "firms": 1}, {"response": "APPLIED", "firms": 1}])
+    );
+    assert_eq!(
+        row(&o["byChannel"], "channel", "SINGLE_WINDOW"),
+        &json!({"channel": "SINGLE_WINDOW", "reached": 1, "acknowledged": 2})
+    );
+    assert_eq!(
+        row(&o["byChannel"], "channel", "BROKER"),
+        &json!({"channel": "BROKER", "reached": 1, "acknowledged": 1})
+    );
+    assert_eq!(
+        row(&o["byChannel"], "channel", "SMS"),
+        &json!({"channel": "SMS", "reached": 3, "acknowledged": 0}),
+        "A reached on two channels counts on each"
+    );
+    assert_eq!(
+        o["byRegion"],
+        json!([
+            {"region": {"code": "440300"}, "audience": 3, "reached": 4, "acknowledged": 2},
+            {"region": {"code": "440100"}, "audience": 1, "reached": 0, "acknowledged": 1}
+        ])
+    );
+    assert_eq!(
+        o["daily"],
+        json!([
+            {"date": "2026-11-02", "deliveries": 1, "newlyReached": 1, "acknowledgements": 0},
+            {"date": "2026-11-03", "deliveries": 1, "newlyReached": 1, "acknowledgements": 1},
+            {"date": "2026-11-04", "deliveries": 3, "newlyReached": 2, "acknowledgements": 0},
+            {"date": "2026-11-05", "deliveries": 0, "newlyReached": 0, "acknowledgements": 1},
+            {"date": "2026-11-06", "deliveries": 0, "newlyReached": 0, "acknowledgements": 2}
+        ])
+    );
+    // A: 72 hours from first delivery to first answer; C: 1 hour. D was never reached here.
+    assert_eq!(o["medianHoursToAcknowledge"], 36.5);
+}
+
+#[tokio::test]
+async fn a_window_cuts_every_figure_and_the_series() {
+    let s = story().await;
+    let token = department("GD-COMMERCE");
+    let data = s
+        .app
+        .ok(
+            Some(&token),
+            OUTREACH,
+            json!({"id": s.policy, "from": "2026-11-03", "to": "2026-11-04"}),
+        )
+        .await;
+    let o = &data["outreach"];
+    assert_eq!(o["audience"], 4);
+    assert_eq!(o["reached"], 4);
+    assert_eq!(o["reachRate"], 0.75);
+    assert_eq!(o["acknowledged"], 1);
+    assert_eq!(o["acknowledgedByFirm"], 0);
+    assert_eq!(
+        o["responses"],
+        json!([{"response": "INTERESTED", "firms": 1}])
+    );
+    assert_eq!(
+        row(&o["byChannel"], "channel", "SINGLE_WINDOW"),
+        &Value::Null
+    );
+    assert_eq!(
+        o["daily"],
+        json!([
+            {"date": "2026-11-03", "deliveries": 1, "newlyReached": 1, "acknowledgements": 1},
+            {"date": "2026-11-04", "deliveries": 3, "newlyReached": 2, "acknowledgements": 0}
+        ])
+    );
+    assert_eq!(o["medianHoursToAcknowledge"], 1.0);
+
+    let first_day = s
+        .app
+        .ok(
+            Some(&token),
+            OUTREACH,
+            json!({"id": s.policy, "to": "2026-11-02"}),
+        )
+        .await;
+    assert_eq!(first_day["outreach"]["reached"], 1);
+    assert_eq!(first_day["outreach"]["acknowledged"], 0);
+    let reversed = s
+        .app
+        .gql(
+            Some(&token),
+            OUTREACH,
+            json!({"id": s.policy, "from": "2026-11-05", "to": "2026-11-01"}),
+        )
+        .await;
+    assert_eq!(error_fields(&reversed), ["to"]);
+}
+
+const UNREACHED: &str =
+    "query($id: ID!, $stage: FunnelStage, $region: String, $first: Int, $after: String) {
+    unreachedFirms(policyId: $id, stage: $stage, region: $region, first: $first, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor }
+        edges { node { uscc name size region { code } brokers { uscc name } } }
+    }
+}";
+
+#[tokio::test]
+async fn unreached_firms_and_the_brokers_that_serve_them() {
+    let s = story().await;
+    let token = department("GD-COMMERCE");
+    let data = s
+        .app
+        .ok(Some(&token), UNREACHED, json!({"id": s.policy}))
+        .await;
+    let list = &data["unreachedFirms"];
+    assert_eq!(list["totalCount"], 1);
+    let d = &list["edges"][0]["node"];
+    assert_eq!(d["uscc"], s.d.as_str());
+    assert_eq!(d["size"], "SMALL");
+    assert_eq!(
+        d["brokers"],
+        json!([{"uscc": s.k, "name": format!("测试企业{}", s.k)}])
+    );
+
+    let silent = s
+        .app
+        .ok(
+            Some(&token),
+            UNREACHED,
+            json!({"id": s.policy, "stage": "NOT_ACKNOWLEDGED"}),
+        )
+        .await;
+    assert_eq!(
+        silent["unreachedFirms"]["edges"][0]["node"]["uscc"],
+        s.f.as_str()
+    );
+    assert_eq!(silent["unreachedFirms"]["totalCount"], 1);
+    let shenzhen = s
+        .app
+        .ok(
+            Some(&token),
+            UNREACHED,
+            json!({"id": s.policy, "region": "440300"}),
+        )
+        .await;
+    assert_eq!(shenzhen["unreachedFirms"]["totalCount"], 0);
+
+    let leverage = s
+        .app
+        .ok(Some(&token), "query($id: ID!) { brokerLeverage(policyId: $id) { broker { uscc } unreachedClients clients } }", json!({"id": s.policy}))
+        .await;
+    assert_eq!(
+        leverage["brokerLeverage"],
+        json!([{"broker": {"uscc": s.k}, "unreachedClients": 1, "clients": 2}])
+    );
+    let _ = (&s.a, &s.b, &s.c);
+}
+
+#[tokio::test]
+async fn unreached_firms_page_by_cursor() {
+    let s = story().await;
+    let token = department("GD-COMMERCE");
+    // Reach nobody more, widen the audience: every Guangdong firm is eligible under a new scheme.
+    let mut wide = policy_input("GD-ALL", "GD-COMMERCE", "everyone");
+    wide["regions"] = json!(["440000"]);
+    let id = create_policy(&s.app, wide, true).await.to_string();
+    let first = s
+        .app
+        .ok(Some(&token), UNREACHED, json!({"id": id, "first": 2}))
+        .await;
+    assert_eq!(first["unreachedFirms"]["totalCount"], 5);
+    assert_eq!(first["unreachedFirms"]["pageInfo"]["hasNextPage"], true);
+    let cursor = first["unreachedFirms"]["pageInfo"]["endCursor"].clone();
+    let rest = s
+        .app
+        .ok(
+            Some(&token),
+            UNREACHED,
+            json!({"id": id, "first": 10, "after": cursor}),
+        )
+        .await;
+    assert_eq!(rest["unreachedFirms"]["edges"].as_array().unwrap().len(), 3);
+    assert_eq!(rest["unreachedFirms"]["pageInfo"]["hasNextPage"], false);
+    let bad = s
+        .app
+        .gql(Some(&token), UNREACHED, json!({"id": id, "first": 101}))
+        .await;
+    assert_eq!(error_fields(&bad), ["first"]);
+}
+
+#[tokio::test]
+async fn the_audience_of_a_rule_before_publishing() {
+    let s = story().await;
+    let started = Instant::now();
+    // A's filing time is written in the background.
+    loop {
+        use policy_outreach::entity::firm;
+        use sea_orm::EntityTrait;
+        let row = firm::Entity::find_by_id(s.a.clone())
+            .one(&s.app.db)
+            .await
+            .unwrap()
+            .unwrap();
+        if row.last_filed_at.is_some() {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(5));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let query = "query($rule: JSON!, $regions: [String!]) { audienceEstimate(eligibility: $rule, regions: $regions) {
+        firms activeLast30Days reachableViaBroker byRegion { region { code } firms } } }";
+    let vars = json!({"rule": {"fact": "firm.exportValuePrevYearUsd", "op": "lt", "value": 8000000}, "regions": ["440000"]});
+    let data = s
+        .app
+        .ok(Some(&department("PBOC")), query, vars.clone())
+        .await;
+    // A filed on 2 November; of C, D and F, C and D entrusted broker K.
+    assert_eq!(
+        data["audienceEstimate"],
+        json!({"firms": 4, "activeLast30Days": 1, "reachableViaBroker": 2,
+               "byRegion": [{"region": {"code": "440300"}, "firms": 3}, {"region": {"code": "440100"}, "firms": 1}]})
+    );
+    s.clock.set(at("2026-12-20T10:00:00"));
+    let later = s.app.ok(Some(&system()), query, vars).await;
+    assert_eq!(
+        later["audienceEstimate"]["activeLast30Days"], 0,
+        "the filing is more than 30 days old"
+    );
+    assert_eq!(later["audienceEstimate"]["reachableViaBroker"], 2);
+
+    let invalid =
+        json!({"rule": {"fact": "firm.size", "op": "lt", "value": 1}, "regions": ["999999"]});
+    let response = s.app.gql(Some(&admin()), query, invalid).await;
+    assert_eq!(error_fields(&response), ["regions[0]", "eligibility.op"]);
+    let refused = s
+        .app
+        .gql(Some(&firm(&s.a)), query, json!({"rule": {"all": []}}))
+        .await;
+    assert_eq!(error_code(&refused), "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn only_issuers_system_and_admin_read_the_reach_of_a_policy() {
+    let s = story().await;
+    let reads = [
+        OUTREACH,
+        UNREACHED,
+        "query($id: ID!) { brokerLeverage(policyId: $id) { clients } }",
+    ];
+    for query in reads {
+        for token in [department("PBOC"), firm(&s.a), broker(&s.k)] {
+            let response = s
+                .app
+                .gql(Some(&token), query, json!({"id": s.policy}))
+                .await;
+            assert_eq!(error_code(&response), "FORBIDDEN", "{query}");
+        }
+        assert_eq!(
+            error_code(&s.app.gql(None, query, json!({"id": s.policy})).await),
+            "UNAUTHENTICATED"
+        );
+        for token in [system(), admin()] {
+            s.app.ok(Some(&token), query, json!({"id": s.policy})).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_csv_export_streams_the_unreached_with_their_brokers() {
+    let s = story().await;
+    let url = s
+        .app
+        .url(&format!("/exports/policies/{}/unreached.csv", s.policy));
+    let response = s
+        .app
+        .client
+        .get(&url)
+        .bearer_auth(department("GD-COMMERCE"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    let text = response.text().await.unwrap();
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(
+        lines[0],
+        "uscc,name,region_code,region_name,prefecture_code,prefecture_name,size,customs_code,broker_usccs,broker_names"
+    );
+    assert_eq!(lines.len(), 2);
+    assert!(
+        lines[1].starts_with(&format!("{},", s.d))
+            && lines[1].contains("天河区")
+            && lines[1].contains(&s.k),
+        "{}",
+        lines[1]
+    );
+
+    let silent = s
+        .app
+        .client
+        .get(format!("{url}?stage=NOT_ACKNOWLEDGED"))
+        .bearer_auth(system())
+        .send()
+        .await
+        .unwrap();
+    assert!(silent.text().await.unwrap().contains(&s.f));
+    for (token, status) in [
+        (Some(department("PBOC")), 403),
+        (Some(firm(&s.a)), 403),
+        (None, 401),
+    ] {
+        let mut request = s.app.client.get(&url);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        assert_eq!(request.send().await.unwrap().status(), status);
+    }
+    let bad = s
+        .app
+        .client
+        .get(format!("{url}?stage=LOST"))
+        .bearer_auth(system())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+}
