@@ -51,11 +51,30 @@ enum Command {
         #[arg(long)]
         all: bool,
     },
-    /// Load data into the database.
+    /// Load data into the database: the demo, or a large synthetic set for measurements.
     Seed {
-        /// The demo: departments, policies, firms and brokers.
-        #[arg(long, required = true)]
+        /// The demo: departments, policies, firms, brokers, three months of reach.
+        #[arg(
+            long,
+            conflicts_with = "synthetic",
+            required_unless_present = "synthetic"
+        )]
         demo: bool,
+        /// A reproducible synthetic set of the sizes given.
+        #[arg(long)]
+        synthetic: bool,
+        /// Firms to generate (one in a hundred is a broker).
+        #[arg(long, default_value_t = 100_000, requires = "synthetic")]
+        firms: usize,
+        /// Published policies to generate (the first is nationwide and open to every firm).
+        #[arg(long, default_value_t = 2_000, requires = "synthetic")]
+        policies: usize,
+        /// Deliveries to generate (60% to the first policy).
+        #[arg(long, default_value_t = 100_000, requires = "synthetic")]
+        deliveries: usize,
+        /// Random seed: the same seed gives the same data.
+        #[arg(long, default_value_t = 1, requires = "synthetic")]
+        seed: u64,
     },
     /// Load policies from a JSON file (see README): all are validated first, and nothing is
     /// written when anything is wrong.
@@ -138,6 +157,25 @@ pub fn run() -> anyhow::Result<()> {
                 serve(settings, demo).await
             }
             Command::Migrate { action, steps, all } => migrate(&settings, action, steps, all).await,
+            Command::Seed {
+                synthetic: true,
+                firms,
+                policies,
+                deliveries,
+                seed,
+                ..
+            } => {
+                seed_synthetic(
+                    &settings,
+                    demo::synthetic::Size {
+                        firms,
+                        policies,
+                        deliveries,
+                        seed,
+                    },
+                )
+                .await
+            }
             Command::Seed { .. } => seed_demo(&settings).await.map(|_| ()),
             Command::ImportPolicies { file, publish } => {
                 import_policies(&settings, &file, publish).await
@@ -207,6 +245,30 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<demo::Seeded> {
     );
     db.close().await?;
     Ok(seeded)
+}
+
+async fn seed_synthetic(settings: &Settings, size: demo::synthetic::Size) -> anyhow::Result<()> {
+    let db = db::connect(settings)
+        .await
+        .context("connecting to the database")?;
+    db::migrate_up(&db).await.context("applying migrations")?;
+    let regions = RegionCatalog::load(&db).await?;
+    let departments = demo::seed_departments(&db, &regions).await?;
+    let written = demo::synthetic::seed(&db, &regions, &departments, size).await?;
+    db.close().await?;
+    writeln!(
+        std::io::stdout(),
+        "seeded {} firms ({} brokers), {} policies, {} deliveries, {} acknowledgements in {:.1} s; \
+         the flagship policy (most deliveries) is {}",
+        written.firms,
+        written.brokers,
+        written.policies,
+        written.deliveries,
+        written.acknowledgements,
+        written.seconds,
+        written.flagship
+    )?;
+    Ok(())
 }
 
 fn print_demo_guide(

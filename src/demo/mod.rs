@@ -1,8 +1,10 @@
 //! The demo: departments and policies in the spirit of the Shenzhen example, and a few hundred
 //! firms with valid codes across the trading provinces, with their customs brokers.
 
+mod bulk;
 mod firms;
 mod reach;
+pub mod synthetic;
 
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
@@ -104,6 +106,21 @@ pub struct Seeded {
     pub department: String,
     /// Whether the database already held the demo (nothing was written).
     pub already_seeded: bool,
+}
+
+/// The demo's departments: national ministries, provincial and municipal bureaus, customs.
+pub async fn seed_departments(
+    db: &DatabaseConnection,
+    regions: &RegionCatalog,
+) -> anyhow::Result<Vec<&'static str>> {
+    for (code, zh, en, region) in DEPARTMENTS {
+        let record = departments::validate(regions, code, zh, Some(en), *region)
+            .map_err(|e| anyhow::anyhow!("demo department {code}: {e:?}"))?;
+        departments::upsert(db, &record)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    Ok(DEPARTMENTS.iter().map(|d| d.0).collect())
 }
 
 /// Seeds the demo into a migrated database, unless it already holds policies.

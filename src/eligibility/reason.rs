@@ -2,11 +2,11 @@
 
 use serde_json::{Value, json};
 
-use super::fact::{Direction, Fact, Op};
+use super::fact::{Fact, Op};
 use super::facts::Facts;
 use super::outcome::Outcome;
 use super::rule::{Condition, Operand};
-use super::text::{credit_words, money, size_words};
+use super::text::{alternatives, credit_words, direction_words, money, operand_words, size_words};
 use crate::graphql::Lang;
 use crate::region::{RegionCatalog, RegionCode};
 
@@ -137,7 +137,7 @@ fn sentence(
     lang: Lang,
 ) -> String {
     let subject = subject(c.fact, lang);
-    let expected = expected_words(c, regions, lang);
+    let expected = operand_words(&c.operand, regions, lang);
     let en = lang == Lang::En;
     let Some(actual) = actual else {
         return unknown_sentence(c, &expected, lang);
@@ -295,55 +295,4 @@ fn subject(fact: Fact, lang: Lang) -> &'static str {
         Fact::DeclarationValue => ("Declared value", "申报货值"),
     };
     if lang == Lang::En { en } else { zh }
-}
-
-fn expected_words(c: &Condition, regions: &RegionCatalog, lang: Lang) -> String {
-    let and = if lang == Lang::En { " and " } else { "至" };
-    match &c.operand {
-        Operand::Regions(codes) => alternatives(
-            codes.iter().map(|r| regions.name(*r).to_owned()).collect(),
-            lang,
-        ),
-        Operand::Sizes(sizes) => alternatives(
-            sizes
-                .iter()
-                .map(|s| size_words(*s, lang).to_owned())
-                .collect(),
-            lang,
-        ),
-        Operand::Credits(credits) => alternatives(
-            credits
-                .iter()
-                .map(|c| credit_words(*c, lang).to_owned())
-                .collect(),
-            lang,
-        ),
-        Operand::Codes(codes) => alternatives(codes.clone(), lang),
-        Operand::Number(n) => money(*n, lang),
-        Operand::NumberRange(low, high) => {
-            format!("{}{and}{}", money(*low, lang), money(*high, lang))
-        }
-        Operand::Date(d) => d.to_string(),
-        Operand::DateRange(low, high) => format!("{low}{and}{high}"),
-        Operand::Bool(b) => b.to_string(),
-        Operand::Direction(d) => direction_words(*d, lang).to_owned(),
-    }
-}
-
-fn direction_words(direction: Direction, lang: Lang) -> &'static str {
-    match (direction, lang) {
-        (Direction::Export, Lang::En) => "an export",
-        (Direction::Import, Lang::En) => "an import",
-        (Direction::Export, Lang::Zh) => "出口",
-        (Direction::Import, Lang::Zh) => "进口",
-    }
-}
-
-fn alternatives(items: Vec<String>, lang: Lang) -> String {
-    match (items.as_slice(), lang) {
-        ([], _) => String::new(),
-        ([only], _) => only.clone(),
-        ([init @ .., last], Lang::En) => format!("{} or {last}", init.join(", ")),
-        ([init @ .., last], Lang::Zh) => format!("{}或{last}", init.join("、")),
-    }
 }

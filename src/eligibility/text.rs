@@ -184,27 +184,29 @@ fn comparison_zh(op: Op) -> &'static str {
     }
 }
 
-fn operand_words(operand: &Operand, regions: &RegionCatalog, lang: Lang) -> String {
-    let alternatives =
-        |items: Vec<String>| join(&items, if lang == Lang::En { "or" } else { "或" }, lang);
+/// The value of a condition in words: "深圳市 or 广州市", "US$8,000,000", "an export".
+pub(super) fn operand_words(operand: &Operand, regions: &RegionCatalog, lang: Lang) -> String {
     let and = if lang == Lang::En { " and " } else { "至" };
     match operand {
-        Operand::Regions(codes) => {
-            alternatives(codes.iter().map(|c| regions.name(*c).to_owned()).collect())
-        }
+        Operand::Regions(codes) => alternatives(
+            codes.iter().map(|c| regions.name(*c).to_owned()).collect(),
+            lang,
+        ),
         Operand::Sizes(sizes) => alternatives(
             sizes
                 .iter()
                 .map(|s| size_words(*s, lang).to_owned())
                 .collect(),
+            lang,
         ),
         Operand::Credits(credits) => alternatives(
             credits
                 .iter()
                 .map(|c| credit_words(*c, lang).to_owned())
                 .collect(),
+            lang,
         ),
-        Operand::Codes(codes) => alternatives(codes.clone()),
+        Operand::Codes(codes) => alternatives(codes.clone(), lang),
         Operand::Number(n) => money(*n, lang),
         Operand::NumberRange(low, high) => {
             format!("{}{and}{}", money(*low, lang), money(*high, lang))
@@ -212,7 +214,25 @@ fn operand_words(operand: &Operand, regions: &RegionCatalog, lang: Lang) -> Stri
         Operand::Date(d) => d.to_string(),
         Operand::DateRange(low, high) => format!("{low}{and}{high}"),
         Operand::Bool(b) => b.to_string(),
-        Operand::Direction(d) => d.to_string(),
+        Operand::Direction(d) => direction_words(*d, lang).to_owned(),
+    }
+}
+
+pub(super) fn direction_words(direction: Direction, lang: Lang) -> &'static str {
+    match (direction, lang) {
+        (Direction::Export, Lang::En) => "an export",
+        (Direction::Import, Lang::En) => "an import",
+        (Direction::Export, Lang::Zh) => "出口",
+        (Direction::Import, Lang::Zh) => "进口",
+    }
+}
+
+pub(super) fn alternatives(items: Vec<String>, lang: Lang) -> String {
+    match (items.as_slice(), lang) {
+        ([], _) => String::new(),
+        ([only], _) => only.clone(),
+        ([init @ .., last], Lang::En) => format!("{} or {last}", init.join(", ")),
+        ([init @ .., last], Lang::Zh) => format!("{}或{last}", init.join("、")),
     }
 }
 

@@ -147,6 +147,24 @@ impl RegionCatalog {
             .find(|c| self.level(*c) == RegionLevel::Prefecture)
     }
 
+    /// The places a firm can be registered in a province: its counties, and prefectures that have
+    /// none. Sorted, so a seeded generator picks the same ones every run.
+    pub fn localities_in(&self, province: RegionCode) -> Vec<RegionCode> {
+        let has_children: std::collections::HashSet<RegionCode> =
+            self.entries.values().filter_map(|e| e.parent).collect();
+        let mut places: Vec<RegionCode> = self
+            .entries
+            .iter()
+            .filter(|(code, entry)| {
+                entry.level != RegionLevel::Province && !has_children.contains(code)
+            })
+            .map(|(code, _)| *code)
+            .filter(|code| self.province_of(*code) == province)
+            .collect();
+        places.sort();
+        places
+    }
+
     pub fn len(&self) -> usize {
         self.entries.len()
     }
