@@ -172,6 +172,7 @@ pub fn run() -> anyhow::Result<()> {
                         policies,
                         deliveries,
                         seed,
+                        zone: settings.time_zone,
                     },
                 )
                 .await
@@ -236,7 +237,9 @@ async fn seed_demo(settings: &Settings) -> anyhow::Result<demo::Seeded> {
         .await
         .context("connecting to the database")?;
     db::migrate_up(&db).await.context("applying migrations")?;
-    let seeded = demo::seed(&db).await.context("seeding the demo")?;
+    let seeded = demo::seed(&db, settings.time_zone)
+        .await
+        .context("seeding the demo")?;
     tracing::info!(
         policies = seeded.policies,
         firms = seeded.firms,

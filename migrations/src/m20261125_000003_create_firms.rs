@@ -30,6 +30,9 @@ impl MigrationTrait for Migration {
                     .col(boolean_null(Firm::ForeignInvested))
                     .col(date_null(Firm::RegisteredOn))
                     .col(timestamp_with_time_zone_null(Firm::LastFiledAt))
+                    // How many brokers the firm entrusted, kept with the list: audiences count
+                    // firms reachable through a broker without a lookup per firm.
+                    .col(integer(Firm::BrokerCount).default(0))
                     .col(timestamp_with_time_zone(Firm::CreatedAt))
                     .col(timestamp_with_time_zone(Firm::UpdatedAt))
                     .foreign_key(&mut foreign_key(
@@ -44,12 +47,34 @@ impl MigrationTrait for Migration {
             .await?;
         for columns in [
             &[Firm::RegionCode][..],
-            &[Firm::ProvinceCode],
-            &[Firm::PrefectureCode],
             &[Firm::CustomsCode],
             &[Firm::LastFiledAt],
         ] {
             manager.create_index(index(Firm::Table, columns)).await?;
+        }
+        // Audiences are counted within a province or prefecture: with every rule fact included
+        // (PostgreSQL), the count reads the index alone, not the firm rows.
+        for key in [Firm::ProvinceCode, Firm::PrefectureCode] {
+            let mut covering = index(Firm::Table, &[key]);
+            for fact in [
+                Firm::Uscc,
+                Firm::ProvinceCode,
+                Firm::PrefectureCode,
+                Firm::RegionCode,
+                Firm::Size,
+                Firm::Industry,
+                Firm::CustomsCredit,
+                Firm::ExportValuePrevYearUsd,
+                Firm::ImportValuePrevYearUsd,
+                Firm::ForeignInvested,
+                Firm::RegisteredOn,
+            ]
+            .into_iter()
+            .filter(|f| f.to_string() != key.to_string())
+            {
+                covering.include(fact);
+            }
+            manager.create_index(covering).await?;
         }
 
         manager
@@ -116,6 +141,7 @@ pub enum Firm {
     ForeignInvested,
     RegisteredOn,
     LastFiledAt,
+    BrokerCount,
     CreatedAt,
     UpdatedAt,
 }

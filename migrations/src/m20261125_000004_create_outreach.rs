@@ -143,6 +143,9 @@ impl MigrationTrait for Migration {
                     .table(PolicyFirmFunnel::Table)
                     .col(uuid(PolicyFirmFunnel::PolicyId))
                     .col(string_len(PolicyFirmFunnel::FirmUscc, 18))
+                    // The firm's prefecture (its province when registered at province level), kept
+                    // with the row so reach per region needs no join.
+                    .col(string_len(PolicyFirmFunnel::PrefectureCode, 6))
                     .col(integer(PolicyFirmFunnel::Deliveries).default(0))
                     // One bit per channel (SINGLE_WINDOW 1, BROKER 2, SMS 4, WECHAT 8, PAPER 16,
                     // EMAIL 32, OTHER 64): reach per channel without scanning deliveries.
@@ -187,26 +190,58 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        for columns in [
-            &[
-                PolicyFirmFunnel::PolicyId,
-                PolicyFirmFunnel::FirstDeliveredAt,
-            ][..],
-            &[
-                PolicyFirmFunnel::PolicyId,
-                PolicyFirmFunnel::FirstAcknowledgedAt,
-            ],
-            &[PolicyFirmFunnel::FirmUscc],
+        manager
+            .create_index(index(
+                PolicyFirmFunnel::Table,
+                &[PolicyFirmFunnel::FirmUscc],
+            ))
+            .await?;
+        // The reach of a policy reads its funnel rows from this index alone (PostgreSQL).
+        let mut covering = index(PolicyFirmFunnel::Table, &[PolicyFirmFunnel::PolicyId]);
+        for column in [
+            PolicyFirmFunnel::FirmUscc,
+            PolicyFirmFunnel::PrefectureCode,
+            PolicyFirmFunnel::FirstDeliveredAt,
+            PolicyFirmFunnel::FirstAcknowledgedAt,
+            PolicyFirmFunnel::AcknowledgedByFirm,
+            PolicyFirmFunnel::DeliveredChannels,
+            PolicyFirmFunnel::AcknowledgedChannels,
+            PolicyFirmFunnel::LatestResponse,
         ] {
-            manager
-                .create_index(index(PolicyFirmFunnel::Table, columns))
-                .await?;
+            covering.include(column);
         }
-        Ok(())
+        manager.create_index(covering).await?;
+
+        // Per policy and local day (TIME_ZONE): the daily series without scanning deliveries.
+        manager
+            .create_table(
+                Table::create()
+                    .table(PolicyDailyReach::Table)
+                    .col(uuid(PolicyDailyReach::PolicyId))
+                    .col(date(PolicyDailyReach::Day))
+                    .col(integer(PolicyDailyReach::Deliveries).default(0))
+                    .col(integer(PolicyDailyReach::NewlyReached).default(0))
+                    .col(integer(PolicyDailyReach::Acknowledgements).default(0))
+                    .primary_key(
+                        Index::create()
+                            .col(PolicyDailyReach::PolicyId)
+                            .col(PolicyDailyReach::Day),
+                    )
+                    .foreign_key(&mut foreign_key(
+                        PolicyDailyReach::Table,
+                        PolicyDailyReach::PolicyId,
+                        Policy::Table,
+                        Policy::Id,
+                        ForeignKeyAction::Cascade,
+                    ))
+                    .to_owned(),
+            )
+            .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         for table in [
+            PolicyDailyReach::Table.into_iden(),
             PolicyFirmFunnel::Table.into_iden(),
             Acknowledgement::Table.into_iden(),
             Delivery::Table.into_iden(),
@@ -262,6 +297,7 @@ enum PolicyFirmFunnel {
     Table,
     PolicyId,
     FirmUscc,
+    PrefectureCode,
     Deliveries,
     DeliveredChannels,
     AcknowledgedChannels,
@@ -274,4 +310,14 @@ enum PolicyFirmFunnel {
     LatestResponseVersion,
     LatestResponseAt,
     LatestAcknowledgementId,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum PolicyDailyReach {
+    Table,
+    PolicyId,
+    Day,
+    Deliveries,
+    NewlyReached,
+    Acknowledgements,
 }

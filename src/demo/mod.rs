@@ -124,7 +124,8 @@ pub async fn seed_departments(
 }
 
 /// Seeds the demo into a migrated database, unless it already holds policies.
-pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<Seeded> {
+/// Seeds the demo; days of its reach are local to `zone`.
+pub async fn seed(db: &DatabaseConnection, zone: chrono_tz::Tz) -> anyhow::Result<Seeded> {
     let regions = RegionCatalog::load(db).await?;
     let population = firms::generate(&regions);
     let already_seeded = policy::Entity::find().count(db).await? > 0;
@@ -147,7 +148,7 @@ pub async fn seed(db: &DatabaseConnection) -> anyhow::Result<Seeded> {
         firm_service::upsert(db, &regions, population.inputs.clone())
             .await
             .map_err(|e| anyhow::anyhow!("demo firms: {e}"))?;
-        let simulated = reach::simulate(db, &regions, chrono::Utc::now()).await?;
+        let simulated = reach::simulate(db, &regions, chrono::Utc::now(), zone).await?;
         tracing::info!(
             deliveries = simulated.deliveries,
             acknowledgements = simulated.acknowledgements,

@@ -31,6 +31,7 @@ pub async fn simulate(
     db: &DatabaseConnection,
     regions: &RegionCatalog,
     now: DateTime<Utc>,
+    zone: chrono_tz::Tz,
 ) -> anyhow::Result<Simulated> {
     let now = now.duration_trunc(TimeDelta::microseconds(1))?;
     let mut rng = StdRng::seed_from_u64(90);
@@ -87,6 +88,10 @@ pub async fn simulate(
                 policy_id: policy.view.policy.id,
                 policy_version: policy.view.version.version,
                 firm_uscc: model.uscc.clone(),
+                prefecture: model
+                    .prefecture_code
+                    .clone()
+                    .unwrap_or_else(|| model.province_code.clone()),
                 channel,
                 declaration_id,
                 actor_role: if channel == Channel::Broker {
@@ -99,7 +104,7 @@ pub async fn simulate(
                 decision: None,
                 note: None,
             };
-            deliveries::record(&txn, std::slice::from_ref(&row), at)
+            deliveries::record(&txn, std::slice::from_ref(&row), at, zone)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             simulated.deliveries += 1;
@@ -145,7 +150,7 @@ pub async fn simulate(
                 request_fingerprint: "demo".to_owned(),
                 created_at: answered,
             };
-            if acknowledge::record(&txn, &ack, role == Role::Firm)
+            if acknowledge::record(&txn, &ack, &row.prefecture, role == Role::Firm, zone)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?
             {

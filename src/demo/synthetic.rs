@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, NaiveDate, TimeDelta, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::sea_query::Value as SqlValue;
-use sea_orm::{DatabaseConnection, DatabaseTransaction, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, Set};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -58,6 +58,19 @@ const INDUSTRIES: &[&str] = &[
     "F5181", "C3581",
 ];
 
+/// Where the flagship policy applies: Shenzhen, with about one firm in twelve (on top of its
+/// share of Guangdong), as befits China's largest exporting city.
+const SHENZHEN: &str = "440300";
+const SHENZHEN_WEIGHT: u32 = 90;
+
+fn localities_under(regions: &RegionCatalog, prefecture: RegionCode) -> Vec<RegionCode> {
+    regions
+        .localities_in(regions.province_of(prefecture))
+        .into_iter()
+        .filter(|place| regions.is_within(*place, prefecture))
+        .collect()
+}
+
 /// How much to generate.
 #[derive(Clone, Copy, Debug)]
 pub struct Size {
@@ -65,6 +78,8 @@ pub struct Size {
     pub policies: usize,
     pub deliveries: usize,
     pub seed: u64,
+    /// The zone the daily series counts days in (`TIME_ZONE`).
+    pub zone: chrono_tz::Tz,
 }
 
 /// What was written, and how long it took.
@@ -90,16 +105,23 @@ pub async fn seed(
     let mut rng = StdRng::seed_from_u64(size.seed);
     let today = Utc::now().date_naive();
     let anchor = today.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-    let population = generate_firms(&mut rng, regions, size.firms, anchor)?;
+    let mut population = generate_firms(&mut rng, regions, size.firms, anchor)?;
+    let broker_count = (size.firms / 100).max(1).min(population.usccs.len());
+    let entrustments = entrust(&mut rng, &population.provinces, broker_count);
+    let mut brokers_per_firm = vec![0i32; population.usccs.len()];
+    for (f, _) in &entrustments {
+        brokers_per_firm[*f] += 1;
+    }
+    for (row, count) in population.rows.iter_mut().zip(&brokers_per_firm) {
+        row.push((*count).into());
+    }
     let firms = &population.usccs;
-    let broker_count = (size.firms / 100).max(1).min(firms.len());
     bulk::write(db, "firm", &FIRM_COLUMNS, &population.rows).await?;
     tracing::info!(
         firms = firms.len(),
         seconds = started.elapsed().as_secs_f64(),
         "firms written"
     );
-    let entrustments = entrust(&mut rng, &population.provinces, broker_count);
     let links: Vec<Vec<SqlValue>> = entrustments
         .iter()
         .map(|(f, b)| {
@@ -139,16 +161,23 @@ pub async fn seed(
         db,
         &mut rng,
         firms,
+        &population.prefectures,
         broker_count,
+        &population.in_flagship,
         &broker_of,
         &policies,
         size.deliveries,
         anchor,
+        size.zone,
     )
     .await?;
     store::bump_catalog(db)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        // Fresh statistics, so the planner knows the tables it was just handed.
+        db.execute_unprepared("ANALYZE").await?;
+    }
     Ok(Written {
         firms: firms.len(),
         brokers: broker_count,
@@ -177,9 +206,13 @@ struct Population {
     rows: Vec<Vec<SqlValue>>,
     usccs: Vec<String>,
     provinces: Vec<String>,
+    /// Each firm's prefecture (its province when registered at province level).
+    prefectures: Vec<String>,
+    /// Firms (not brokers) registered where the flagship policy applies.
+    in_flagship: Vec<usize>,
 }
 
-const FIRM_COLUMNS: [&str; 16] = [
+const FIRM_COLUMNS: [&str; 17] = [
     "uscc",
     "customs_code",
     "name",
@@ -196,6 +229,7 @@ const FIRM_COLUMNS: [&str; 16] = [
     "last_filed_at",
     "created_at",
     "updated_at",
+    "broker_count",
 ];
 const DELIVERY_COLUMNS: [&str; 13] = [
     "id",
@@ -212,9 +246,10 @@ const DELIVERY_COLUMNS: [&str; 13] = [
     "delivered_at",
     "last_shown_at",
 ];
-const FUNNEL_COLUMNS: [&str; 14] = [
+const FUNNEL_COLUMNS: [&str; 15] = [
     "policy_id",
     "firm_uscc",
+    "prefecture_code",
     "deliveries",
     "delivered_channels",
     "acknowledged_channels",
@@ -258,13 +293,22 @@ fn generate_firms(
             Some((regions.localities_in(province), *weight))
         })
         .filter(|(places, _)| !places.is_empty())
+        .chain(
+            regions
+                .parse(SHENZHEN)
+                .ok()
+                .map(|shenzhen| (localities_under(regions, shenzhen), SHENZHEN_WEIGHT)),
+        )
         .collect();
     let brokers = (n / 100).max(1);
     let mut population = Population {
         rows: Vec::with_capacity(n),
         usccs: Vec::with_capacity(n),
         provinces: Vec::with_capacity(n),
+        prefectures: Vec::with_capacity(n),
+        in_flagship: Vec::new(),
     };
+    let shenzhen = regions.parse(SHENZHEN).ok();
     for i in 0..n {
         {
             let localities = pick_weighted(rng, &places);
@@ -284,6 +328,15 @@ fn generate_firms(
                 45..=69 => Some(anchor - Duration::days(rng.random_range(31..365))),
                 _ => None,
             };
+            if !broker && shenzhen.is_some_and(|s| regions.is_within(region, s)) {
+                population.in_flagship.push(i);
+            }
+            population.prefectures.push(
+                regions
+                    .prefecture_of(region)
+                    .unwrap_or(regions.province_of(region))
+                    .to_string(),
+            );
             population.usccs.push(uscc.to_string());
             population
                 .provinces
@@ -431,7 +484,8 @@ async fn write_policies(
         parse_rule(&eligibility, "eligibility", regions)
             .map_err(|e| anyhow::anyhow!("generated rule: {e:?}"))?;
         let scope: Vec<RegionCode> = match (i, rng.random_range(0..3)) {
-            (0, _) | (_, 0) => Vec::new(),
+            (0, _) => regions.parse(SHENZHEN).into_iter().collect(),
+            (_, 0) => Vec::new(),
             _ => vec![*pick_weighted(rng, &provinces)],
         };
         let lead = departments[rng.random_range(0..departments.len())];
@@ -529,12 +583,17 @@ async fn write_reach(
     db: &DatabaseConnection,
     rng: &mut StdRng,
     firms: &[String],
+    prefectures: &[String],
     brokers: usize,
+    flagship_firms: &[usize],
     broker_of: &HashMap<usize, usize>,
     policies: &[(Uuid, i32)],
     n: usize,
     anchor: DateTime<Utc>,
+    zone: chrono_tz::Tz,
 ) -> anyhow::Result<(usize, usize)> {
+    let mut days: HashMap<(usize, NaiveDate), [i32; 3]> = HashMap::new();
+    let day_of = |at: DateTime<Utc>| at.with_timezone(&zone).date_naive();
     if policies.is_empty() || firms.len() <= brokers {
         return Ok((0, 0));
     }
@@ -548,7 +607,11 @@ async fn write_reach(
             1 + ((rng.random::<f64>().powi(2) * (policies.len() - 1) as f64) as usize)
                 .min(policies.len() - 2)
         };
-        let f = rng.random_range(brokers..firms.len());
+        let f = if p == 0 && !flagship_firms.is_empty() {
+            flagship_firms[rng.random_range(0..flagship_firms.len())]
+        } else {
+            rng.random_range(brokers..firms.len())
+        };
         let channel = match rng.random_range(0..100) {
             0..=59 => Channel::SingleWindow,
             60..=74 if broker_of.contains_key(&f) => Channel::Broker,
@@ -561,6 +624,7 @@ async fn write_reach(
             continue;
         }
         let at = anchor - Duration::seconds(rng.random_range(60..DAYS_OF_HISTORY * 86_400));
+        days.entry((p, day_of(at))).or_default()[0] += 1;
         let pair = pairs.entry((p, f)).or_default();
         pair.deliveries += 1;
         pair.channels |= channel.bit();
@@ -619,6 +683,9 @@ async fn write_reach(
         let Some(pair) = pairs.remove(&(p, f)) else {
             continue;
         };
+        if let Some(first) = pair.first {
+            days.entry((p, day_of(first))).or_default()[1] += 1;
+        }
         let (policy_id, version) = policies[p];
         let mut answer = Answer::default();
         if rng.random_bool(0.35) {
@@ -649,6 +716,7 @@ async fn write_reach(
                     "synthetic".into(),
                     at.into(),
                 ]);
+                days.entry((p, day_of(at))).or_default()[2] += 1;
                 answer.first = answer.first.or(Some(at));
                 answer.by_firm |= role == Role::Firm;
                 answer.channels |= channel.bit();
@@ -658,6 +726,7 @@ async fn write_reach(
         funnel_rows.push(vec![
             policy_id.into(),
             firms[f].clone().into(),
+            prefectures[f].clone().into(),
             pair.deliveries.into(),
             pair.channels.into(),
             answer.channels.into(),
@@ -674,6 +743,26 @@ async fn write_reach(
     }
     bulk::write(db, "policy_firm_funnel", &FUNNEL_COLUMNS, &funnel_rows).await?;
     bulk::write(db, "acknowledgement", &ACK_COLUMNS, &acks).await?;
+    let daily: Vec<Vec<SqlValue>> = days
+        .into_iter()
+        .map(|((p, day), [deliveries, newly, answers])| {
+            vec![
+                policies[p].0.into(),
+                day.into(),
+                deliveries.into(),
+                newly.into(),
+                answers.into(),
+            ]
+        })
+        .collect();
+    let columns = [
+        "policy_id",
+        "day",
+        "deliveries",
+        "newly_reached",
+        "acknowledgements",
+    ];
+    bulk::write(db, "policy_daily_reach", &columns, &daily).await?;
     Ok((delivered, acks.len()))
 }
 

@@ -42,10 +42,19 @@ impl CompiledRule {
         and([scope, compile(&self.rule, regions)]).into_expr()
     }
 
-    /// The audience: firms in scope whose firm facts do not rule them out (TRUE or UNKNOWN).
+    /// The audience: firms in scope whose firm facts do not rule them out (TRUE or UNKNOWN). The
+    /// scope is never UNKNOWN, so it stays outside the COALESCE, where an index can serve it.
     pub fn audience_sql(&self, regions: &RegionCatalog) -> Expr {
-        // `x IS NOT FALSE`, written so both backends parse it: UNKNOWN (NULL) counts as in.
-        Func::coalesce([self.firm_outcome_sql(regions), Expr::cust("TRUE")]).into()
+        let rule = match compile(&self.rule, regions) {
+            Sql::Const(Outcome::False) => Expr::cust("FALSE"),
+            Sql::Const(_) => Expr::cust("TRUE"),
+            Sql::Expr(expr) => Func::coalesce([expr, Expr::cust("TRUE")]).into(),
+        };
+        if self.scope.is_empty() {
+            return rule;
+        }
+        let scope = any(self.scope.iter().map(|r| Sql::Expr(inside(*r, regions)))).into_expr();
+        scope.and(rule)
     }
 }
 
@@ -98,7 +107,20 @@ fn fold(
     }
 }
 
-/// A firm registered in `region` or inside it, by the denormalised province and prefecture codes.
+/// For a top-level filter (never under NOT): a firm registered in `region` or inside it, as a plain
+/// comparison an index serves. A province-level firm's missing prefecture gives NULL, which a
+/// WHERE treats as not inside, as it should.
+pub fn inside(region: RegionCode, regions: &RegionCatalog) -> Expr {
+    let code = region.to_string();
+    match regions.level(region) {
+        RegionLevel::Province => Expr::col(firm::Column::ProvinceCode).eq(code),
+        RegionLevel::Prefecture => Expr::col(firm::Column::PrefectureCode).eq(code),
+        RegionLevel::County => Expr::col(firm::Column::RegionCode).eq(code),
+    }
+}
+
+/// A firm registered in `region` or inside it, by the denormalised province and prefecture codes,
+/// never NULL: exact under NOT inside a rule.
 pub fn within(region: RegionCode, regions: &RegionCatalog) -> Expr {
     let code = region.to_string();
     match regions.level(region) {

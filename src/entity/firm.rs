@@ -23,6 +23,8 @@ pub struct Model {
     pub foreign_invested: Option<bool>,
     pub registered_on: Option<Date>,
     pub last_filed_at: Option<DateTimeUtc>,
+    /// How many brokers the firm entrusted (kept with `firm_broker`).
+    pub broker_count: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

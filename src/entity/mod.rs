@@ -9,6 +9,7 @@ pub mod firm;
 pub mod firm_broker;
 pub mod policy;
 pub mod policy_audit;
+pub mod policy_daily_reach;
 pub mod policy_document;
 pub mod policy_firm_funnel;
 pub mod policy_issuer;

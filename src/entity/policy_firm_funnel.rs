@@ -10,6 +10,8 @@ pub struct Model {
     pub policy_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub firm_uscc: String,
+    /// The firm's prefecture (province when registered at province level).
+    pub prefecture_code: String,
     pub deliveries: i32,
     /// One bit per channel the firm was reached on ([`crate::outreach::Channel::bit`]).
     pub delivered_channels: i32,

@@ -1,9 +1,9 @@
 //! Reading and syncing firms.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::Utc;
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
 };
@@ -40,7 +40,16 @@ pub async fn upsert(
     check_brokers_known(&txn, &records).await?;
 
     let usccs: Vec<&str> = records.iter().map(|r| r.uscc.as_str()).collect();
-    let existing: HashSet<String> = existing_usccs(&txn, &usccs).await?;
+    let before = prefectures_of(&txn, &usccs).await?;
+    let existing: HashSet<String> = before.keys().cloned().collect();
+    let moved: Vec<(String, String)> = records
+        .iter()
+        .filter_map(|r| {
+            let now = r.prefecture.unwrap_or(r.province).to_string();
+            let was = before.get(r.uscc.as_str())?;
+            (was != &now).then(|| (r.uscc.to_string(), now))
+        })
+        .collect();
     let now = Utc::now();
     for chunk in records.chunks(ROWS_PER_STATEMENT) {
         firm::Entity::insert_many(chunk.iter().map(|r| active_model(r, now)))
@@ -67,6 +76,7 @@ pub async fn upsert(
             .await?;
     }
     replace_brokers(&txn, &records, now).await?;
+    crate::outreach::funnel::relocate(&txn, &moved).await?;
     txn.commit().await?;
 
     let updated = records
@@ -95,9 +105,34 @@ fn active_model(r: &FirmRecord, now: chrono::DateTime<Utc>) -> firm::ActiveModel
         foreign_invested: Set(r.foreign_invested),
         registered_on: Set(r.registered_on),
         last_filed_at: Set(None),
+        broker_count: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
     }
+}
+
+/// The prefecture (the province for a province-level firm) of each of `usccs` that is synced.
+pub async fn prefectures_of(
+    db: &impl ConnectionTrait,
+    usccs: &[&str],
+) -> AppResult<HashMap<String, String>> {
+    let mut found = HashMap::new();
+    for chunk in usccs.chunks(ROWS_PER_STATEMENT) {
+        let rows: Vec<(String, Option<String>, String)> = firm::Entity::find()
+            .select_only()
+            .column(firm::Column::Uscc)
+            .column(firm::Column::PrefectureCode)
+            .column(firm::Column::ProvinceCode)
+            .filter(firm::Column::Uscc.is_in(chunk.iter().copied()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        found.extend(
+            rows.into_iter()
+                .map(|(uscc, prefecture, province)| (uscc, prefecture.unwrap_or(province))),
+        );
+    }
+    Ok(found)
 }
 
 /// Which of `usccs` are synced firms.
@@ -179,6 +214,29 @@ async fn replace_brokers(
     for chunk in links.chunks(ROWS_PER_STATEMENT) {
         firm_broker::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(db)
+            .await?;
+    }
+    for chunk in replaced.chunks(ROWS_PER_STATEMENT) {
+        let mut count = Query::select();
+        count
+            .expr(Expr::cust("COUNT(*)"))
+            .from(firm_broker::Entity)
+            .and_where(
+                Expr::col((firm_broker::Entity, firm_broker::Column::FirmUscc))
+                    .equals((firm::Entity, firm::Column::Uscc)),
+            );
+        firm::Entity::update_many()
+            .col_expr(
+                firm::Column::BrokerCount,
+                Expr::SubQuery(
+                    None,
+                    Box::new(
+                        sea_orm::sea_query::QueryStatementBuilder::into_sub_query_statement(count),
+                    ),
+                ),
+            )
+            .filter(firm::Column::Uscc.is_in(chunk.iter().map(|r| r.uscc.as_str())))
+            .exec(db)
             .await?;
     }
     Ok(())

@@ -12,7 +12,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use serde::Deserialize;
 
 use super::HttpState;
-use crate::eligibility::sql::within;
+use crate::eligibility::sql::inside;
 use crate::error::{AppError, AppResult, code};
 use crate::outreach::{
     FunnelStage, audience_of, brokers_of_all, export_page, reach_reader, stuck_at,
@@ -90,7 +90,7 @@ async fn prepare(
     let view = reach_reader(app, &viewer, policy_id).await?;
     let mut condition = audience_of(app, &view)?.and(stuck_at(policy_id, stage));
     if let Some(region) = region {
-        condition = condition.and(within(region, &app.regions));
+        condition = condition.and(inside(region, &app.regions));
     }
     let filename = format!(
         "{}-{}.csv",

@@ -1,5 +1,6 @@
 //! `acknowledgePolicy`: a firm's (or its broker's) response to a policy, idempotent by key.
 
+use chrono_tz::Tz;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, TryInsertResult,
 };
@@ -148,9 +149,10 @@ pub async fn acknowledge(
         )));
     }
     let version = policy.live_version.unwrap_or(policy.current_version);
-    if firms::find(&app.db, &request.firm).await?.is_none() {
+    let Some(firm) = firms::find(&app.db, &request.firm).await? else {
         return Err(firm_not_synced(&request.firm));
-    }
+    };
+    let prefecture = firm.prefecture_code.unwrap_or(firm.province_code);
     let txn = begin_write(&app.db).await?;
     // Stamped once the write lock is held, so later acknowledgements carry later times.
     let now = app.clock.now_micros();
@@ -175,7 +177,7 @@ pub async fn acknowledge(
         Viewer::System { .. } => request.channel != Channel::Broker,
         _ => false,
     };
-    if record(&txn, &row, by_firm).await? {
+    if record(&txn, &row, &prefecture, by_firm, app.settings.time_zone).await? {
         txn.commit().await?;
         return Ok(row);
     }
@@ -195,7 +197,9 @@ pub async fn acknowledge(
 pub async fn record(
     txn: &DatabaseTransaction,
     row: &acknowledgement::Model,
+    prefecture: &str,
     by_firm: bool,
+    zone: Tz,
 ) -> AppResult<bool> {
     let inserted = acknowledgement::Entity::insert(acknowledgement::ActiveModel::from(row.clone()))
         .on_conflict_do_nothing_on([
@@ -208,7 +212,14 @@ pub async fn record(
     if !matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
         return Ok(false);
     }
-    funnel::answered(txn, row, by_firm).await?;
+    funnel::answered(
+        txn,
+        row,
+        prefecture,
+        by_firm,
+        row.created_at.with_timezone(&zone).date_naive(),
+    )
+    .await?;
     Ok(true)
 }
 

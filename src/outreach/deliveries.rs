@@ -3,8 +3,11 @@
 //! transaction. A fixed number of statements per 1,000 rows, whatever the number of matches.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ConnectionTrait, DatabaseTransaction};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction};
+
+use crate::db::begin_write;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -23,6 +26,8 @@ pub struct NewDelivery {
     pub policy_id: Uuid,
     pub policy_version: i32,
     pub firm_uscc: String,
+    /// The firm's prefecture (its province when registered at province level).
+    pub prefecture: String,
     pub channel: Channel,
     /// Empty when there was no declaration.
     pub declaration_id: String,
@@ -47,17 +52,45 @@ pub struct Recorded {
     pub is_new: bool,
 }
 
+/// [`record`] in a transaction of its own; nothing to write, nothing done.
+pub async fn save(
+    db: &DatabaseConnection,
+    rows: &[NewDelivery],
+    now: DateTime<Utc>,
+    zone: Tz,
+) -> AppResult<Vec<Recorded>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let txn = begin_write(db).await?;
+    let recorded = record(&txn, rows, now, zone).await?;
+    txn.commit().await?;
+    Ok(recorded)
+}
+
 /// Records the deliveries and updates the funnel rows of their (policy, firm) pairs. Each pair
 /// appears at most once in `rows`.
 pub async fn record(
     txn: &DatabaseTransaction,
     rows: &[NewDelivery],
     now: DateTime<Utc>,
+    zone: Tz,
 ) -> AppResult<Vec<Recorded>> {
+    let day = now.with_timezone(&zone).date_naive();
+    // Rows in key order: concurrent writers then lock rows in the same order and cannot deadlock.
+    let mut rows = rows.to_vec();
+    rows.sort_by(|a, b| {
+        (a.policy_id, &a.firm_uscc, a.channel, &a.declaration_id).cmp(&(
+            b.policy_id,
+            &b.firm_uscc,
+            b.channel,
+            &b.declaration_id,
+        ))
+    });
     let mut recorded = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let inserted = insert_deliveries(txn, chunk, now).await?;
-        funnel::reached(txn, chunk, &inserted, now).await?;
+        funnel::reached(txn, chunk, &inserted, now, day).await?;
         recorded.extend(inserted);
     }
     Ok(recorded)

@@ -8,7 +8,6 @@ use uuid::Uuid;
 use super::Channel;
 use super::deliveries::{self, NewDelivery};
 use crate::auth::Viewer;
-use crate::db::begin_write;
 use crate::error::{AppError, AppResult, InputErrors};
 use crate::firm::{Uscc, service as firm_service};
 use crate::graphql::AppState;
@@ -82,15 +81,17 @@ pub async fn record_external(
     };
 
     let codes: Vec<&str> = firms.iter().map(Uscc::as_str).collect();
-    let known = firm_service::existing_usccs(&app.db, &codes).await?;
-    let (known_firms, unknown): (Vec<Uscc>, Vec<Uscc>) =
-        firms.into_iter().partition(|f| known.contains(f.as_str()));
+    let known = firm_service::prefectures_of(&app.db, &codes).await?;
+    let (known_firms, unknown): (Vec<Uscc>, Vec<Uscc>) = firms
+        .into_iter()
+        .partition(|f| known.contains_key(f.as_str()));
     let rows: Vec<NewDelivery> = known_firms
         .iter()
         .map(|uscc| NewDelivery {
             policy_id,
             policy_version: live,
             firm_uscc: uscc.to_string(),
+            prefecture: known.get(uscc.as_str()).cloned().unwrap_or_default(),
             channel,
             declaration_id: String::new(),
             actor_role: viewer.role(),
@@ -101,14 +102,7 @@ pub async fn record_external(
         })
         .collect();
     let now = app.clock.now_micros();
-    let recorded = if rows.is_empty() {
-        Vec::new()
-    } else {
-        let txn = begin_write(&app.db).await?;
-        let recorded = deliveries::record(&txn, &rows, now).await?;
-        txn.commit().await?;
-        recorded
-    };
+    let recorded = deliveries::save(&app.db, &rows, now, app.settings.time_zone).await?;
     let new = recorded.iter().filter(|r| r.is_new).count();
     Ok(ExternalOutcome {
         recorded: new,

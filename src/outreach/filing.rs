@@ -11,7 +11,6 @@ use uuid::Uuid;
 use super::deliveries::{self, NewDelivery, Recorded};
 use super::{Channel, Response};
 use crate::auth::Viewer;
-use crate::db::begin_write;
 use crate::eligibility::service::firm_not_synced;
 use crate::eligibility::{DeclarationFacts, Facts, FirmFacts, Outcome, Reason};
 use crate::entity::{acknowledgement, firm, policy_firm_funnel as funnel};
@@ -128,6 +127,10 @@ pub async fn applicable(
             policy_id: p.view.policy.id,
             policy_version: p.view.version.version,
             firm_uscc: model.uscc.clone(),
+            prefecture: model
+                .prefecture_code
+                .clone()
+                .unwrap_or_else(|| model.province_code.clone()),
             channel: filer.channel,
             declaration_id: declaration.id.clone().unwrap_or_default(),
             actor_role: viewer.role(),
@@ -143,14 +146,7 @@ pub async fn applicable(
             note: None,
         })
         .collect();
-    let recorded = if rows.is_empty() {
-        Vec::new()
-    } else {
-        let txn = begin_write(&app.db).await?;
-        let recorded = deliveries::record(&txn, &rows, now).await?;
-        txn.commit().await?;
-        recorded
-    };
+    let recorded = deliveries::save(&app.db, &rows, now, app.settings.time_zone).await?;
     app.activity.filed(&model.uscc, model.last_filed_at, now);
 
     let acknowledgements =

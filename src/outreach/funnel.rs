@@ -2,15 +2,15 @@
 //! when it first answered and what it answers now. Written in the transaction of each delivery and
 //! acknowledgement; order-independent, so concurrent writers leave the same row.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ConnectionTrait, DatabaseTransaction};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::deliveries::{NewDelivery, Recorded};
-use crate::entity::{acknowledgement, policy_firm_funnel as funnel};
+use crate::entity::{acknowledgement, policy_daily_reach as daily, policy_firm_funnel as funnel};
 use crate::error::AppResult;
 
 use funnel::Column as C;
@@ -43,12 +43,14 @@ fn latest(c: C) -> Expr {
     .into()
 }
 
-/// The deliveries of `rows` reached their firms at `now`; `recorded` says which were new.
+/// The deliveries of `rows` reached their firms at `now`, local day `day`; `recorded` says which
+/// were new. Also counts the day's deliveries and first reaches per policy.
 pub async fn reached(
     txn: &DatabaseTransaction,
     rows: &[NewDelivery],
     recorded: &[Recorded],
     now: DateTime<Utc>,
+    day: NaiveDate,
 ) -> AppResult<()> {
     let new: HashSet<(Uuid, &str)> = recorded
         .iter()
@@ -59,6 +61,7 @@ pub async fn reached(
     insert.into_table(funnel::Entity).columns([
         C::PolicyId,
         C::FirmUscc,
+        C::PrefectureCode,
         C::Deliveries,
         C::DeliveredChannels,
         C::FirstDeliveredAt,
@@ -71,6 +74,7 @@ pub async fn reached(
         insert.values_panic([
             row.policy_id.into(),
             row.firm_uscc.clone().into(),
+            row.prefecture.clone().into(),
             i32::from(new).into(),
             row.channel.bit().into(),
             now.into(),
@@ -94,17 +98,93 @@ pub async fn reached(
             .value(C::LastDeliveredVersion, latest(C::LastDeliveredVersion))
             .to_owned(),
     );
+    insert.returning(Query::returning().columns([C::PolicyId, C::FirstDeliveredAt]));
+    let mut per_policy: HashMap<Uuid, (i32, i32)> = HashMap::new();
+    for r in recorded.iter().filter(|r| r.is_new) {
+        per_policy.entry(r.policy_id).or_default().0 += 1;
+    }
+    for row in txn.query_all(&insert).await? {
+        let policy: Uuid = row.try_get("", "policy_id")?;
+        let first: Option<DateTime<Utc>> = row.try_get("", "first_delivered_at")?;
+        // The earliest time is kept, so it is this one only for a firm never reached before.
+        if first == Some(now) {
+            per_policy.entry(policy).or_default().1 += 1;
+        }
+    }
+    let counts: Vec<DayCounts> = per_policy
+        .into_iter()
+        .map(|(policy, (deliveries, newly))| DayCounts {
+            policy,
+            deliveries,
+            newly_reached: newly,
+            acknowledgements: 0,
+        })
+        .collect();
+    add_to_day(txn, day, &counts).await
+}
+
+/// What happened to one policy on one day.
+pub struct DayCounts {
+    pub policy: Uuid,
+    pub deliveries: i32,
+    pub newly_reached: i32,
+    pub acknowledgements: i32,
+}
+
+/// Adds to the daily series of each policy.
+pub async fn add_to_day(
+    txn: &DatabaseTransaction,
+    day: NaiveDate,
+    counts: &[DayCounts],
+) -> AppResult<()> {
+    use daily::Column as D;
+    let counts: Vec<&DayCounts> = counts
+        .iter()
+        .filter(|c| c.deliveries + c.newly_reached + c.acknowledgements > 0)
+        .collect();
+    if counts.is_empty() {
+        return Ok(());
+    }
+    let mut insert = Query::insert();
+    insert.into_table(daily::Entity).columns([
+        D::PolicyId,
+        D::Day,
+        D::Deliveries,
+        D::NewlyReached,
+        D::Acknowledgements,
+    ]);
+    let mut sorted = counts;
+    sorted.sort_by_key(|c| c.policy);
+    for c in sorted {
+        insert.values_panic([
+            c.policy.into(),
+            day.into(),
+            c.deliveries.into(),
+            c.newly_reached.into(),
+            c.acknowledgements.into(),
+        ]);
+    }
+    let sum = |c: D| Expr::col((daily::Entity, c)).add(Expr::col((Alias::new("excluded"), c)));
+    insert.on_conflict(
+        OnConflict::columns([D::PolicyId, D::Day])
+            .value(D::Deliveries, sum(D::Deliveries))
+            .value(D::NewlyReached, sum(D::NewlyReached))
+            .value(D::Acknowledgements, sum(D::Acknowledgements))
+            .to_owned(),
+    );
     txn.execute(&insert).await?;
     Ok(())
 }
 
-/// The firm answered with `row`; `by_firm`: itself, not through its broker. The latest response
+/// The firm answered with `row` on local day `day`; `by_firm`: itself, not through its broker. The latest response
 /// is the one with the latest time, whichever transaction commits last (every SET expression
 /// reads the row as it was before the update).
 pub async fn answered(
     txn: &DatabaseTransaction,
     row: &acknowledgement::Model,
+    prefecture: &str,
     by_firm: bool,
+    day: NaiveDate,
 ) -> AppResult<()> {
     let newer = existing(C::LatestResponseAt)
         .is_null()
@@ -120,6 +200,7 @@ pub async fn answered(
         .columns([
             C::PolicyId,
             C::FirmUscc,
+            C::PrefectureCode,
             C::Deliveries,
             C::AcknowledgedChannels,
             C::FirstAcknowledgedAt,
@@ -132,6 +213,7 @@ pub async fn answered(
         .values_panic([
             row.policy_id.into(),
             row.firm_uscc.clone().into(),
+            prefecture.into(),
             0.into(),
             row.channel.bit().into(),
             row.created_at.into(),
@@ -162,5 +244,23 @@ pub async fn answered(
                 .to_owned(),
         );
     txn.execute(&insert).await?;
+    let counts = DayCounts {
+        policy: row.policy_id,
+        deliveries: 0,
+        newly_reached: 0,
+        acknowledgements: 1,
+    };
+    add_to_day(txn, day, &[counts]).await
+}
+
+/// Moves the funnel rows of firms that changed region to their new prefecture.
+pub async fn relocate(db: &impl ConnectionTrait, moved: &[(String, String)]) -> AppResult<()> {
+    for (uscc, prefecture) in moved {
+        funnel::Entity::update_many()
+            .col_expr(C::PrefectureCode, Expr::val(prefecture.as_str()).into())
+            .filter(Expr::col(C::FirmUscc).eq(uscc.as_str()))
+            .exec(db)
+            .await?;
+    }
     Ok(())
 }

@@ -6,7 +6,7 @@ mod activity;
 pub mod deliveries;
 mod external;
 mod filing;
-mod funnel;
+pub mod funnel;
 mod graphql;
 mod inbox;
 mod report;

@@ -10,11 +10,11 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::ExprTrait;
 use tokio::sync::OnceCell;
 
-use super::stats::{Day, Figures, Window};
+use super::stats::{AudienceCounts, Day, Figures, FunnelCounts, Window, by_region};
 use super::unreached::{self, FunnelStage, stuck_at};
 use super::{Channel, Response};
 use crate::auth::{Role, Viewer};
-use crate::eligibility::sql::within;
+use crate::eligibility::sql::inside;
 use crate::eligibility::{CompiledRule, service::compile};
 use crate::error::{AppError, AppResult, InputErrors};
 use crate::firm::{Firm, FirmAccess};
@@ -48,29 +48,35 @@ pub fn audience_of(app: &AppState, view: &PolicyView) -> AppResult<sea_orm::sea_
     Ok(compile(view, app)?.audience_sql(&app.regions))
 }
 
-/// The reach of a policy over a window.
+/// The reach of a policy over a window. Each group of figures is computed once, when first asked.
 pub struct Outreach {
     view: Arc<PolicyView>,
     figures: Figures,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-    audience: OnceCell<i64>,
+    funnel: OnceCell<FunnelCounts>,
+    audience: OnceCell<AudienceCounts>,
 }
 
 impl Outreach {
-    async fn audience_count(&self) -> AppResult<i64> {
-        self.audience
-            .get_or_try_init(|| self.figures.audience())
+    async fn funnel_counts(&self) -> AppResult<&FunnelCounts> {
+        self.funnel
+            .get_or_try_init(|| self.figures.funnel_counts())
             .await
-            .copied()
     }
 
-    async fn rate(&self, part: i64) -> AppResult<f64> {
-        let audience = self.audience_count().await?;
-        Ok(if audience == 0 {
+    async fn audience_counts(&self) -> AppResult<&AudienceCounts> {
+        self.audience
+            .get_or_try_init(|| self.figures.audience_counts())
+            .await
+    }
+
+    async fn rate(&self, part: fn(&AudienceCounts) -> i64) -> AppResult<f64> {
+        let counts = self.audience_counts().await?;
+        Ok(if counts.audience == 0 {
             0.0
         } else {
-            part as f64 / audience as f64
+            part(counts) as f64 / counts.audience as f64
         })
     }
 }
@@ -143,46 +149,44 @@ impl Outreach {
 
     /// Firms in scope whose firm facts do not rule them out (outcome TRUE or UNKNOWN).
     async fn audience(&self) -> async_graphql::Result<i32> {
-        Ok(self.audience_count().await.map(int)?)
+        Ok(int(self.audience_counts().await?.audience))
     }
 
     /// Distinct firms with at least one delivery in the window (any firm, in the audience or not).
     async fn reached(&self) -> async_graphql::Result<i32> {
-        Ok(self.figures.reached().await.map(int)?)
+        Ok(int(self.funnel_counts().await?.reached))
     }
 
     /// Distinct firms with at least one acknowledgement in the window.
     async fn acknowledged(&self) -> async_graphql::Result<i32> {
-        Ok(self.figures.acknowledged().await.map(int)?)
+        Ok(int(self.funnel_counts().await?.acknowledged))
     }
 
     /// Of those, firms that answered themselves, not only through their broker.
     async fn acknowledged_by_firm(&self) -> async_graphql::Result<i32> {
-        Ok(self.figures.acknowledged_by_firm().await.map(int)?)
+        Ok(int(self.funnel_counts().await?.acknowledged_by_firm))
     }
 
     /// Reached firms in the audience over the audience (0 when the audience is 0).
     async fn reach_rate(&self) -> async_graphql::Result<f64> {
-        Ok(self.rate(self.figures.reached_in_audience().await?).await?)
+        Ok(self.rate(|c| c.reached_in_audience).await?)
     }
 
     /// Acknowledging firms in the audience over the audience.
     async fn acknowledge_rate(&self) -> async_graphql::Result<f64> {
-        Ok(self
-            .rate(self.figures.acknowledged_in_audience().await?)
-            .await?)
+        Ok(self.rate(|c| c.acknowledged_in_audience).await?)
     }
 
     /// Firms by their latest response in the window.
     async fn responses(&self) -> async_graphql::Result<Vec<ResponseCount>> {
         Ok(self
-            .figures
-            .responses()
+            .funnel_counts()
             .await?
-            .into_iter()
+            .responses
+            .iter()
             .map(|(response, firms)| ResponseCount {
-                response,
-                firms: int(firms),
+                response: *response,
+                firms: int(*firms),
             })
             .collect())
     }
@@ -190,14 +194,14 @@ impl Outreach {
     /// Firms reached and firms that answered, per channel.
     async fn by_channel(&self) -> async_graphql::Result<Vec<ChannelReach>> {
         Ok(self
-            .figures
-            .by_channel()
+            .funnel_counts()
             .await?
-            .into_iter()
+            .by_channel
+            .iter()
             .map(|(channel, reached, acknowledged)| ChannelReach {
-                channel,
-                reached: int(reached),
-                acknowledged: int(acknowledged),
+                channel: *channel,
+                reached: int(*reached),
+                acknowledged: int(*acknowledged),
             })
             .collect())
     }
@@ -205,17 +209,15 @@ impl Outreach {
     /// Per prefecture (the province for firms registered at province level).
     async fn by_region(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RegionReach>> {
         let regions = &state(ctx).regions;
-        Ok(self
-            .figures
-            .by_region()
-            .await?
-            .into_iter()
+        let (audience, funnel) = tokio::try_join!(self.audience_counts(), self.funnel_counts())?;
+        Ok(by_region(audience, funnel)
+            .iter()
             .filter_map(|(code, audience, reached, acknowledged)| {
                 Some(RegionReach {
-                    region: Region::new(regions, regions.parse(&code).ok()?),
-                    audience: int(audience),
-                    reached: int(reached),
-                    acknowledged: int(acknowledged),
+                    region: Region::new(regions, regions.parse(code).ok()?),
+                    audience: int(*audience),
+                    reached: int(*reached),
+                    acknowledged: int(*acknowledged),
                 })
             })
             .collect())
@@ -288,11 +290,11 @@ impl ReportQuery {
                 policy: policy_id,
                 audience,
                 window,
-                zone: app.settings.time_zone,
             },
             view: Arc::new(view),
             from,
             to,
+            funnel: OnceCell::new(),
             audience: OnceCell::new(),
         })
     }
@@ -334,7 +336,7 @@ impl ReportQuery {
             stage.unwrap_or(FunnelStage::NotReached),
         ));
         if let Some(region) = region {
-            condition = condition.and(within(region, &app.regions));
+            condition = condition.and(inside(region, &app.regions));
         }
         let limit = first as u64;
         let (mut rows, total) =

@@ -1,10 +1,11 @@
-//! The reach figures of one policy (DESIGN §5 `Outreach`), each one SQL aggregate over indexed
-//! tables: the funnel rows when no window is asked for, the deliveries and acknowledgements
-//! themselves when one is. Nothing is loaded into the service to be counted.
+//! The reach figures of one policy (DESIGN §5 `Outreach`), each a SQL aggregate over indexed
+//! tables. Without a window they come from the funnel rows (one per reached or answering firm)
+//! and the daily table; within a window, from the deliveries and acknowledgements themselves.
+//! Nothing is loaded into the service to be counted.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, QueryResult};
@@ -12,7 +13,10 @@ use uuid::Uuid;
 
 use super::unreached::read_i64;
 use super::{Channel, Response};
-use crate::entity::{acknowledgement as ack, delivery, firm, policy_firm_funnel as funnel};
+use crate::entity::{
+    acknowledgement as ack, delivery, firm, policy_daily_reach as daily,
+    policy_firm_funnel as funnel,
+};
 use crate::error::{AppError, AppResult};
 
 /// `[from, until)` in UTC, from dates in the configured zone; open ends are unbounded.
@@ -20,6 +24,8 @@ use crate::error::{AppError, AppResult};
 pub struct Window {
     pub from: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
+    pub from_day: Option<NaiveDate>,
+    pub to_day: Option<NaiveDate>,
 }
 
 impl Window {
@@ -38,6 +44,8 @@ impl Window {
         Ok(Window {
             from: from.and_then(midnight),
             until: to.and_then(|d| d.succ_opt()).and_then(midnight),
+            from_day: from,
+            to_day: to,
         })
     }
 
@@ -63,13 +71,68 @@ pub struct Day {
     pub acknowledgements: i64,
 }
 
+/// The figures that do not depend on the audience.
+#[derive(Clone, Debug, Default)]
+pub struct FunnelCounts {
+    pub reached: i64,
+    pub acknowledged: i64,
+    pub acknowledged_by_firm: i64,
+    /// (channel, firms reached on it, firms that answered on it), channels with any.
+    pub by_channel: Vec<(Channel, i64, i64)>,
+    /// Firms by their latest response.
+    pub responses: Vec<(Response, i64)>,
+    /// Per prefecture: (firms reached, firms that answered).
+    pub by_region: BTreeMap<String, (i64, i64)>,
+}
+
+/// The figures that do.
+#[derive(Clone, Debug, Default)]
+pub struct AudienceCounts {
+    pub audience: i64,
+    pub reached_in_audience: i64,
+    pub acknowledged_in_audience: i64,
+    /// Audience per prefecture.
+    pub by_region: BTreeMap<String, i64>,
+}
+
+/// (prefecture, audience, reached, acknowledged), largest audience first: reached and acknowledged
+/// count every firm, in the audience or not, as the totals do.
+pub fn by_region(audience: &AudienceCounts, funnel: &FunnelCounts) -> Vec<(String, i64, i64, i64)> {
+    let mut regions: BTreeMap<&str, (i64, i64, i64)> = BTreeMap::new();
+    for (region, firms) in &audience.by_region {
+        regions.entry(region).or_default().0 = *firms;
+    }
+    for (region, (reached, acknowledged)) in &funnel.by_region {
+        let entry = regions.entry(region).or_default();
+        entry.1 = *reached;
+        entry.2 = *acknowledged;
+    }
+    let mut rows: Vec<(String, i64, i64, i64)> = regions
+        .into_iter()
+        .map(|(r, (a, re, ac))| (r.to_owned(), a, re, ac))
+        .collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
+    rows
+}
+
 /// The figures of one policy over one window, for an audience given as a SQL condition on firms.
 pub struct Figures {
     pub db: DatabaseConnection,
     pub policy: Uuid,
     pub audience: Expr,
     pub window: Window,
-    pub zone: Tz,
+}
+
+fn prefecture() -> Expr {
+    Func::coalesce([
+        Expr::col((firm::Entity, firm::Column::PrefectureCode)),
+        Expr::col((firm::Entity, firm::Column::ProvinceCode)),
+    ])
+    .into()
+}
+
+fn count_where(condition: Expr) -> Expr {
+    Func::sum(Expr::case(condition, 1).finally(0)).into()
 }
 
 impl Figures {
@@ -77,34 +140,162 @@ impl Figures {
         self.db.get_database_backend()
     }
 
-    /// Firms in scope whose firm facts do not rule them out.
-    pub async fn audience(&self) -> AppResult<i64> {
-        let mut query = Query::select();
-        query
-            .expr(Expr::cust("COUNT(*)"))
-            .from(firm::Entity)
-            .and_where(self.audience.clone());
-        count(&self.db, &query).await
+    fn funnel_col(column: funnel::Column) -> Expr {
+        Expr::col((funnel::Entity, column))
     }
 
-    /// Firms with a delivery in the window (`None`: ever), each once.
+    /// Reached, acknowledged, by channel and by response: one pass over the policy's funnel rows,
+    /// or, within a window, over its deliveries and acknowledgements.
+    pub async fn funnel_counts(&self) -> AppResult<FunnelCounts> {
+        if !self.window.is_unbounded() {
+            return self.funnel_counts_in_window().await;
+        }
+        let f = Self::funnel_col;
+        let mut query = Query::select();
+        query
+            .column((funnel::Entity, funnel::Column::PrefectureCode))
+            .expr(count_where(
+                f(funnel::Column::FirstDeliveredAt).is_not_null(),
+            ))
+            .expr(count_where(
+                f(funnel::Column::FirstAcknowledgedAt).is_not_null(),
+            ))
+            .expr(count_where(
+                f(funnel::Column::FirstAcknowledgedAt)
+                    .is_not_null()
+                    .and(f(funnel::Column::AcknowledgedByFirm).eq(true)),
+            ));
+        for channel in Channel::ALL {
+            query
+                .expr(count_where(
+                    f(funnel::Column::DeliveredChannels)
+                        .bit_and(channel.bit())
+                        .ne(0),
+                ))
+                .expr(count_where(
+                    f(funnel::Column::AcknowledgedChannels)
+                        .bit_and(channel.bit())
+                        .ne(0),
+                ));
+        }
+        for response in Response::ALL {
+            query.expr(count_where(
+                f(funnel::Column::LatestResponse).eq(response.as_str()),
+            ));
+        }
+        query
+            .from(funnel::Entity)
+            .and_where(f(funnel::Column::PolicyId).eq(self.policy))
+            .group_by_col((funnel::Entity, funnel::Column::PrefectureCode));
+        let channels = Channel::ALL.len();
+        let mut counts = FunnelCounts::default();
+        let mut per_channel = vec![(0i64, 0i64); channels];
+        let mut per_response = vec![0i64; Response::ALL.len()];
+        for row in self.db.query_all(&query).await? {
+            let (reached, acknowledged) = (read_i64(&row, 1), read_i64(&row, 2));
+            counts.reached += reached;
+            counts.acknowledged += acknowledged;
+            counts.acknowledged_by_firm += read_i64(&row, 3);
+            for (i, sums) in per_channel.iter_mut().enumerate() {
+                sums.0 += read_i64(&row, 4 + 2 * i);
+                sums.1 += read_i64(&row, 5 + 2 * i);
+            }
+            for (i, sum) in per_response.iter_mut().enumerate() {
+                *sum += read_i64(&row, 4 + 2 * channels + i);
+            }
+            counts
+                .by_region
+                .insert(row.try_get_by_index(0)?, (reached, acknowledged));
+        }
+        counts.by_channel = Channel::ALL
+            .iter()
+            .zip(per_channel)
+            .map(|(c, (r, a))| (*c, r, a))
+            .filter(|(_, r, a)| *r > 0 || *a > 0)
+            .collect();
+        counts.responses = Response::ALL
+            .iter()
+            .zip(per_response)
+            .map(|(r, n)| (*r, n))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        Ok(counts)
+    }
+
+    async fn funnel_counts_in_window(&self) -> AppResult<FunnelCounts> {
+        let reached = self.count_of(self.reached_firms()).await?;
+        let acknowledged = self.count_of(self.acknowledged_firms(false)).await?;
+        let acknowledged_by_firm = self.count_of(self.acknowledged_firms(true)).await?;
+        let mut by_channel: BTreeMap<Channel, (i64, i64)> = BTreeMap::new();
+        for (table, at, is_delivery) in [
+            ("delivery", "delivered_at", true),
+            ("acknowledgement", "created_at", false),
+        ] {
+            let mut query = Query::select();
+            query
+                .column(Alias::new("channel"))
+                .expr(Expr::cust("COUNT(DISTINCT firm_uscc)"))
+                .from(Alias::new(table))
+                .and_where(Expr::col(Alias::new("policy_id")).eq(self.policy))
+                .group_by_col(Alias::new("channel"));
+            self.window.restrict(&mut query, Expr::col(Alias::new(at)));
+            for row in self.db.query_all(&query).await? {
+                let name: String = row.try_get_by_index(0)?;
+                if let Some(channel) = Channel::parse(&name) {
+                    let entry = by_channel.entry(channel).or_default();
+                    if is_delivery {
+                        entry.0 = read_i64(&row, 1);
+                    } else {
+                        entry.1 = read_i64(&row, 1);
+                    }
+                }
+            }
+        }
+        let mut by_region: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        for (firms, reached) in [
+            (self.reached_firms(), true),
+            (self.acknowledged_firms(false), false),
+        ] {
+            let mut query = Query::select();
+            query
+                .column((funnel::Entity, funnel::Column::PrefectureCode))
+                .expr(Expr::cust("COUNT(*)"))
+                .from(funnel::Entity)
+                .and_where(Self::funnel_col(funnel::Column::PolicyId).eq(self.policy))
+                .and_where(Self::funnel_col(funnel::Column::FirmUscc).in_subquery(firms))
+                .group_by_col((funnel::Entity, funnel::Column::PrefectureCode));
+            for row in self.db.query_all(&query).await? {
+                let entry = by_region.entry(row.try_get_by_index(0)?).or_default();
+                if reached {
+                    entry.0 = read_i64(&row, 1);
+                } else {
+                    entry.1 = read_i64(&row, 1);
+                }
+            }
+        }
+        Ok(FunnelCounts {
+            reached,
+            acknowledged,
+            acknowledged_by_firm,
+            by_channel: by_channel
+                .into_iter()
+                .map(|(c, (r, a))| (c, r, a))
+                .collect(),
+            responses: self.latest_responses_in_window().await?,
+            by_region,
+        })
+    }
+
+    /// Firms with a delivery in the window, each once.
     fn reached_firms(&self) -> SelectStatement {
         let mut query = Query::select();
-        if self.window.is_unbounded() {
-            query
-                .column(funnel::Column::FirmUscc)
-                .from(funnel::Entity)
-                .and_where(Expr::col(funnel::Column::PolicyId).eq(self.policy))
-                .and_where(Expr::col(funnel::Column::FirstDeliveredAt).is_not_null());
-        } else {
-            query
-                .distinct()
-                .column(delivery::Column::FirmUscc)
-                .from(delivery::Entity)
-                .and_where(Expr::col(delivery::Column::PolicyId).eq(self.policy));
-            self.window
-                .restrict(&mut query, Expr::col(delivery::Column::DeliveredAt));
-        }
+        query
+            .distinct()
+            .column(delivery::Column::FirmUscc)
+            .from(delivery::Entity)
+            .and_where(Expr::col(delivery::Column::PolicyId).eq(self.policy));
+        self.window
+            .restrict(&mut query, Expr::col(delivery::Column::DeliveredAt));
         query
     }
 
@@ -112,26 +303,15 @@ impl Figures {
     /// themselves (not only through their broker).
     fn acknowledged_firms(&self, by_firm: bool) -> SelectStatement {
         let mut query = Query::select();
-        if self.window.is_unbounded() {
-            query
-                .column(funnel::Column::FirmUscc)
-                .from(funnel::Entity)
-                .and_where(Expr::col(funnel::Column::PolicyId).eq(self.policy))
-                .and_where(Expr::col(funnel::Column::FirstAcknowledgedAt).is_not_null());
-            if by_firm {
-                query.and_where(Expr::col(funnel::Column::AcknowledgedByFirm).eq(true));
-            }
-        } else {
-            query
-                .distinct()
-                .column(ack::Column::FirmUscc)
-                .from(ack::Entity)
-                .and_where(Expr::col(ack::Column::PolicyId).eq(self.policy));
-            self.window
-                .restrict(&mut query, Expr::col(ack::Column::CreatedAt));
-            if by_firm {
-                query.and_where(by_firm_itself());
-            }
+        query
+            .distinct()
+            .column(ack::Column::FirmUscc)
+            .from(ack::Entity)
+            .and_where(Expr::col(ack::Column::PolicyId).eq(self.policy));
+        self.window
+            .restrict(&mut query, Expr::col(ack::Column::CreatedAt));
+        if by_firm {
+            query.and_where(by_firm_itself());
         }
         query
     }
@@ -144,276 +324,122 @@ impl Figures {
         count(&self.db, &query).await
     }
 
-    async fn count_in_audience(&self, firms: SelectStatement) -> AppResult<i64> {
+    async fn latest_responses_in_window(&self) -> AppResult<Vec<(Response, i64)>> {
+        let mut ranked = Query::select();
+        ranked
+            .column(ack::Column::Response)
+            .expr_as(
+                Expr::cust(
+                    "ROW_NUMBER() OVER (PARTITION BY firm_uscc ORDER BY created_at DESC, id DESC)",
+                ),
+                Alias::new("rank"),
+            )
+            .from(ack::Entity)
+            .and_where(Expr::col(ack::Column::PolicyId).eq(self.policy));
+        self.window
+            .restrict(&mut ranked, Expr::col(ack::Column::CreatedAt));
         let mut query = Query::select();
         query
+            .column(Alias::new("response"))
             .expr(Expr::cust("COUNT(*)"))
-            .from(firm::Entity)
-            .and_where(self.audience.clone())
-            .and_where(Expr::col(firm::Column::Uscc).in_subquery(firms));
-        count(&self.db, &query).await
-    }
-
-    pub async fn reached(&self) -> AppResult<i64> {
-        self.count_of(self.reached_firms()).await
-    }
-
-    pub async fn reached_in_audience(&self) -> AppResult<i64> {
-        self.count_in_audience(self.reached_firms()).await
-    }
-
-    pub async fn acknowledged(&self) -> AppResult<i64> {
-        self.count_of(self.acknowledged_firms(false)).await
-    }
-
-    pub async fn acknowledged_by_firm(&self) -> AppResult<i64> {
-        self.count_of(self.acknowledged_firms(true)).await
-    }
-
-    pub async fn acknowledged_in_audience(&self) -> AppResult<i64> {
-        self.count_in_audience(self.acknowledged_firms(false)).await
-    }
-
-    /// Firms by their latest response in the window.
-    pub async fn responses(&self) -> AppResult<Vec<(Response, i64)>> {
-        let query = if self.window.is_unbounded() {
-            let mut query = Query::select();
-            query
-                .column(funnel::Column::LatestResponse)
-                .expr(Expr::cust("COUNT(*)"))
-                .from(funnel::Entity)
-                .and_where(Expr::col(funnel::Column::PolicyId).eq(self.policy))
-                .and_where(Expr::col(funnel::Column::LatestResponse).is_not_null())
-                .group_by_col(funnel::Column::LatestResponse);
-            query
-        } else {
-            let mut ranked = Query::select();
-            ranked
-                .column(ack::Column::Response)
-                .expr_as(
-                    Expr::cust("ROW_NUMBER() OVER (PARTITION BY firm_uscc ORDER BY created_at DESC, id DESC)"),
-                    Alias::new("rank"),
-                )
-                .from(ack::Entity)
-                .and_where(Expr::col(ack::Column::PolicyId).eq(self.policy));
-            self.window
-                .restrict(&mut ranked, Expr::col(ack::Column::CreatedAt));
-            let mut query = Query::select();
-            query
-                .column(Alias::new("response"))
-                .expr(Expr::cust("COUNT(*)"))
-                .from_subquery(ranked, Alias::new("latest"))
-                .and_where(Expr::col(Alias::new("rank")).eq(1))
-                .group_by_col(Alias::new("response"));
-            query
-        };
-        let rows = self.db.query_all(&query).await?;
-        let mut counts: Vec<(Response, i64)> = rows
+            .from_subquery(ranked, Alias::new("latest"))
+            .and_where(Expr::col(Alias::new("rank")).eq(1))
+            .group_by_col(Alias::new("response"));
+        let mut counts: Vec<(Response, i64)> = self
+            .db
+            .query_all(&query)
+            .await?
             .iter()
             .filter_map(|row| {
-                let response: String = row.try_get_by_index(0).ok()?;
-                Some((Response::parse(&response)?, read_i64(row, 1)))
+                Some((
+                    Response::parse(&row.try_get_by_index::<String>(0).ok()?)?,
+                    read_i64(row, 1),
+                ))
             })
             .collect();
         counts.sort();
         Ok(counts)
     }
 
-    /// Firms reached and firms that answered, per channel.
-    pub async fn by_channel(&self) -> AppResult<Vec<(Channel, i64, i64)>> {
-        let mut reached = BTreeMap::new();
-        let mut acknowledged = BTreeMap::new();
-        if self.window.is_unbounded() {
-            let mut query = Query::select();
-            for channel in Channel::ALL {
-                for column in [
-                    funnel::Column::DeliveredChannels,
-                    funnel::Column::AcknowledgedChannels,
-                ] {
-                    query.expr(Func::sum(
-                        Expr::case(Expr::col(column).bit_and(channel.bit()).ne(0), 1).finally(0),
-                    ));
-                }
-            }
-            query
-                .from(funnel::Entity)
-                .and_where(Expr::col(funnel::Column::PolicyId).eq(self.policy));
-            if let Some(row) = self.db.query_one(&query).await? {
-                for (i, channel) in Channel::ALL.iter().enumerate() {
-                    reached.insert(*channel, read_i64(&row, 2 * i));
-                    acknowledged.insert(*channel, read_i64(&row, 2 * i + 1));
-                }
-            }
-        } else {
-            for (entity_is_delivery, counts) in [(true, &mut reached), (false, &mut acknowledged)] {
-                let mut query = Query::select();
-                if entity_is_delivery {
-                    query
-                        .column(delivery::Column::Channel)
-                        .expr(Expr::cust("COUNT(DISTINCT firm_uscc)"))
-                        .from(delivery::Entity)
-                        .and_where(Expr::col(delivery::Column::PolicyId).eq(self.policy))
-                        .group_by_col(delivery::Column::Channel);
-                    self.window
-                        .restrict(&mut query, Expr::col(delivery::Column::DeliveredAt));
-                } else {
-                    query
-                        .column(ack::Column::Channel)
-                        .expr(Expr::cust("COUNT(DISTINCT firm_uscc)"))
-                        .from(ack::Entity)
-                        .and_where(Expr::col(ack::Column::PolicyId).eq(self.policy))
-                        .group_by_col(ack::Column::Channel);
-                    self.window
-                        .restrict(&mut query, Expr::col(ack::Column::CreatedAt));
-                }
-                for row in self.db.query_all(&query).await? {
-                    let channel: String = row.try_get_by_index(0)?;
-                    if let Some(channel) = Channel::parse(&channel) {
-                        counts.insert(channel, read_i64(&row, 1));
-                    }
-                }
-            }
-        }
-        Ok(Channel::ALL
-            .iter()
-            .map(|c| {
-                (
-                    *c,
-                    reached.get(c).copied().unwrap_or(0),
-                    acknowledged.get(c).copied().unwrap_or(0),
-                )
-            })
-            .filter(|(_, r, a)| *r > 0 || *a > 0)
-            .collect())
-    }
-
-    /// Audience, reached and acknowledged firms per prefecture (the province for firms
-    /// registered at province level).
-    pub async fn by_region(&self) -> AppResult<Vec<(String, i64, i64, i64)>> {
-        let audience = self.per_region(self.audience.clone()).await?;
-        let reached = self
-            .per_region(Expr::col(firm::Column::Uscc).in_subquery(self.reached_firms()))
-            .await?;
-        let acknowledged = self
-            .per_region(Expr::col(firm::Column::Uscc).in_subquery(self.acknowledged_firms(false)))
-            .await?;
-        let mut regions: Vec<String> = audience
-            .keys()
-            .chain(reached.keys())
-            .chain(acknowledged.keys())
-            .cloned()
-            .collect();
-        regions.sort();
-        regions.dedup();
-        let get = |map: &BTreeMap<String, i64>, r: &str| map.get(r).copied().unwrap_or(0);
-        let mut rows: Vec<(String, i64, i64, i64)> = regions
-            .into_iter()
-            .map(|r| {
-                let figures = (
-                    get(&audience, &r),
-                    get(&reached, &r),
-                    get(&acknowledged, &r),
-                );
-                (r, figures.0, figures.1, figures.2)
-            })
-            .collect();
-        rows.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
-        Ok(rows)
-    }
-
-    async fn per_region(&self, condition: Expr) -> AppResult<BTreeMap<String, i64>> {
-        let region = Func::coalesce([
-            Expr::col(firm::Column::PrefectureCode),
-            Expr::col(firm::Column::ProvinceCode),
-        ]);
+    /// The audience per prefecture, and how many of it were reached and answered: one pass over
+    /// the audience, joined to the policy's funnel rows (or, in a window, to the firms reached
+    /// and answering in it).
+    pub async fn audience_counts(&self) -> AppResult<AudienceCounts> {
         let mut query = Query::select();
         query
-            .expr_as(region.clone(), Alias::new("prefecture"))
+            .expr_as(prefecture(), Alias::new("prefecture"))
             .expr(Expr::cust("COUNT(*)"))
             .from(firm::Entity)
-            .and_where(condition)
+            .and_where(self.audience.clone())
             .group_by_col(Alias::new("prefecture"));
-        let rows = self.db.query_all(&query).await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get_by_index::<String>(0)?, read_i64(row, 1))))
-            .collect()
-    }
-
-    /// Per day in the configured zone: deliveries, firms reached for the first time, acknowledgements.
-    pub async fn daily(&self) -> AppResult<BTreeMap<NaiveDate, Day>> {
-        let mut days: BTreeMap<NaiveDate, Day> = BTreeMap::new();
-        let series = [
-            (Alias::new("delivery"), Alias::new("delivered_at")),
-            (
-                Alias::new("policy_firm_funnel"),
-                Alias::new("first_delivered_at"),
-            ),
-            (Alias::new("acknowledgement"), Alias::new("created_at")),
-        ];
-        for (i, (table, column)) in series.into_iter().enumerate() {
-            let mut query = Query::select();
+        if self.window.is_unbounded() {
+            let on_funnel = Self::funnel_col(funnel::Column::PolicyId)
+                .eq(self.policy)
+                .and(
+                    Self::funnel_col(funnel::Column::FirmUscc)
+                        .equals((firm::Entity, firm::Column::Uscc)),
+                );
             query
-                .expr_as(self.bucket(&column), Alias::new("bucket"))
-                .expr(Expr::cust("COUNT(*)"))
-                .from(table)
-                .and_where(Expr::col(Alias::new("policy_id")).eq(self.policy))
-                .and_where(Expr::col(column.clone()).is_not_null())
-                .group_by_col(Alias::new("bucket"));
-            self.window.restrict(&mut query, Expr::col(column));
-            for row in self.db.query_all(&query).await? {
-                let Some(day) = self.bucket_day(&row)? else {
-                    continue;
-                };
-                let n = read_i64(&row, 1);
-                let entry = days.entry(day).or_default();
-                match i {
-                    0 => entry.deliveries += n,
-                    1 => entry.newly_reached += n,
-                    _ => entry.acknowledgements += n,
-                }
-            }
+                .expr(count_where(
+                    Self::funnel_col(funnel::Column::FirstDeliveredAt).is_not_null(),
+                ))
+                .expr(count_where(
+                    Self::funnel_col(funnel::Column::FirstAcknowledgedAt).is_not_null(),
+                ))
+                .left_join(funnel::Entity, on_funnel);
+        } else {
+            let uscc = Expr::col((firm::Entity, firm::Column::Uscc));
+            query
+                .expr(count_where(uscc.clone().in_subquery(self.reached_firms())))
+                .expr(count_where(
+                    uscc.in_subquery(self.acknowledged_firms(false)),
+                ));
         }
-        Ok(days)
-    }
-
-    /// PostgreSQL buckets by the local date exactly; SQLite by the hour (shifted by the zone's
-    /// minutes), which `bucket_day` turns into the local date.
-    fn bucket(&self, column: &Alias) -> Expr {
-        let column = &column.0;
-        match self.backend() {
-            DatabaseBackend::Postgres => Expr::cust(format!(
-                "CAST(({column} AT TIME ZONE '{}') AS DATE)",
-                self.zone.name()
-            )),
-            _ => Expr::cust(format!(
-                "strftime('%Y-%m-%dT%H', {column}, '+{} minutes')",
-                self.minute_shift()
-            )),
+        let mut counts = AudienceCounts::default();
+        for row in self.db.query_all(&query).await? {
+            let audience = read_i64(&row, 1);
+            counts.audience += audience;
+            counts.reached_in_audience += read_i64(&row, 2);
+            counts.acknowledged_in_audience += read_i64(&row, 3);
+            counts.by_region.insert(row.try_get_by_index(0)?, audience);
         }
+        Ok(counts)
     }
 
-    fn bucket_day(&self, row: &QueryResult) -> AppResult<Option<NaiveDate>> {
-        Ok(match self.backend() {
-            DatabaseBackend::Postgres => Some(row.try_get_by_index::<NaiveDate>(0)?),
-            _ => {
-                let label: String = row.try_get_by_index(0)?;
-                NaiveDateTime::parse_from_str(&format!("{label}:00"), "%Y-%m-%dT%H:%M")
-                    .ok()
-                    .map(|hour| (hour - TimeDelta::minutes(self.minute_shift())).and_utc())
-                    .map(|start| start.with_timezone(&self.zone).date_naive())
-            }
-        })
-    }
-
-    /// The minutes past the hour of the zone's offset (30 for India, 45 for Nepal, else 0).
-    fn minute_shift(&self) -> i64 {
-        use chrono::Offset;
-        let offset = Utc::now()
-            .with_timezone(&self.zone)
-            .offset()
-            .fix()
-            .local_minus_utc();
-        i64::from(offset.rem_euclid(3600) / 60)
+    /// Per local day (recorded in `TIME_ZONE` as it happened): deliveries, firms reached for the
+    /// first time, acknowledgements.
+    pub async fn daily(&self) -> AppResult<BTreeMap<NaiveDate, Day>> {
+        let mut query = Query::select();
+        query
+            .columns([
+                daily::Column::Day,
+                daily::Column::Deliveries,
+                daily::Column::NewlyReached,
+                daily::Column::Acknowledgements,
+            ])
+            .from(daily::Entity)
+            .and_where(Expr::col(daily::Column::PolicyId).eq(self.policy));
+        if let Some(from) = self.window.from_day {
+            query.and_where(Expr::col(daily::Column::Day).gte(from));
+        }
+        if let Some(to) = self.window.to_day {
+            query.and_where(Expr::col(daily::Column::Day).lte(to));
+        }
+        self.db
+            .query_all(&query)
+            .await?
+            .iter()
+            .map(|row| {
+                Ok((
+                    row.try_get_by_index::<NaiveDate>(0)?,
+                    Day {
+                        deliveries: read_i64(row, 1),
+                        newly_reached: read_i64(row, 2),
+                        acknowledgements: read_i64(row, 3),
+                    },
+                ))
+            })
+            .collect()
     }
 
     /// The median of the hours from each firm's first delivery to its first acknowledgement.
@@ -475,5 +501,5 @@ async fn count(db: &DatabaseConnection, query: &SelectStatement) -> AppResult<i6
     Ok(db
         .query_one(query)
         .await?
-        .map_or(0, |row| read_i64(&row, 0)))
+        .map_or(0, |row: QueryResult| read_i64(&row, 0)))
 }

@@ -185,18 +185,10 @@ pub async fn estimate(
 ) -> AppResult<Estimate> {
     let cutoff = now - TimeDelta::days(30);
     let active = Expr::col(firm::Column::LastFiledAt).gte(cutoff);
-    let mut has_broker = Query::select();
-    has_broker
-        .expr(Expr::val(1))
-        .from(firm_broker::Entity)
-        .and_where(
-            Expr::col((firm_broker::Entity, firm_broker::Column::FirmUscc))
-                .equals((firm::Entity, firm::Column::Uscc)),
-        );
     let inactive_with_broker = Expr::col(firm::Column::LastFiledAt)
         .is_null()
         .or(Expr::col(firm::Column::LastFiledAt).lt(cutoff))
-        .and(Expr::exists(has_broker));
+        .and(Expr::col(firm::Column::BrokerCount).gt(0));
     let prefecture = Func::coalesce([
         Expr::col(firm::Column::PrefectureCode),
         Expr::col(firm::Column::ProvinceCode),

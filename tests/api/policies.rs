@@ -350,7 +350,9 @@ async fn an_unknown_or_malformed_policy_id_is_null_or_named() {
 #[tokio::test]
 async fn the_demo_holds_realistic_policies_firms_and_brokers() {
     let app = TestApp::spawn().await;
-    let seeded = policy_outreach::demo::seed(&app.db).await.unwrap();
+    let seeded = policy_outreach::demo::seed(&app.db, chrono_tz::Tz::Asia__Shanghai)
+        .await
+        .unwrap();
     assert!(seeded.policies >= 12, "{seeded:?}");
     assert!(seeded.firms >= 300, "{seeded:?}");
     use sea_orm::{EntityTrait, PaginatorTrait};
@@ -366,7 +368,9 @@ async fn the_demo_holds_realistic_policies_firms_and_brokers() {
         deliveries > 300 && answers > 100,
         "{deliveries} deliveries, {answers} acknowledgements"
     );
-    let again = policy_outreach::demo::seed(&app.db).await.unwrap();
+    let again = policy_outreach::demo::seed(&app.db, chrono_tz::Tz::Asia__Shanghai)
+        .await
+        .unwrap();
     assert!(again.already_seeded);
     assert_eq!(again.firms, seeded.firms, "seeding twice adds nothing");
 

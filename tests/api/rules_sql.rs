@@ -165,6 +165,7 @@ async fn replace_firms(db: &DatabaseConnection, regions: &RegionCatalog, firms: 
         foreign_invested: Set(f.foreign_invested),
         registered_on: Set(f.registered_on),
         last_filed_at: Set(None),
+        broker_count: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
     });
