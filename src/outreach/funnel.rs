@@ -257,7 +257,7 @@ pub async fn answered(
 pub async fn relocate(db: &impl ConnectionTrait, moved: &[(String, String)]) -> AppResult<()> {
     for (uscc, prefecture) in moved {
         funnel::Entity::update_many()
-            .col_expr(C::PrefectureCode, Expr::val(prefecture.as_str()).into())
+            .col_expr(C::PrefectureCode, Expr::val(prefecture.as_str()))
             .filter(Expr::col(C::FirmUscc).eq(uscc.as_str()))
             .exec(db)
             .await?;
