@@ -488,3 +488,22 @@ async fn the_csv_export_streams_the_unreached_with_their_brokers() {
         .unwrap();
     assert_eq!(bad.status(), 400);
 }
+
+#[tokio::test]
+async fn a_firm_that_moves_is_counted_in_its_new_prefecture() {
+    let s = story().await;
+    let mut moved = firm_input(&s.f, "440106");
+    moved["exportValuePrevYearUsd"] = json!(1000000.0);
+    sync_firms(&s.app, json!([moved])).await;
+    let data = s
+        .app
+        .ok(Some(&system()), OUTREACH, json!({"id": s.policy}))
+        .await;
+    assert_eq!(
+        data["outreach"]["byRegion"],
+        json!([
+            {"region": {"code": "440300"}, "audience": 2, "reached": 3, "acknowledged": 2},
+            {"region": {"code": "440100"}, "audience": 2, "reached": 1, "acknowledged": 1}
+        ])
+    );
+}
