@@ -304,8 +304,17 @@ async fn a_draft_is_invisible_to_outsiders_and_history_is_for_issuers() {
         )
         .await["policies"]["edges"][0]["node"]["id"]
         .clone();
-    let refused = app.gql(None, history, json!({"id": published_id})).await;
-    assert_eq!(error_code(&refused), "FORBIDDEN");
+    for token in [
+        None,
+        Some(crate::helpers::firm(&code)),
+        Some(crate::helpers::system()),
+        Some(department("PBOC")),
+    ] {
+        let refused = app
+            .gql(token.as_deref(), history, json!({"id": published_id}))
+            .await;
+        assert_eq!(error_code(&refused), "FORBIDDEN");
+    }
     let co_issuer = app
         .ok(
             Some(&department("MOFCOM")),
