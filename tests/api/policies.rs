@@ -294,6 +294,27 @@ async fn a_draft_is_invisible_to_outsiders_and_history_is_for_issuers() {
         )
         .await;
     assert_eq!(issuer["policy"]["status"], "DRAFT");
+    let code = crate::helpers::uscc("440305", 1);
+    for token in [
+        crate::helpers::firm(&code),
+        crate::helpers::broker(&code),
+        crate::helpers::system(),
+    ] {
+        let data = app.ok(Some(&token), POLICY, json!({"id": draft_id})).await;
+        assert_eq!(
+            data["policy"],
+            Value::Null,
+            "drafts are for their issuers and ADMIN"
+        );
+        let listed = app
+            .ok(Some(&token), CODES, json!({"filter": {"status": "DRAFT"}}))
+            .await;
+        assert_eq!(listed["policies"]["totalCount"], 0);
+    }
+    let admin_sees = app
+        .ok(Some(&admin()), POLICY, json!({"id": draft_id}))
+        .await;
+    assert_eq!(admin_sees["policy"]["status"], "DRAFT");
 
     let history = "query($id: ID!) { policy(id: $id) { versions { version status } } }";
     let published_id = app
