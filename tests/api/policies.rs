@@ -329,7 +329,7 @@ async fn a_draft_is_invisible_to_outsiders_and_history_is_for_issuers() {
         None,
         Some(crate::helpers::firm(&code)),
         Some(crate::helpers::system()),
-        Some(department("PBOC")),
+        Some(department("GD-COMMERCE")),
     ] {
         let refused = app
             .gql(token.as_deref(), history, json!({"id": published_id}))
