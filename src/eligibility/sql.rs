@@ -14,6 +14,11 @@ use super::rule::{Condition, Operand, Rule};
 use crate::entity::firm;
 use crate::region::{RegionCatalog, RegionCode, RegionLevel};
 
+/// A firm column, named with its table: audiences are joined to tables with columns of their own.
+fn column(name: firm::Column) -> Expr {
+    Expr::col((firm::Entity, name))
+}
+
 /// A three-valued SQL boolean, folded to a constant where the rule allows.
 enum Sql {
     Const(Outcome),
@@ -113,9 +118,9 @@ fn fold(
 pub fn inside(region: RegionCode, regions: &RegionCatalog) -> Expr {
     let code = region.to_string();
     match regions.level(region) {
-        RegionLevel::Province => Expr::col(firm::Column::ProvinceCode).eq(code),
-        RegionLevel::Prefecture => Expr::col(firm::Column::PrefectureCode).eq(code),
-        RegionLevel::County => Expr::col(firm::Column::RegionCode).eq(code),
+        RegionLevel::Province => column(firm::Column::ProvinceCode).eq(code),
+        RegionLevel::Prefecture => column(firm::Column::PrefectureCode).eq(code),
+        RegionLevel::County => column(firm::Column::RegionCode).eq(code),
     }
 }
 
@@ -124,14 +129,14 @@ pub fn inside(region: RegionCode, regions: &RegionCatalog) -> Expr {
 pub fn within(region: RegionCode, regions: &RegionCatalog) -> Expr {
     let code = region.to_string();
     match regions.level(region) {
-        RegionLevel::Province => Expr::col(firm::Column::ProvinceCode).eq(code),
+        RegionLevel::Province => column(firm::Column::ProvinceCode).eq(code),
         // A firm registered at province level has no prefecture: it is not inside this one.
         RegionLevel::Prefecture => Expr::expr(Func::coalesce([
-            Expr::col(firm::Column::PrefectureCode),
+            column(firm::Column::PrefectureCode),
             Expr::val(""),
         ]))
         .eq(code),
-        RegionLevel::County => Expr::col(firm::Column::RegionCode).eq(code),
+        RegionLevel::County => column(firm::Column::RegionCode).eq(code),
     }
 }
 
@@ -141,19 +146,19 @@ fn condition(c: &Condition, regions: &RegionCatalog) -> Sql {
             return any(list.iter().map(|r| Sql::Expr(within(*r, regions))));
         }
         (Fact::FirmSize, Operand::Sizes(sizes)) => {
-            Expr::col(firm::Column::Size).is_in(sizes.iter().map(|s| s.as_str()))
+            column(firm::Column::Size).is_in(sizes.iter().map(|s| s.as_str()))
         }
         (Fact::FirmCustomsCredit, Operand::Credits(credits)) => {
-            Expr::col(firm::Column::CustomsCredit).is_in(credits.iter().map(|c| c.as_str()))
+            column(firm::Column::CustomsCredit).is_in(credits.iter().map(|c| c.as_str()))
         }
         (Fact::FirmIndustry, Operand::Codes(codes)) if c.op == Op::Prefix => {
             // Codes are capitals and digits only: no LIKE wildcard can hide in them.
             return any(codes
                 .iter()
-                .map(|p| Sql::Expr(Expr::col(firm::Column::Industry).like(format!("{p}%")))));
+                .map(|p| Sql::Expr(column(firm::Column::Industry).like(format!("{p}%")))));
         }
         (Fact::FirmIndustry, Operand::Codes(codes)) => {
-            Expr::col(firm::Column::Industry).is_in(codes.iter().map(String::as_str))
+            column(firm::Column::Industry).is_in(codes.iter().map(String::as_str))
         }
         (Fact::FirmExportValue, operand) => {
             ordered(firm::Column::ExportValuePrevYearUsd, c.op, operand)
@@ -163,15 +168,15 @@ fn condition(c: &Condition, regions: &RegionCatalog) -> Sql {
         }
         (Fact::FirmRegisteredOn, operand) => ordered(firm::Column::RegisteredOn, c.op, operand),
         (Fact::FirmForeignInvested, Operand::Bool(expected)) => {
-            Expr::col(firm::Column::ForeignInvested).eq(*expected)
+            column(firm::Column::ForeignInvested).eq(*expected)
         }
         _ => return Sql::Const(Outcome::Unknown),
     };
     Sql::Expr(expr)
 }
 
-fn ordered(column: firm::Column, op: Op, operand: &Operand) -> Expr {
-    let col = || Expr::col(column);
+fn ordered(name: firm::Column, op: Op, operand: &Operand) -> Expr {
+    let col = || column(name);
     match (operand, op) {
         (Operand::NumberRange(low, high), _) => col().gte(*low).and(col().lte(*high)),
         (Operand::DateRange(low, high), _) => col().gte(*low).and(col().lte(*high)),

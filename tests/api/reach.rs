@@ -507,3 +507,44 @@ async fn a_firm_that_moves_is_counted_in_its_new_prefecture() {
         ])
     );
 }
+
+#[tokio::test]
+async fn a_prefecture_scoped_policy_counts_its_audience_through_the_funnel_join() {
+    let s = story().await;
+    let mut shenzhen = policy_input("SZ-ONLY", "GD-COMMERCE", "Shenzhen only");
+    shenzhen["regions"] = json!(["440300"]);
+    shenzhen["eligibility"] = json!({"all": [
+        {"fact": "firm.exportValuePrevYearUsd", "op": "lt", "value": 8000000},
+        {"fact": "declaration.direction", "op": "eq", "value": "EXPORT"}
+    ]});
+    let id = create_policy(&s.app, shenzhen, true).await.to_string();
+    let token = department("GD-COMMERCE");
+    let data = s.app.ok(Some(&token), OUTREACH, json!({"id": id})).await;
+    // A, C (export unknown) and F: Shenzhen firms the rule does not rule out.
+    assert_eq!(data["outreach"]["audience"], 3);
+    assert_eq!(data["outreach"]["reachRate"], 0.0);
+    let unreached = s
+        .app
+        .ok(
+            Some(&token),
+            UNREACHED,
+            json!({"id": id, "region": "440300"}),
+        )
+        .await;
+    assert_eq!(unreached["unreachedFirms"]["totalCount"], 3);
+    let url = s.app.url(&format!(
+        "/exports/policies/{id}/unreached.csv?region=440300"
+    ));
+    let csv = s
+        .app
+        .client
+        .get(url)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv.lines().count(), 4);
+}
