@@ -442,14 +442,9 @@ impl Figures {
             .collect()
     }
 
-    /// The median of the hours from each firm's first delivery to its first acknowledgement.
+    /// The median of the hours from each firm's first delivery to its first acknowledgement:
+    /// `percentile_cont` on PostgreSQL, the middle rows in order on SQLite.
     pub async fn median_hours_to_acknowledge(&self) -> AppResult<Option<f64>> {
-        let hours = match self.backend() {
-            DatabaseBackend::Postgres => {
-                "CAST(EXTRACT(EPOCH FROM (first_acknowledged_at - first_delivered_at)) AS DOUBLE PRECISION) / 3600.0"
-            }
-            _ => "(julianday(first_acknowledged_at) - julianday(first_delivered_at)) * 24.0",
-        };
         let mut base = Query::select();
         base.from(funnel::Entity)
             .and_where(Expr::col(funnel::Column::PolicyId).eq(self.policy))
@@ -461,29 +456,38 @@ impl Figures {
             );
         self.window
             .restrict(&mut base, Expr::col(funnel::Column::FirstAcknowledgedAt));
-        let mut counting = base.clone();
-        counting.expr(Expr::cust("COUNT(*)"));
-        let n = count(&self.db, &counting).await?;
-        if n == 0 {
-            return Ok(None);
-        }
-        let mut middle = base;
-        middle
-            .expr(Expr::cust(hours))
-            .order_by_expr(Expr::cust(hours), sea_orm::sea_query::Order::Asc)
-            .limit(if n % 2 == 0 { 2 } else { 1 })
-            .offset(((n - 1) / 2) as u64);
-        let values: Vec<f64> = self
-            .db
-            .query_all(&middle)
-            .await?
-            .iter()
-            .filter_map(|row| row.try_get_by_index::<f64>(0).ok())
-            .collect();
+        let median = if self.backend() == DatabaseBackend::Postgres {
+            base.expr(Expr::cust(
+                "CAST(percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM \
+                 (first_acknowledged_at - first_delivered_at))) AS DOUBLE PRECISION) / 3600.0",
+            ));
+            self.db
+                .query_one(&base)
+                .await?
+                .and_then(|row| row.try_get_by_index::<Option<f64>>(0).ok().flatten())
+        } else {
+            let hours = "(julianday(first_acknowledged_at) - julianday(first_delivered_at)) * 24.0";
+            let mut counting = base.clone();
+            counting.expr(Expr::cust("COUNT(*)"));
+            let n = count(&self.db, &counting).await?;
+            if n == 0 {
+                return Ok(None);
+            }
+            base.expr(Expr::cust(hours))
+                .order_by_expr(Expr::cust(hours), sea_orm::sea_query::Order::Asc)
+                .limit(if n % 2 == 0 { 2 } else { 1 })
+                .offset(((n - 1) / 2) as u64);
+            let values: Vec<f64> = self
+                .db
+                .query_all(&base)
+                .await?
+                .iter()
+                .filter_map(|row| row.try_get_by_index::<f64>(0).ok())
+                .collect();
+            (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+        };
         // To the hundredth of an hour: SQLite's julian days carry float noise below that.
-        Ok((!values.is_empty())
-            .then(|| values.iter().sum::<f64>() / values.len() as f64)
-            .map(|hours| (hours * 100.0).round() / 100.0))
+        Ok(median.map(|hours| (hours * 100.0).round() / 100.0))
     }
 }
 
