@@ -9,6 +9,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use policy_outreach::demo::synthetic::realistic_rule;
 use policy_outreach::eligibility::{
     CompiledRule, CountryCode, CustomsCode4, DeclarationFacts, Direction, Facts, FirmFacts, HsCode,
     Outcome,
@@ -17,59 +18,12 @@ use policy_outreach::firm::{CustomsCredit, FirmSize};
 use policy_outreach::region::RegionCatalog;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde_json::{Value, json};
 
 const POLICIES: usize = 5_000;
 const SCOPES: &[&str] = &[
     "440000", "440300", "440100", "330000", "330200", "310000", "110000", "320500", "350200",
     "370200",
 ];
-
-/// Rules like the ones departments write: a region scope on most, two to four conditions, mostly
-/// on firm facts, now and then an alternative or an exclusion.
-fn realistic_rule(rng: &mut StdRng) -> Value {
-    let mut conditions: Vec<Value> = (0..rng.random_range(1..=4))
-        .map(|_| condition(rng))
-        .collect();
-    if rng.random_bool(0.2) {
-        conditions.push(json!({"any": [condition(rng), condition(rng)]}));
-    }
-    if rng.random_bool(0.15) {
-        conditions
-            .push(json!({"not": {"fact": "firm.customsCredit", "op": "eq", "value": "DISHONEST"}}));
-    }
-    json!({"all": conditions})
-}
-
-fn condition(rng: &mut StdRng) -> Value {
-    match rng.random_range(0..10) {
-        0 => {
-            json!({"fact": "firm.exportValuePrevYearUsd", "op": "lt", "value": rng.random_range(1..50) * 1_000_000})
-        }
-        1 => json!({"fact": "firm.size", "op": "in", "value": ["MICRO", "SMALL", "MEDIUM"]}),
-        2 => {
-            let prefix = ["C39", "C18", "C21", "F51"][rng.random_range(0..4)];
-            json!({"fact": "firm.industry", "op": "prefix", "value": prefix})
-        }
-        3 => {
-            json!({"fact": "firm.customsCredit", "op": "in", "value": ["ADVANCED_CERTIFIED", "GENERAL_CERTIFIED"]})
-        }
-        4 => {
-            json!({"fact": "firm.registeredOn", "op": "gte", "value": format!("{}-01-01", rng.random_range(2000..2025))})
-        }
-        5 => json!({"fact": "declaration.direction", "op": "eq", "value": "EXPORT"}),
-        6 => {
-            json!({"fact": "declaration.tradeMode", "op": "in", "value": ["0110", "9610", "9710", "9810"]})
-        }
-        7 => json!({"fact": "declaration.country", "op": "in", "value": ["US", "DE", "JP", "VN"]}),
-        8 => {
-            json!({"fact": "declaration.hsCode", "op": "in", "value": ["85", "8471", "9403", "6204"]})
-        }
-        _ => {
-            json!({"fact": "declaration.valueUsd", "op": "gte", "value": rng.random_range(1..100) * 10_000})
-        }
-    }
-}
 
 fn policies(regions: &RegionCatalog) -> Vec<CompiledRule> {
     let mut rng = StdRng::seed_from_u64(5_000);

@@ -9,6 +9,8 @@ use crate::firm::{CustomsCredit, FirmSize, Uscc};
 use crate::graphql::Date;
 use crate::region::RegionCatalog;
 
+use super::log_normal;
+
 const FIRMS: usize = 360;
 const BROKERS: usize = 14;
 
@@ -234,11 +236,4 @@ fn date(rng: &mut StdRng, from_year: i32, to_year: i32) -> NaiveDate {
     let year = rng.random_range(from_year..=to_year);
     let day = rng.random_range(1..=365);
     NaiveDate::from_yo_opt(year, day).unwrap_or_default()
-}
-
-/// e^N(mu, sigma), by Box–Muller.
-fn log_normal(rng: &mut StdRng, mu: f64, sigma: f64) -> f64 {
-    let (u1, u2): (f64, f64) = (rng.random_range(f64::EPSILON..1.0), rng.random());
-    let normal = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
-    (mu + sigma * normal).exp()
 }

@@ -164,3 +164,11 @@ pub async fn seed(db: &DatabaseConnection, zone: chrono_tz::Tz) -> anyhow::Resul
         already_seeded,
     })
 }
+
+/// e^N(mu, sigma), by Box–Muller: export values spread like real ones.
+fn log_normal(rng: &mut rand::rngs::StdRng, mu: f64, sigma: f64) -> f64 {
+    use rand::Rng;
+    let (u1, u2): (f64, f64) = (rng.random_range(f64::EPSILON..1.0), rng.random());
+    let normal = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
+    (mu + sigma * normal).exp()
+}

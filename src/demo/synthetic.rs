@@ -23,7 +23,7 @@ use crate::outreach::{Channel, Response};
 use crate::policy::{BenefitKind, PolicyStatus, store};
 use crate::region::{RegionCatalog, RegionCode};
 
-use super::bulk;
+use super::{bulk, log_normal};
 
 const ROWS_PER_STATEMENT: usize = 1_000;
 const DAYS_OF_HISTORY: i64 = 120;
@@ -429,11 +429,26 @@ fn entrust(rng: &mut StdRng, provinces: &[String], brokers: usize) -> Vec<(usize
     links
 }
 
-/// Rules like departments write, over firm facts mostly.
-fn rule(rng: &mut StdRng) -> Value {
-    let condition = |rng: &mut StdRng| match rng.random_range(0..8) {
+/// Rules like the ones departments write: a region scope on most, two to four conditions, mostly
+/// on firm facts, now and then an alternative or an exclusion.
+pub fn realistic_rule(rng: &mut StdRng) -> Value {
+    let mut conditions: Vec<Value> = (0..rng.random_range(1..=4))
+        .map(|_| condition(rng))
+        .collect();
+    if rng.random_bool(0.2) {
+        conditions.push(json!({"any": [condition(rng), condition(rng)]}));
+    }
+    if rng.random_bool(0.15) {
+        conditions
+            .push(json!({"not": {"fact": "firm.customsCredit", "op": "eq", "value": "DISHONEST"}}));
+    }
+    json!({"all": conditions})
+}
+
+fn condition(rng: &mut StdRng) -> Value {
+    match rng.random_range(0..10) {
         0 => {
-            json!({"fact": "firm.exportValuePrevYearUsd", "op": "lt", "value": rng.random_range(1..60) * 1_000_000})
+            json!({"fact": "firm.exportValuePrevYearUsd", "op": "lt", "value": rng.random_range(1..50) * 1_000_000})
         }
         1 => json!({"fact": "firm.size", "op": "in", "value": ["MICRO", "SMALL", "MEDIUM"]}),
         2 => {
@@ -448,14 +463,16 @@ fn rule(rng: &mut StdRng) -> Value {
         }
         5 => json!({"fact": "declaration.direction", "op": "eq", "value": "EXPORT"}),
         6 => {
+            json!({"fact": "declaration.tradeMode", "op": "in", "value": ["0110", "9610", "9710", "9810"]})
+        }
+        7 => json!({"fact": "declaration.country", "op": "in", "value": ["US", "DE", "JP", "VN"]}),
+        8 => {
             json!({"fact": "declaration.hsCode", "op": "in", "value": ["85", "8471", "9403", "6204"]})
         }
-        _ => json!({"not": {"fact": "firm.customsCredit", "op": "eq", "value": "DISHONEST"}}),
-    };
-    let conditions: Vec<Value> = (0..rng.random_range(1..=3))
-        .map(|_| condition(rng))
-        .collect();
-    json!({"all": conditions})
+        _ => {
+            json!({"fact": "declaration.valueUsd", "op": "gte", "value": rng.random_range(1..100) * 10_000})
+        }
+    }
 }
 
 async fn write_policies(
@@ -476,11 +493,11 @@ async fn write_policies(
         (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for i in 0..n {
         let id = Uuid::from_u128(rng.random());
-        // The flagship is nationwide and open to every firm, so its audience is the whole country.
+        // The flagship: every firm of Shenzhen (its scope, below).
         let eligibility = if i == 0 {
             json!({"all": []})
         } else {
-            rule(rng)
+            realistic_rule(rng)
         };
         parse_rule(&eligibility, "eligibility", regions)
             .map_err(|e| anyhow::anyhow!("generated rule: {e:?}"))?;
@@ -774,11 +791,4 @@ struct Answer {
     by_firm: bool,
     channels: i32,
     latest: Option<(Response, DateTime<Utc>, Uuid)>,
-}
-
-/// e^N(mu, sigma), by Box–Muller.
-fn log_normal(rng: &mut StdRng, mu: f64, sigma: f64) -> f64 {
-    let (u1, u2): (f64, f64) = (rng.random_range(f64::EPSILON..1.0), rng.random());
-    let normal = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
-    (mu + sigma * normal).exp()
 }
