@@ -40,6 +40,8 @@ impl Application {
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Application> {
         let jwt = settings.jwt()?;
+        let verifier = TokenVerifier::new(&jwt)?;
+        verifier.watch_keys(jwt.jwks_poll);
         let db = db::connect(&settings)
             .await
             .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
@@ -76,7 +78,7 @@ impl Application {
         let http = Arc::new(HttpState {
             schema: build_schema(Some(app.clone()), &settings),
             app,
-            verifier: TokenVerifier::new(&jwt),
+            verifier,
         });
         Ok(Application {
             listener,

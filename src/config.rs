@@ -2,7 +2,7 @@
 //! variables, the environment winning. A bad or missing value stops start-up naming the setting.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono_tz::Tz;
 use figment::Figment;
@@ -25,12 +25,18 @@ pub struct Settings {
     /// Address and port the HTTP server listens on.
     #[serde(default = "defaults::listen")]
     pub listen: SocketAddr,
-    /// Shared secret that signs HS256 tokens (at least 32 bytes). Required to serve or mint tokens.
+    /// Shared secret that verifies HS256 tokens (at least 32 bytes); `token` mints with it. Serving
+    /// needs this, [`Settings::jwt_jwks_file`], or both.
     #[serde(default)]
     pub jwt_hs256_secret: Option<SecretString>,
-    /// The only signing algorithm accepted; the token's own `alg` header never chooses it.
+    /// A JWKS file of the identity provider's RS256, ES256 and EdDSA public keys, each with a
+    /// `kid`. A token names its key by `kid`; the key fixes the algorithm. The file is re-read
+    /// when it changes, so keys rotate without a restart.
     #[serde(default)]
-    pub jwt_algorithm: JwtAlgorithm,
+    pub jwt_jwks_file: Option<PathBuf>,
+    /// How often the JWKS file is checked for changes, in milliseconds.
+    #[serde(default = "defaults::jwt_jwks_poll_ms")]
+    pub jwt_jwks_poll_ms: u64,
     /// The `iss` every token must carry. Required to serve or mint tokens.
     #[serde(default)]
     pub jwt_issuer: Option<String>,
@@ -79,13 +85,6 @@ pub struct Settings {
     pub log: String,
 }
 
-/// Signing algorithms the verifier can be fixed to.
-#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
-pub enum JwtAlgorithm {
-    #[default]
-    HS256,
-}
-
 mod defaults {
     use super::*;
 
@@ -97,6 +96,9 @@ mod defaults {
     }
     pub fn jwt_leeway_seconds() -> u64 {
         30
+    }
+    pub fn jwt_jwks_poll_ms() -> u64 {
+        1000
     }
     pub fn time_zone() -> Tz {
         Tz::Asia__Shanghai
@@ -142,7 +144,7 @@ mod defaults {
 pub struct ConfigError(String);
 
 impl ConfigError {
-    fn setting(key: &str, problem: &str) -> Self {
+    pub(crate) fn setting(key: &str, problem: &str) -> Self {
         ConfigError(format!(
             "{ENV_PREFIX}{} (`{key}` in the config file) {problem}",
             key.to_uppercase()
@@ -153,8 +155,9 @@ impl ConfigError {
 /// What token verification and minting need, all present and checked.
 #[derive(Clone)]
 pub struct JwtSettings {
-    pub secret: SecretString,
-    pub algorithm: JwtAlgorithm,
+    pub secret: Option<SecretString>,
+    pub jwks_file: Option<PathBuf>,
+    pub jwks_poll: std::time::Duration,
     pub issuer: String,
     pub audience: String,
     pub leeway_seconds: u64,
@@ -209,6 +212,7 @@ impl Settings {
             ("graphql_max_depth", self.graphql_max_depth as u64),
             ("graphql_max_complexity", self.graphql_max_complexity as u64),
             ("catalog_poll_ms", self.catalog_poll_ms),
+            ("jwt_jwks_poll_ms", self.jwt_jwks_poll_ms),
         ] {
             if value == 0 {
                 return Err(ConfigError::setting(key, "must be greater than 0"));
@@ -234,12 +238,16 @@ impl Settings {
     /// The token settings, or an error naming the first one missing.
     pub fn jwt(&self) -> Result<JwtSettings, ConfigError> {
         let missing = |key: &str| ConfigError::setting(key, "is required");
+        if self.jwt_hs256_secret.is_none() && self.jwt_jwks_file.is_none() {
+            return Err(ConfigError::setting(
+                "jwt_hs256_secret",
+                "is required unless jwt_jwks_file is set",
+            ));
+        }
         Ok(JwtSettings {
-            secret: self
-                .jwt_hs256_secret
-                .clone()
-                .ok_or_else(|| missing("jwt_hs256_secret"))?,
-            algorithm: self.jwt_algorithm,
+            secret: self.jwt_hs256_secret.clone(),
+            jwks_file: self.jwt_jwks_file.clone(),
+            jwks_poll: std::time::Duration::from_millis(self.jwt_jwks_poll_ms),
             issuer: self
                 .jwt_issuer
                 .clone()

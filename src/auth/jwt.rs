@@ -1,11 +1,15 @@
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Validation, decode, encode};
 use secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
 
+use super::keys::JwksFile;
 use super::{Role, Viewer};
-use crate::config::{JwtAlgorithm, JwtSettings};
+use crate::config::{ConfigError, JwtSettings};
 use crate::department::DepartmentCode;
 use crate::error::AppError;
 use crate::firm::Uscc;
@@ -17,6 +21,7 @@ const MAX_TOKEN_BYTES: usize = 8 * 1024;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     pub sub: String,
+    #[serde(default)]
     pub role: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub uscc: Option<String>,
@@ -35,47 +40,159 @@ struct MintedClaims<'a> {
     exp: i64,
 }
 
-/// Verifies bearer tokens with the configured key and algorithm only.
+/// Verifies bearer tokens: HS256 with the configured secret, and RS256, ES256 or EdDSA with the
+/// JWKS key the token names by `kid`. The key fixes the algorithm; the token's `alg` header only
+/// has to agree with it.
 #[derive(Clone)]
 pub struct TokenVerifier {
-    key: DecodingKey,
-    validation: Validation,
+    hs256: Option<DecodingKey>,
+    jwks: Option<Arc<JwksFile>>,
+    validations: Arc<HashMap<Algorithm, Validation>>,
 }
 
 impl TokenVerifier {
-    pub fn new(settings: &JwtSettings) -> TokenVerifier {
-        let mut validation = Validation::new(algorithm(settings.algorithm));
-        validation.leeway = settings.leeway_seconds;
-        validation.validate_exp = true;
-        validation.validate_nbf = true;
-        validation.set_issuer(&[settings.issuer.as_str()]);
-        validation.set_audience(&[settings.audience.as_str()]);
-        validation.required_spec_claims =
-            HashSet::from(["exp", "iss", "aud", "sub"].map(str::to_owned));
-        TokenVerifier {
-            key: DecodingKey::from_secret(settings.secret.expose_secret().as_bytes()),
-            validation,
+    /// The verifier the settings describe; a JWKS file that cannot be read or has no usable key
+    /// stops start-up naming `jwt_jwks_file`.
+    pub fn new(settings: &JwtSettings) -> Result<TokenVerifier, ConfigError> {
+        let jwks = match &settings.jwks_file {
+            Some(path) => {
+                Some(Arc::new(JwksFile::open(path).map_err(|err| {
+                    ConfigError::setting("jwt_jwks_file", &err)
+                })?))
+            }
+            None => None,
+        };
+        let validations = ACCEPTED
+            .iter()
+            .map(|&algorithm| (algorithm, validation(settings, algorithm)))
+            .collect();
+        Ok(TokenVerifier {
+            hs256: settings
+                .secret
+                .as_ref()
+                .map(|secret| DecodingKey::from_secret(secret.expose_secret().as_bytes())),
+            jwks,
+            validations: Arc::new(validations),
+        })
+    }
+
+    /// Re-reads the JWKS file (when there is one) every `interval`, so keys rotate in place.
+    pub fn watch_keys(&self, interval: std::time::Duration) {
+        if let Some(jwks) = &self.jwks {
+            jwks.clone().watch(interval);
         }
     }
 
-    /// The viewer a token proves, or `UNAUTHENTICATED` saying what is wrong with it.
+    /// The viewer a token proves, or `UNAUTHENTICATED` saying what is wrong with it. Nothing the
+    /// token says is echoed back.
     pub fn verify(&self, token: &str) -> Result<Viewer, AppError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(refused("token is longer than 8 KiB"));
         }
-        let claims = decode::<Claims>(token, &self.key, &self.validation)
-            .map_err(|err| refused(describe(err.kind())))?
+        if token.split('.').count() != 3 {
+            return Err(refused(
+                "a token is three base64url parts joined by dots (JWS compact form)",
+            ));
+        }
+        let header = Header::read(token)?;
+        let keys = self.jwks.as_ref().map(|jwks| jwks.keys());
+        let by_kid = header
+            .kid
+            .as_deref()
+            .and_then(|kid| keys.as_ref().and_then(|keys| keys.get(kid)));
+        let (key, algorithm) = match (by_kid, &self.hs256) {
+            (Some(public), _) => (&public.key, public.algorithm),
+            (None, Some(secret)) if header.alg == Algorithm::HS256 => (secret, Algorithm::HS256),
+            (None, _) if header.kid.is_some() => return Err(refused("unknown key id (kid)")),
+            (None, _) => return Err(refused("no key for this token: it names no key id (kid)")),
+        };
+        if header.alg != algorithm {
+            return Err(refused("the algorithm does not match the key"));
+        }
+        let validation = self
+            .validations
+            .get(&algorithm)
+            .ok_or_else(|| refused("algorithm not accepted"))?;
+        let claims = decode::<Claims>(token, key, validation)
+            .map_err(|err| refused(&describe(err.kind())))?
             .claims;
         viewer_from(claims)
     }
 }
 
-/// Mints a token with the configured secret (for development and tests).
+/// Every algorithm a token may be signed with.
+const ACCEPTED: [Algorithm; 4] = [
+    Algorithm::HS256,
+    Algorithm::RS256,
+    Algorithm::ES256,
+    Algorithm::EdDSA,
+];
+
+fn validation(settings: &JwtSettings, algorithm: Algorithm) -> Validation {
+    let mut validation = Validation::new(algorithm);
+    validation.leeway = settings.leeway_seconds;
+    validation.validate_exp = true;
+    validation.validate_nbf = true;
+    validation.set_issuer(&[settings.issuer.as_str()]);
+    validation.set_audience(&[settings.audience.as_str()]);
+    validation.required_spec_claims =
+        HashSet::from(["exp", "iss", "aud", "sub"].map(str::to_owned));
+    validation
+}
+
+/// The parts of a token's header that choose its key, read before any signature check.
+struct Header {
+    alg: Algorithm,
+    kid: Option<String>,
+}
+
+impl Header {
+    fn read(token: &str) -> Result<Header, AppError> {
+        #[derive(Deserialize)]
+        struct Raw {
+            alg: String,
+            #[serde(default)]
+            kid: Option<String>,
+            #[serde(flatten)]
+            rest: serde_json::Map<String, serde_json::Value>,
+        }
+        let encoded = token.split('.').next().unwrap_or_default();
+        let raw: Raw = URL_SAFE_NO_PAD
+            .decode(encoded)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or_else(|| refused("the header is not base64url JSON with an `alg`"))?;
+        if ["jwk", "jku", "x5u", "x5c"]
+            .iter()
+            .any(|name| raw.rest.contains_key(*name))
+        {
+            return Err(refused(
+                "the header carries its own key (jwk, jku, x5u or x5c); keys come only from this service's configuration",
+            ));
+        }
+        if raw.rest.contains_key("crit") {
+            return Err(refused(
+                "critical header extensions (crit) are not supported",
+            ));
+        }
+        let alg = ACCEPTED
+            .into_iter()
+            .find(|accepted| format!("{accepted:?}") == raw.alg)
+            .ok_or_else(|| refused("algorithm not accepted (HS256, RS256, ES256 or EdDSA)"))?;
+        Ok(Header { alg, kid: raw.kid })
+    }
+}
+
+/// Mints an HS256 token with the configured secret (for development and tests).
 pub fn mint(
     settings: &JwtSettings,
     claims: &Claims,
     ttl: std::time::Duration,
 ) -> anyhow::Result<String> {
+    let secret = settings
+        .secret
+        .as_ref()
+        .ok_or_else(|| ConfigError::setting("jwt_hs256_secret", "is required to mint tokens"))?;
     let now = chrono::Utc::now().timestamp();
     let ttl = i64::try_from(ttl.as_secs())?;
     let body = MintedClaims {
@@ -87,22 +204,19 @@ pub fn mint(
         exp: now + ttl,
     };
     Ok(encode(
-        &Header::new(algorithm(settings.algorithm)),
+        &jsonwebtoken::Header::new(Algorithm::HS256),
         &body,
-        &EncodingKey::from_secret(settings.secret.expose_secret().as_bytes()),
+        &EncodingKey::from_secret(secret.expose_secret().as_bytes()),
     )?)
-}
-
-fn algorithm(configured: JwtAlgorithm) -> Algorithm {
-    match configured {
-        JwtAlgorithm::HS256 => Algorithm::HS256,
-    }
 }
 
 fn viewer_from(claims: Claims) -> Result<Viewer, AppError> {
     let subject = claims.sub;
     if subject.is_empty() || subject.len() > 128 {
         return Err(refused("`sub` must be 1 to 128 characters"));
+    }
+    if claims.role.is_empty() {
+        return Err(refused("the `role` claim is missing"));
     }
     let bad_role = || refused("`role` must be firm, broker, department, system or admin");
     let role = Role::parse(&claims.role.to_ascii_uppercase()).ok_or_else(bad_role)?;
@@ -144,16 +258,110 @@ fn refused(why: &str) -> AppError {
     AppError::Unauthenticated(format!("invalid bearer token: {why}"))
 }
 
-fn describe(kind: &jsonwebtoken::errors::ErrorKind) -> &'static str {
+fn describe(kind: &jsonwebtoken::errors::ErrorKind) -> String {
     use jsonwebtoken::errors::ErrorKind as K;
+    let claim = |name: &str| {
+        ["exp", "nbf", "iss", "aud", "sub"]
+            .into_iter()
+            .find(|known| *known == name)
+            .unwrap_or("a claim")
+    };
     match kind {
-        K::ExpiredSignature => "it has expired",
-        K::ImmatureSignature => "it is not valid yet (nbf)",
-        K::InvalidIssuer => "wrong issuer (iss)",
-        K::InvalidAudience => "wrong audience (aud)",
-        K::InvalidSignature => "bad signature",
-        K::InvalidAlgorithm | K::InvalidAlgorithmName => "algorithm not accepted",
-        K::MissingRequiredClaim(_) => "a required claim (exp, iss, aud, sub) is missing",
-        _ => "malformed token",
+        K::ExpiredSignature => "it has expired".to_owned(),
+        K::ImmatureSignature => "it is not valid yet (nbf)".to_owned(),
+        K::InvalidIssuer => "wrong issuer (iss)".to_owned(),
+        K::InvalidAudience => "wrong audience (aud)".to_owned(),
+        K::InvalidSignature => "bad signature".to_owned(),
+        K::InvalidAlgorithm | K::InvalidAlgorithmName => "algorithm not accepted".to_owned(),
+        K::MissingRequiredClaim(name) => format!("the `{}` claim is missing", claim(name)),
+        K::InvalidClaimFormat(name) => format!("the `{}` claim has the wrong type", claim(name)),
+        _ => "malformed token".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use jsonwebtoken::{EncodingKey, Header, encode};
+
+    use super::*;
+
+    fn fixture(name: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/jwt")
+            .join(name)
+    }
+
+    fn settings(jwks_file: PathBuf) -> JwtSettings {
+        JwtSettings {
+            secret: Some("a-unit-test-secret-of-32-bytes-or-more".to_owned().into()),
+            jwks_file: Some(jwks_file),
+            jwks_poll: std::time::Duration::from_secs(1),
+            issuer: "issuer".to_owned(),
+            audience: "audience".to_owned(),
+            leeway_seconds: 0,
+        }
+    }
+
+    /// Signs and verifies one token per accepted algorithm. jsonwebtoken 10 needs exactly one
+    /// crypto backend feature: without it every one of these fails, with two the build does.
+    #[test]
+    fn the_crypto_backend_signs_and_verifies_every_accepted_algorithm() {
+        let dir = std::env::temp_dir().join(format!("po-jwks-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_default();
+        let keys: Vec<serde_json::Value> = ["rsa-1", "ec-1", "ed-1"]
+            .iter()
+            .map(|kid| {
+                let bytes = std::fs::read(fixture(&format!("{kid}.jwk.json"))).unwrap_or_default();
+                serde_json::from_slice(&bytes).unwrap_or_default()
+            })
+            .collect();
+        let file = dir.join("jwks.json");
+        std::fs::write(&file, serde_json::json!({ "keys": keys }).to_string()).unwrap_or_default();
+        let settings = settings(file);
+        let verifier = TokenVerifier::new(&settings).unwrap_or_else(|e| panic!("{e}"));
+
+        let claims = serde_json::json!({
+            "sub": "backend-check", "role": "system", "iss": "issuer", "aud": "audience",
+            "exp": chrono::Utc::now().timestamp() + 60,
+        });
+        let pem = |name: &str| std::fs::read(fixture(name)).unwrap_or_default();
+        let signers: [(Option<&str>, Algorithm, EncodingKey); 4] = [
+            (
+                None,
+                Algorithm::HS256,
+                EncodingKey::from_secret(b"a-unit-test-secret-of-32-bytes-or-more"),
+            ),
+            (
+                Some("rsa-1"),
+                Algorithm::RS256,
+                EncodingKey::from_rsa_pem(&pem("rsa-1.pem")).unwrap_or_else(|e| panic!("{e}")),
+            ),
+            (
+                Some("ec-1"),
+                Algorithm::ES256,
+                EncodingKey::from_ec_pem(&pem("ec-1.pem")).unwrap_or_else(|e| panic!("{e}")),
+            ),
+            (
+                Some("ed-1"),
+                Algorithm::EdDSA,
+                EncodingKey::from_ed_pem(&pem("ed-1.pem")).unwrap_or_else(|e| panic!("{e}")),
+            ),
+        ];
+        for (kid, algorithm, key) in signers {
+            let mut header = Header::new(algorithm);
+            header.kid = kid.map(str::to_owned);
+            let token = encode(&header, &claims, &key).unwrap_or_else(|e| panic!("{e}"));
+            let viewer = verifier.verify(&token);
+            assert_eq!(
+                viewer.ok(),
+                Some(Viewer::System {
+                    subject: "backend-check".to_owned()
+                }),
+                "{algorithm:?}"
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap_or_default();
     }
 }

@@ -2,6 +2,7 @@
 
 mod graphql;
 mod jwt;
+mod keys;
 mod viewer;
 
 pub use graphql::AuthQuery;

@@ -133,13 +133,26 @@ impl TestApp {
 
     /// An instance whose "today" the test moves.
     pub async fn spawn_with_clock(clock: Arc<dyn Clock>) -> TestApp {
+        Self::spawn_configured(clock, |_| {}).await
+    }
+
+    /// An instance with settings of the test's own.
+    pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::spawn_configured(Arc::new(SystemClock), configure).await
+    }
+
+    async fn spawn_configured(
+        clock: Arc<dyn Clock>,
+        configure: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         // RUST_LOG=error shows what a failing test's service logged.
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
             .with_test_writer()
             .try_init();
         let database = TestDatabase::create().await;
-        let settings = settings(&database.url);
+        let mut settings = settings(&database.url);
+        configure(&mut settings);
         let (base, stop) = start(settings.clone(), clock).await;
         let db = db::connect(&settings).await.unwrap();
         TestApp {
