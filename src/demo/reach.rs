@@ -88,10 +88,6 @@ pub async fn simulate(
                 policy_id: policy.view.policy.id,
                 policy_version: policy.view.version.version,
                 firm_uscc: model.uscc.clone(),
-                prefecture: model
-                    .prefecture_code
-                    .clone()
-                    .unwrap_or_else(|| model.province_code.clone()),
                 channel,
                 declaration_id,
                 actor_role: if channel == Channel::Broker {
@@ -150,7 +146,7 @@ pub async fn simulate(
                 request_fingerprint: "demo".to_owned(),
                 created_at: answered,
             };
-            if acknowledge::record(&txn, &ack, &row.prefecture, role == Role::Firm, zone)
+            if acknowledge::record(&txn, &ack, role == Role::Firm, zone)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?
             {

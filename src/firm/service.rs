@@ -5,7 +5,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 
 use super::Uscc;
@@ -116,17 +117,41 @@ pub async fn prefectures_of(
     db: &impl ConnectionTrait,
     usccs: &[&str],
 ) -> AppResult<HashMap<String, String>> {
+    read_prefectures(db, usccs, false).await
+}
+
+/// [`prefectures_of`], read inside a write transaction and held until it ends (`FOR SHARE` on
+/// PostgreSQL; SQLite's single writer holds everything). A firm moved by a concurrent
+/// [`upsert`] either moves first, and this reads its new prefecture, or waits for this
+/// transaction and then moves the funnel rows it wrote.
+pub async fn hold_prefectures(
+    txn: &DatabaseTransaction,
+    usccs: &[&str],
+) -> AppResult<HashMap<String, String>> {
+    let mut sorted = usccs.to_vec();
+    // Key order, as upsert locks them: the two cannot deadlock.
+    sorted.sort_unstable();
+    sorted.dedup();
+    read_prefectures(txn, &sorted, true).await
+}
+
+async fn read_prefectures(
+    db: &impl ConnectionTrait,
+    usccs: &[&str],
+    hold: bool,
+) -> AppResult<HashMap<String, String>> {
     let mut found = HashMap::new();
     for chunk in usccs.chunks(ROWS_PER_STATEMENT) {
-        let rows: Vec<(String, Option<String>, String)> = firm::Entity::find()
+        let mut select = firm::Entity::find()
             .select_only()
             .column(firm::Column::Uscc)
             .column(firm::Column::PrefectureCode)
             .column(firm::Column::ProvinceCode)
-            .filter(firm::Column::Uscc.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(db)
-            .await?;
+            .filter(firm::Column::Uscc.is_in(chunk.iter().copied()));
+        if hold {
+            select = select.order_by_asc(firm::Column::Uscc).lock_shared();
+        }
+        let rows: Vec<(String, Option<String>, String)> = select.into_tuple().all(db).await?;
         found.extend(
             rows.into_iter()
                 .map(|(uscc, prefecture, province)| (uscc, prefecture.unwrap_or(province))),

@@ -149,10 +149,9 @@ pub async fn acknowledge(
         )));
     }
     let version = policy.live_version.unwrap_or(policy.current_version);
-    let Some(firm) = firms::find(&app.db, &request.firm).await? else {
+    if firms::find(&app.db, &request.firm).await?.is_none() {
         return Err(firm_not_synced(&request.firm));
-    };
-    let prefecture = firm.prefecture_code.unwrap_or(firm.province_code);
+    }
     let txn = begin_write(&app.db).await?;
     // Stamped once the write lock is held, so later acknowledgements carry later times.
     let now = app.clock.now_micros();
@@ -177,7 +176,7 @@ pub async fn acknowledge(
         Viewer::System { .. } => request.channel != Channel::Broker,
         _ => false,
     };
-    if record(&txn, &row, &prefecture, by_firm, app.settings.time_zone).await? {
+    if record(&txn, &row, by_firm, app.settings.time_zone).await? {
         txn.commit().await?;
         return Ok(row);
     }
@@ -197,7 +196,6 @@ pub async fn acknowledge(
 pub async fn record(
     txn: &DatabaseTransaction,
     row: &acknowledgement::Model,
-    prefecture: &str,
     by_firm: bool,
     zone: Tz,
 ) -> AppResult<bool> {
@@ -212,6 +210,10 @@ pub async fn record(
     if !matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
         return Ok(false);
     }
+    let prefecture = firms::hold_prefectures(txn, &[row.firm_uscc.as_str()])
+        .await?
+        .remove(&row.firm_uscc)
+        .unwrap_or_default();
     funnel::answered(
         txn,
         row,

@@ -16,6 +16,7 @@ use super::funnel;
 use crate::auth::Role;
 use crate::entity::delivery;
 use crate::error::AppResult;
+use crate::firm::service as firms;
 
 /// Rows per statement: well inside SQLite's and PostgreSQL's bound-parameter limits.
 const ROWS_PER_STATEMENT: usize = 1_000;
@@ -26,8 +27,6 @@ pub struct NewDelivery {
     pub policy_id: Uuid,
     pub policy_version: i32,
     pub firm_uscc: String,
-    /// The firm's prefecture (its province when registered at province level).
-    pub prefecture: String,
     pub channel: Channel,
     /// Empty when there was no declaration.
     pub declaration_id: String,
@@ -87,12 +86,18 @@ pub async fn record(
             &b.declaration_id,
         ))
     });
+    let usccs: Vec<&str> = rows.iter().map(|r| r.firm_uscc.as_str()).collect();
+    let prefectures = firms::hold_prefectures(txn, &usccs).await?;
     let mut recorded = Vec::with_capacity(rows.len());
+    let mut today = funnel::DayTally::default();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let inserted = insert_deliveries(txn, chunk, now).await?;
-        funnel::reached(txn, chunk, &inserted, now, day).await?;
+        funnel::reached(txn, chunk, &inserted, &prefectures, now, &mut today).await?;
         recorded.extend(inserted);
     }
+    // The day rows last, once: every writer takes funnel rows before day rows, so a large batch
+    // and a single filing never wait on each other in opposite orders.
+    funnel::add_to_day(txn, day, &today.into_counts()).await?;
     Ok(recorded)
 }
 

@@ -91,7 +91,6 @@ pub async fn record_external(
             policy_id,
             policy_version: live,
             firm_uscc: uscc.to_string(),
-            prefecture: known.get(uscc.as_str()).cloned().unwrap_or_default(),
             channel,
             declaration_id: String::new(),
             actor_role: viewer.role(),

@@ -127,10 +127,6 @@ pub async fn applicable(
             policy_id: p.view.policy.id,
             policy_version: p.view.version.version,
             firm_uscc: model.uscc.clone(),
-            prefecture: model
-                .prefecture_code
-                .clone()
-                .unwrap_or_else(|| model.province_code.clone()),
             channel: filer.channel,
             declaration_id: declaration.id.clone().unwrap_or_default(),
             actor_role: viewer.role(),

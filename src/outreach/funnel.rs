@@ -43,14 +43,15 @@ fn latest(c: C) -> Expr {
     .into()
 }
 
-/// The deliveries of `rows` reached their firms at `now`, local day `day`; `recorded` says which
-/// were new. Also counts the day's deliveries and first reaches per policy.
+/// The deliveries of `rows` reached their firms at `now`; `recorded` says which were new and
+/// `prefectures` where each firm is. Adds the policies' deliveries and first reaches to `today`.
 pub async fn reached(
     txn: &DatabaseTransaction,
     rows: &[NewDelivery],
     recorded: &[Recorded],
+    prefectures: &HashMap<String, String>,
     now: DateTime<Utc>,
-    day: NaiveDate,
+    today: &mut DayTally,
 ) -> AppResult<()> {
     let new: HashSet<(Uuid, &str)> = recorded
         .iter()
@@ -74,7 +75,11 @@ pub async fn reached(
         insert.values_panic([
             row.policy_id.into(),
             row.firm_uscc.clone().into(),
-            row.prefecture.clone().into(),
+            prefectures
+                .get(&row.firm_uscc)
+                .cloned()
+                .unwrap_or_default()
+                .into(),
             i32::from(new).into(),
             row.channel.bit().into(),
             now.into(),
@@ -98,29 +103,41 @@ pub async fn reached(
             .value(C::LastDeliveredVersion, latest(C::LastDeliveredVersion))
             .to_owned(),
     );
-    insert.returning(Query::returning().columns([C::PolicyId, C::FirstDeliveredAt]));
-    let mut per_policy: HashMap<Uuid, (i32, i32)> = HashMap::new();
+    insert.returning(Query::returning().columns([C::PolicyId, C::FirmUscc, C::Deliveries]));
     for r in recorded.iter().filter(|r| r.is_new) {
-        per_policy.entry(r.policy_id).or_default().0 += 1;
+        today.entry(r.policy_id).deliveries += 1;
     }
     for row in txn.query_all(&insert).await? {
         let policy: Uuid = row.try_get("", "policy_id")?;
-        let first: Option<DateTime<Utc>> = row.try_get("", "first_delivered_at")?;
-        // The earliest time is kept, so it is this one only for a firm never reached before.
-        if first == Some(now) {
-            per_policy.entry(policy).or_default().1 += 1;
+        let firm: String = row.try_get("", "firm_uscc")?;
+        let deliveries: i32 = row.try_get("", "deliveries")?;
+        // Every first presentation of a (policy, firm) is a new delivery, and the count reads
+        // the committed row: it is 1 after this statement only for the writer that took it from
+        // 0, whichever of two concurrent first reaches commits first.
+        if deliveries == 1 && new.contains(&(policy, firm.as_str())) {
+            today.entry(policy).newly_reached += 1;
         }
     }
-    let counts: Vec<DayCounts> = per_policy
-        .into_iter()
-        .map(|(policy, (deliveries, newly))| DayCounts {
+    Ok(())
+}
+
+/// A day's counts per policy, added up across statements and written once.
+#[derive(Default)]
+pub struct DayTally(HashMap<Uuid, DayCounts>);
+
+impl DayTally {
+    fn entry(&mut self, policy: Uuid) -> &mut DayCounts {
+        self.0.entry(policy).or_insert_with(|| DayCounts {
             policy,
-            deliveries,
-            newly_reached: newly,
+            deliveries: 0,
+            newly_reached: 0,
             acknowledgements: 0,
         })
-        .collect();
-    add_to_day(txn, day, &counts).await
+    }
+
+    pub fn into_counts(self) -> Vec<DayCounts> {
+        self.0.into_values().collect()
+    }
 }
 
 /// What happened to one policy on one day.
@@ -182,7 +199,7 @@ pub async fn add_to_day(
 pub async fn answered(
     txn: &DatabaseTransaction,
     row: &acknowledgement::Model,
-    prefecture: &str,
+    prefecture: String,
     by_firm: bool,
     day: NaiveDate,
 ) -> AppResult<()> {

@@ -548,3 +548,149 @@ async fn a_prefecture_scoped_policy_counts_its_audience_through_the_funnel_join(
         .unwrap();
     assert_eq!(csv.lines().count(), 4);
 }
+
+/// A campaign over thousands of firms, filings and acknowledgements of some of the same firms, and
+/// a second channel reaching others for the first time, all at once: nothing fails (no deadlock
+/// between the batch's day row and a filing's funnel row) and each firm's first reach counts once.
+#[tokio::test]
+async fn a_large_campaign_concurrent_filings_and_racing_first_reaches_count_exactly() {
+    let app = TestApp::spawn().await;
+    create_departments(&app, &[("GD-COMMERCE", Some("440000"))]).await;
+    let firms: Vec<String> = (0..2_500).map(|n| uscc("440305", 10_000 + n)).collect();
+    for chunk in firms.chunks(1_000) {
+        let inputs: Vec<Value> = chunk.iter().map(|u| firm_input(u, "440305")).collect();
+        sync_firms(&app, Value::Array(inputs)).await;
+    }
+    let mut input = policy_input("GD-WIDE", "GD-COMMERCE", "Guangdong, every firm");
+    input["regions"] = json!(["440000"]);
+    let policy = create_policy(&app, input, true).await.to_string();
+    let official = department("GD-COMMERCE");
+    let record =
+        "mutation($input: RecordDeliveriesInput!) { recordDeliveries(input: $input) { recorded } }";
+    let file =
+        "query($d: DeclarationInput!) { applicablePolicies(declaration: $d) { policy { code } } }";
+    let ack = "mutation($input: AcknowledgementInput!) { acknowledgePolicy(input: $input) { id } }";
+
+    let campaign = app.gql(
+        Some(&official),
+        record,
+        json!({"input": {"policyId": policy, "channel": "SMS", "firmUsccs": firms}}),
+    );
+    // The last 500 are reached for the first time by two channels at once.
+    let second = app.gql(
+        Some(&official),
+        record,
+        json!({"input": {"policyId": policy, "channel": "WECHAT", "firmUsccs": firms[2_000..]}}),
+    );
+    let late = &firms[1_200..1_260];
+    let (app_ref, policy_ref) = (&app, &policy);
+    let filings = futures::future::join_all(late.iter().enumerate().map(|(i, f)| {
+        let token = firm(f);
+        async move {
+            app_ref
+                .gql(
+                    Some(&token),
+                    file,
+                    json!({"d": {"firmUscc": f, "direction": "EXPORT", "id": format!("DEC-{i}")}}),
+                )
+                .await
+        }
+    }));
+    let acks = futures::future::join_all(late.iter().map(|f| {
+        let token = firm(f);
+        async move {
+            app_ref
+                .gql(
+                    Some(&token),
+                    ack,
+                    json!({"input": {"policyId": policy_ref, "response": "SEEN", "idempotencyKey": format!("seen-{f}")}}),
+                )
+                .await
+        }
+    }));
+    let (campaign, second, filings, acks) = tokio::join!(campaign, second, filings, acks);
+    for response in [&campaign, &second]
+        .into_iter()
+        .chain(&filings)
+        .chain(&acks)
+    {
+        assert!(response.get("errors").is_none(), "{response}");
+    }
+
+    let data = app
+        .ok(Some(&system()), OUTREACH, json!({"id": policy}))
+        .await;
+    let outreach = &data["outreach"];
+    assert_eq!(outreach["reached"], 2_500);
+    assert_eq!(outreach["acknowledged"], late.len());
+    let total = |key: &str| -> i64 {
+        outreach["daily"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d[key].as_i64().unwrap())
+            .sum()
+    };
+    assert_eq!(total("newlyReached"), 2_500, "{}", outreach["daily"]);
+    // SMS to all, WeChat to 500, and one single-window delivery per filing.
+    assert_eq!(total("deliveries"), 2_500 + 500 + late.len() as i64);
+    assert_eq!(total("acknowledgements"), late.len() as i64);
+}
+
+/// Two first presentations of one policy to one firm, on two channels, where the one stamped
+/// earlier commits later (or both carry the same instant): the firm is newly reached once.
+#[tokio::test]
+async fn a_first_reach_stamped_earlier_but_committed_later_is_not_counted_twice() {
+    use policy_outreach::auth::Role;
+    use policy_outreach::outreach::Channel;
+    use policy_outreach::outreach::deliveries::{NewDelivery, save};
+
+    let app = TestApp::spawn().await;
+    create_departments(&app, &[("GD-COMMERCE", Some("440000"))]).await;
+    let (a, b) = (uscc("440305", 1), uscc("440305", 2));
+    sync_firms(
+        &app,
+        json!([firm_input(&a, "440305"), firm_input(&b, "440305")]),
+    )
+    .await;
+    let mut input = policy_input("GD-RACE", "GD-COMMERCE", "Guangdong, every firm");
+    input["regions"] = json!(["440000"]);
+    let policy = create_policy(&app, input, true).await;
+    let delivery = |firm: &str, channel| NewDelivery {
+        policy_id: policy,
+        policy_version: 1,
+        firm_uscc: firm.to_owned(),
+        channel,
+        declaration_id: String::new(),
+        actor_role: Role::System,
+        actor_subject: Some("campaign".to_owned()),
+        broker_uscc: None,
+        decision: None,
+        note: None,
+    };
+    let zone = app.settings.time_zone;
+    let (earlier, later) = (
+        Utc::now() - chrono::Duration::seconds(2),
+        Utc::now() - chrono::Duration::seconds(1),
+    );
+    save(&app.db, &[delivery(&a, Channel::Wechat)], later, zone)
+        .await
+        .unwrap();
+    save(&app.db, &[delivery(&a, Channel::Sms)], earlier, zone)
+        .await
+        .unwrap();
+    for channel in [Channel::Wechat, Channel::Sms] {
+        save(&app.db, &[delivery(&b, channel)], later, zone)
+            .await
+            .unwrap();
+    }
+
+    let data = app
+        .ok(Some(&system()), OUTREACH, json!({"id": policy.to_string()}))
+        .await;
+    let daily = data["outreach"]["daily"].as_array().unwrap();
+    let total = |key: &str| daily.iter().map(|d| d[key].as_i64().unwrap()).sum::<i64>();
+    assert_eq!(data["outreach"]["reached"], 2);
+    assert_eq!(total("newlyReached"), 2, "{daily:?}");
+    assert_eq!(total("deliveries"), 4);
+}
