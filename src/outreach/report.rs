@@ -255,7 +255,10 @@ fn contiguous(
     ) else {
         return Vec::new();
     };
-    let first = std::cmp::max(first, last - chrono::TimeDelta::days(MAX_DAYS - 1));
+    let earliest_shown = last
+        .checked_sub_signed(chrono::TimeDelta::days(MAX_DAYS - 1))
+        .unwrap_or(NaiveDate::MIN);
+    let first = std::cmp::max(first, earliest_shown);
     first
         .iter_days()
         .take_while(|d| *d <= last)

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, QueryResult};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
 use uuid::Uuid;
 
 use super::unreached::read_i64;
@@ -28,22 +28,39 @@ pub struct Window {
     pub to_day: Option<NaiveDate>,
 }
 
+/// The first instant of local day `day` in `zone`: its midnight, or the end of a daylight-saving
+/// gap that swallows midnight (clocks that jump from 23:59 to 01:00).
+fn start_of(day: NaiveDate, zone: Tz) -> Option<DateTime<Utc>> {
+    let midnight = day.and_hms_opt(0, 0, 0)?;
+    (0..24 * 4)
+        .map(|quarter| midnight + chrono::TimeDelta::minutes(15 * quarter))
+        .find_map(|local| local.and_local_timezone(zone).earliest())
+        .map(|t| t.with_timezone(&Utc))
+}
+
 impl Window {
     /// The instants between the start of `from` and the end of `to`, local days in `zone`.
     pub fn of_days(from: Option<NaiveDate>, to: Option<NaiveDate>, zone: Tz) -> AppResult<Window> {
+        for (field, day) in [("from", from), ("to", to)] {
+            if let Some(day) = day
+                && !(1900..=9998).contains(&day.year())
+            {
+                return Err(AppError::field(
+                    field,
+                    format!("{day} is outside the years 1900 to 9998"),
+                ));
+            }
+        }
         if let (Some(from), Some(to)) = (from, to)
             && to < from
         {
             return Err(AppError::field("to", format!("{to} is before from {from}")));
         }
-        let midnight = |day: NaiveDate| {
-            day.and_hms_opt(0, 0, 0)
-                .and_then(|t| t.and_local_timezone(zone).earliest())
-                .map(|t| t.with_timezone(&Utc))
-        };
         Ok(Window {
-            from: from.and_then(midnight),
-            until: to.and_then(|d| d.succ_opt()).and_then(midnight),
+            from: from.and_then(|day| start_of(day, zone)),
+            until: to
+                .and_then(|d| d.succ_opt())
+                .and_then(|day| start_of(day, zone)),
             from_day: from,
             to_day: to,
         })
@@ -192,16 +209,16 @@ impl Figures {
         let mut per_channel = vec![(0i64, 0i64); channels];
         let mut per_response = vec![0i64; Response::ALL.len()];
         for row in self.db.query_all(&query).await? {
-            let (reached, acknowledged) = (read_i64(&row, 1), read_i64(&row, 2));
+            let (reached, acknowledged) = (read_i64(&row, 1)?, read_i64(&row, 2)?);
             counts.reached += reached;
             counts.acknowledged += acknowledged;
-            counts.acknowledged_by_firm += read_i64(&row, 3);
+            counts.acknowledged_by_firm += read_i64(&row, 3)?;
             for (i, sums) in per_channel.iter_mut().enumerate() {
-                sums.0 += read_i64(&row, 4 + 2 * i);
-                sums.1 += read_i64(&row, 5 + 2 * i);
+                sums.0 += read_i64(&row, 4 + 2 * i)?;
+                sums.1 += read_i64(&row, 5 + 2 * i)?;
             }
             for (i, sum) in per_response.iter_mut().enumerate() {
-                *sum += read_i64(&row, 4 + 2 * channels + i);
+                *sum += read_i64(&row, 4 + 2 * channels + i)?;
             }
             counts
                 .by_region
@@ -244,9 +261,9 @@ impl Figures {
                 if let Some(channel) = Channel::parse(&name) {
                     let entry = by_channel.entry(channel).or_default();
                     if is_delivery {
-                        entry.0 = read_i64(&row, 1);
+                        entry.0 = read_i64(&row, 1)?;
                     } else {
-                        entry.1 = read_i64(&row, 1);
+                        entry.1 = read_i64(&row, 1)?;
                     }
                 }
             }
@@ -267,9 +284,9 @@ impl Figures {
             for row in self.db.query_all(&query).await? {
                 let entry = by_region.entry(row.try_get_by_index(0)?).or_default();
                 if reached {
-                    entry.0 = read_i64(&row, 1);
+                    entry.0 = read_i64(&row, 1)?;
                 } else {
-                    entry.1 = read_i64(&row, 1);
+                    entry.1 = read_i64(&row, 1)?;
                 }
             }
         }
@@ -351,12 +368,10 @@ impl Figures {
             .await?
             .iter()
             .filter_map(|row| {
-                Some((
-                    Response::parse(&row.try_get_by_index::<String>(0).ok()?)?,
-                    read_i64(row, 1),
-                ))
+                let response = Response::parse(&row.try_get_by_index::<String>(0).ok()?)?;
+                Some(read_i64(row, 1).map(|firms| (response, firms)))
             })
-            .collect();
+            .collect::<Result<_, _>>()?;
         counts.sort();
         Ok(counts)
     }
@@ -397,10 +412,10 @@ impl Figures {
         }
         let mut counts = AudienceCounts::default();
         for row in self.db.query_all(&query).await? {
-            let audience = read_i64(&row, 1);
+            let audience = read_i64(&row, 1)?;
             counts.audience += audience;
-            counts.reached_in_audience += read_i64(&row, 2);
-            counts.acknowledged_in_audience += read_i64(&row, 3);
+            counts.reached_in_audience += read_i64(&row, 2)?;
+            counts.acknowledged_in_audience += read_i64(&row, 3)?;
             counts.by_region.insert(row.try_get_by_index(0)?, audience);
         }
         Ok(counts)
@@ -433,9 +448,9 @@ impl Figures {
                 Ok((
                     row.try_get_by_index::<NaiveDate>(0)?,
                     Day {
-                        deliveries: read_i64(row, 1),
-                        newly_reached: read_i64(row, 2),
-                        acknowledgements: read_i64(row, 3),
+                        deliveries: read_i64(row, 1)?,
+                        newly_reached: read_i64(row, 2)?,
+                        acknowledgements: read_i64(row, 3)?,
                     },
                 ))
             })
@@ -502,8 +517,51 @@ fn by_firm_itself() -> Expr {
 }
 
 async fn count(db: &DatabaseConnection, query: &SelectStatement) -> AppResult<i64> {
-    Ok(db
-        .query_one(query)
-        .await?
-        .map_or(0, |row: QueryResult| read_i64(&row, 0)))
+    match db.query_one(query).await? {
+        Some(row) => Ok(read_i64(&row, 0)?),
+        None => Ok(0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_default()
+    }
+
+    #[test]
+    fn a_day_whose_midnight_a_clock_change_skips_starts_when_the_clock_resumes() {
+        // Santiago moved its clocks from 24:00 to 01:00 on 2022-09-11.
+        let window = Window::of_days(
+            Some(day("2022-09-11")),
+            Some(day("2022-09-11")),
+            Tz::America__Santiago,
+        );
+        let window = window.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            window.from.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2022-09-11T04:00:00+00:00")
+        );
+        assert_eq!(
+            window.until.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2022-09-12T03:00:00+00:00")
+        );
+    }
+
+    #[test]
+    fn days_far_outside_any_record_are_refused_by_field() {
+        let far = NaiveDate::MIN;
+        let err = Window::of_days(None, Some(far), Tz::Asia__Shanghai)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.starts_with("to: "), "{err}");
+        let err = Window::of_days(Some(far), None, Tz::Asia__Shanghai)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.starts_with("from: "), "{err}");
+    }
 }

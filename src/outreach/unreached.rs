@@ -142,8 +142,8 @@ pub async fn broker_leverage(
         .map(|row| {
             Ok((
                 row.try_get_by_index::<String>(0)?,
-                read_i64(row, 1),
-                read_i64(row, 2),
+                read_i64(row, 1)?,
+                read_i64(row, 2)?,
             ))
         })
         .collect::<Result<_, sea_orm::DbErr>>()?;
@@ -205,10 +205,10 @@ pub async fn estimate(
     let mut estimate = Estimate::default();
     for row in db.query_all(&query).await? {
         let region: String = row.try_get_by_index(0)?;
-        let firms = read_i64(&row, 1);
+        let firms = read_i64(&row, 1)?;
         estimate.firms += firms;
-        estimate.active_last_30_days += read_i64(&row, 2);
-        estimate.reachable_via_broker += read_i64(&row, 3);
+        estimate.active_last_30_days += read_i64(&row, 2)?;
+        estimate.reachable_via_broker += read_i64(&row, 3)?;
         estimate.by_region.push((region, firms));
     }
     estimate
@@ -268,17 +268,11 @@ pub async fn export_page(
         .collect::<Result<_, sea_orm::DbErr>>()?)
 }
 
-pub(super) fn read_i64(row: &sea_orm::QueryResult, index: usize) -> i64 {
-    row.try_get_by_index::<i64>(index)
+/// A count or sum read from `row` at `index`: PostgreSQL gives BIGINT, SQLite INTEGER, an empty SUM
+/// NULL (read as 0). Any other type is an error, never a silent zero.
+pub(super) fn read_i64(row: &sea_orm::QueryResult, index: usize) -> Result<i64, sea_orm::DbErr> {
+    row.try_get_by_index::<Option<i64>>(index)
+        .map(Option::unwrap_or_default)
         .or_else(|_| row.try_get_by_index::<i32>(index).map(i64::from))
-        .or_else(|_| {
-            row.try_get_by_index::<Option<i64>>(index)
-                .map(Option::unwrap_or_default)
-        })
-        .or_else(|_| {
-            // PostgreSQL's SUM over integers is numeric; read it as a decimal string.
-            row.try_get_by_index::<Option<f64>>(index)
-                .map(|v| v.unwrap_or_default() as i64)
-        })
-        .unwrap_or(0)
+        .map_err(|err| sea_orm::DbErr::Custom(format!("column {index} is not a count: {err}")))
 }

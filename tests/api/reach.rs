@@ -427,6 +427,10 @@ async fn only_issuers_system_and_admin_read_the_reach_of_a_policy() {
 #[tokio::test]
 async fn the_csv_export_streams_the_unreached_with_their_brokers() {
     let s = story().await;
+    // A broker whose name a spreadsheet would run as a formula, with the list separator in it.
+    let mut k = firm_input(&s.k, "110101");
+    k["name"] = json!("=HYPERLINK(\"http://x/\";\"Click\")");
+    sync_firms(&s.app, json!([k])).await;
     let url = s
         .app
         .url(&format!("/exports/policies/{}/unreached.csv", s.policy));
@@ -453,7 +457,8 @@ async fn the_csv_export_streams_the_unreached_with_their_brokers() {
     assert!(
         lines[1].starts_with(&format!("{},", s.d))
             && lines[1].contains("天河区")
-            && lines[1].contains(&s.k),
+            && lines[1].contains(&s.k)
+            && lines[1].ends_with(r#","'=HYPERLINK(""http://x/""；""Click"")""#),
         "{}",
         lines[1]
     );
