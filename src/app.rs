@@ -14,7 +14,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::db;
 use crate::graphql::{AppState, build_schema};
-use crate::http::{HttpState, router};
+use crate::http::{HttpState, RateLimits, router};
 use crate::outreach::Activity;
 use crate::policy::live::LiveCatalog;
 use crate::region::RegionCatalog;
@@ -79,6 +79,7 @@ impl Application {
             schema: build_schema(Some(app.clone()), &settings),
             app,
             verifier,
+            rate: RateLimits::new(&settings),
         });
         Ok(Application {
             listener,
@@ -105,7 +106,10 @@ impl Application {
         stop: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let (stopping_tx, mut grace_rx) = tokio::sync::watch::channel(false);
-        let server = axum::serve(self.listener, self.router).with_graceful_shutdown(async move {
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let server = axum::serve(self.listener, service).with_graceful_shutdown(async move {
             stop.await;
             tracing::info!("shutting down: no new connections, finishing requests in flight");
             let _ = stopping_tx.send(true);

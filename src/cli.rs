@@ -219,6 +219,8 @@ async fn serve(mut settings: Settings, demo: bool) -> anyhow::Result<()> {
         settings
             .jwt_audience
             .get_or_insert_with(|| "policy-outreach".to_owned());
+        // The demo is for browsing: GraphiQL's documentation needs introspection.
+        settings.graphql_introspection = true;
         Some(seed_demo(&settings).await?)
     } else {
         None

@@ -73,6 +73,22 @@ pub struct Settings {
     /// Largest GraphQL query complexity accepted.
     #[serde(default = "defaults::graphql_max_complexity")]
     pub graphql_max_complexity: usize,
+    /// Most aliases a GraphQL document may use.
+    #[serde(default = "defaults::graphql_max_aliases")]
+    pub graphql_max_aliases: usize,
+    /// Most root fields one GraphQL operation may select.
+    #[serde(default = "defaults::graphql_max_root_fields")]
+    pub graphql_max_root_fields: usize,
+    /// Whether the schema answers introspection (`__schema`, `__type`; GraphiQL's documentation
+    /// needs it). Off, field suggestions in error messages are off too.
+    #[serde(default)]
+    pub graphql_introspection: bool,
+    /// Requests per second one client address may make (twice that in a burst); 0: no limit.
+    #[serde(default = "defaults::rate_limit_per_ip")]
+    pub rate_limit_per_ip: u32,
+    /// Requests per second one token subject may make (twice that in a burst); 0: no limit.
+    #[serde(default = "defaults::rate_limit_per_subject")]
+    pub rate_limit_per_subject: u32,
     /// How often each instance checks whether another one changed the published catalog, in
     /// milliseconds.
     #[serde(default = "defaults::catalog_poll_ms")]
@@ -96,6 +112,18 @@ mod defaults {
     }
     pub fn jwt_leeway_seconds() -> u64 {
         30
+    }
+    pub fn graphql_max_aliases() -> usize {
+        30
+    }
+    pub fn graphql_max_root_fields() -> usize {
+        20
+    }
+    pub fn rate_limit_per_ip() -> u32 {
+        500
+    }
+    pub fn rate_limit_per_subject() -> u32 {
+        100
     }
     pub fn jwt_jwks_poll_ms() -> u64 {
         1000
@@ -211,6 +239,11 @@ impl Settings {
             ("max_body_bytes", self.max_body_bytes as u64),
             ("graphql_max_depth", self.graphql_max_depth as u64),
             ("graphql_max_complexity", self.graphql_max_complexity as u64),
+            ("graphql_max_aliases", self.graphql_max_aliases as u64),
+            (
+                "graphql_max_root_fields",
+                self.graphql_max_root_fields as u64,
+            ),
             ("catalog_poll_ms", self.catalog_poll_ms),
             ("jwt_jwks_poll_ms", self.jwt_jwks_poll_ms),
         ] {

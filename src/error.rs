@@ -22,6 +22,9 @@ pub enum AppError {
     /// The request contradicts the stored state (an idempotency key reused with other input).
     #[error("{0}")]
     Conflict(String),
+    /// The caller's address or subject made more requests than its rate allows.
+    #[error("too many requests; retry in {} s", retry_after.as_secs().max(1))]
+    RateLimited { retry_after: std::time::Duration },
     /// Anything the caller cannot act on; details go to the log only.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -48,6 +51,7 @@ impl AppError {
             AppError::NotFound(_) => code::NOT_FOUND,
             AppError::BadUserInput(_) => code::BAD_USER_INPUT,
             AppError::Conflict(_) => code::CONFLICT,
+            AppError::RateLimited { .. } => code::RATE_LIMITED,
             AppError::Internal(_) => code::INTERNAL,
         }
     }

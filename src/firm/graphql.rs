@@ -139,6 +139,7 @@ impl Firm {
 
     /// The firm's responses to policies, newest first (the firm, brokers it entrusted, SYSTEM,
     /// ADMIN).
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, child_complexity)")]
     async fn acknowledgements(
         &self,
         ctx: &Context<'_>,

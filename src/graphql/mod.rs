@@ -2,6 +2,7 @@
 //! the shared scalars, and access to the request's state from resolvers.
 
 mod lang;
+mod limits;
 pub mod pagination;
 mod scalars;
 mod telemetry;
@@ -78,7 +79,15 @@ pub fn build_schema(state: Option<Arc<AppState>>, settings: &Settings) -> AppSch
     )
     .limit_depth(settings.graphql_max_depth)
     .limit_complexity(settings.graphql_max_complexity)
-    .extension(telemetry::OperationName);
+    .extension(telemetry::OperationName)
+    .extension(limits::ShapeLimits {
+        max_aliases: settings.graphql_max_aliases,
+        max_root_fields: settings.graphql_max_root_fields,
+        introspection: settings.graphql_introspection,
+    });
+    if !settings.graphql_introspection {
+        builder = builder.disable_introspection().disable_suggestions();
+    }
     if let Some(state) = state {
         builder = builder.data(state);
     }

@@ -22,6 +22,13 @@ pub struct TotalCount {
 /// A connection over nodes of type `N`.
 pub type CountedConnection<N> = Connection<OpaqueCursor<u64>, N, TotalCount>;
 
+/// The complexity of a page of `first` items (clamped to what [`Page::parse`] accepts), each
+/// costing `child`: what a list field adds to a query's complexity.
+pub fn cost(first: Option<i32>, child: usize) -> usize {
+    let items = first.unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE);
+    usize::try_from(items).unwrap_or(1).saturating_mul(child)
+}
+
 /// Where a page starts and how long it is, from `first` and `after`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Page {

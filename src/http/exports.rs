@@ -213,6 +213,9 @@ fn cell(text: &str) -> Cow<'_, str> {
 }
 
 fn error_response(err: AppError) -> Response {
+    if let AppError::RateLimited { .. } = err {
+        return super::rate::too_many(&err);
+    }
     let status = match err.code() {
         code::UNAUTHENTICATED => StatusCode::UNAUTHORIZED,
         code::FORBIDDEN => StatusCode::FORBIDDEN,

@@ -12,7 +12,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
 use super::HttpState;
-use crate::error::code;
+use crate::error::{AppError, code};
 use crate::graphql::{Lang, RequestContext};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
@@ -94,6 +94,7 @@ async fn execute(
 ) -> Response {
     let viewer = match super::authenticate(state, headers) {
         Ok(viewer) => viewer,
+        Err(err @ AppError::RateLimited { .. }) => return super::rate::too_many(&err),
         Err(err) => {
             let mut response =
                 media.request_error(StatusCode::UNAUTHORIZED, err.code(), &err.to_string());

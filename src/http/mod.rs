@@ -3,6 +3,7 @@
 mod exports;
 mod graphql;
 mod health;
+mod rate;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +18,8 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
+pub use rate::RateLimits;
+
 use crate::auth::TokenVerifier;
 use crate::graphql::{AppSchema, AppState};
 
@@ -25,6 +28,7 @@ pub struct HttpState {
     pub schema: AppSchema,
     pub app: Arc<AppState>,
     pub verifier: TokenVerifier,
+    pub rate: Arc<RateLimits>,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -48,12 +52,18 @@ pub fn router(state: Arc<HttpState>) -> Router {
     let settings = &state.app.settings;
     let timeout = Duration::from_secs(settings.request_timeout_seconds);
     let max_body = settings.max_body_bytes;
-    Router::new()
+    let rated = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .route(
             "/exports/policies/{id}/unreached.csv",
             get(exports::unreached_csv),
         )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            rate::per_ip,
+        ));
+    Router::new()
+        .merge(rated)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .with_state(state)
@@ -125,5 +135,7 @@ fn authenticate(
                 "the Authorization header must be `Bearer <token>`".to_owned(),
             )
         })?;
-    state.verifier.verify(token)
+    let viewer = state.verifier.verify(token)?;
+    state.rate.check_subject(&viewer)?;
+    Ok(viewer)
 }

@@ -199,6 +199,7 @@ impl OutreachQuery {
 
     /// A firm's inbox: every published policy in effect it qualifies for, or may once a
     /// declaration says more (`certain: false`), newest first (FIRM).
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, child_complexity)")]
     async fn my_policies(
         &self,
         ctx: &Context<'_>,

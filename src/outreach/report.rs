@@ -303,6 +303,7 @@ impl ReportQuery {
     }
 
     /// Eligible firms not reached (or reached but not acknowledged), with their brokers, by USCC.
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, child_complexity)")]
     async fn unreached_firms(
         &self,
         ctx: &Context<'_>,
@@ -368,6 +369,7 @@ impl ReportQuery {
 
     /// Brokers ranked by how many eligible firms that entrusted them were never reached: where
     /// to send the policy's paper and electronic versions first.
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, child_complexity)")]
     async fn broker_leverage(
         &self,
         ctx: &Context<'_>,

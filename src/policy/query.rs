@@ -75,6 +75,7 @@ impl PolicyQuery {
     }
 
     /// The catalog, newest first.
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, child_complexity)")]
     async fn policies(
         &self,
         ctx: &Context<'_>,

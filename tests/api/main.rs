@@ -12,6 +12,7 @@ mod health;
 mod helpers;
 mod http;
 mod lifecycle;
+mod limits;
 mod migrations;
 mod policies;
 mod reach;
