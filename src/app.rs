@@ -14,10 +14,13 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::db;
 use crate::graphql::{AppState, build_schema};
-use crate::http::{HttpState, RateLimits, router};
+use crate::http::{HttpState, Metrics, RateLimits, router};
 use crate::outreach::Activity;
 use crate::policy::live::LiveCatalog;
 use crate::region::RegionCatalog;
+
+/// How long stopping waits for the pool to close once requests are done or abandoned.
+const POOL_CLOSE_WAIT: Duration = Duration::from_secs(1);
 
 /// A bound, ready-to-serve instance. Tests build one on port 0 and read the port back.
 pub struct Application {
@@ -80,6 +83,7 @@ impl Application {
             app,
             verifier,
             rate: RateLimits::new(&settings),
+            metrics: Metrics::new(settings.db_max_connections),
         });
         Ok(Application {
             listener,
@@ -125,7 +129,13 @@ impl Application {
                 Ok(())
             }
         };
-        self.db.close().await.context("closing the database pool")?;
+        // Requests abandoned at the end of the grace period still hold connections, and closing
+        // the pool waits for every connection to come back: bound the wait, the database ends
+        // their sessions (and rolls back their transactions) when the process exits.
+        match tokio::time::timeout(POOL_CLOSE_WAIT, self.db.close()).await {
+            Ok(closed) => closed.context("closing the database pool")?,
+            Err(_) => tracing::warn!("connections still in use at exit; the database ends them"),
+        }
         outcome
     }
 }

@@ -11,7 +11,7 @@ use secrecy::SecretString;
 
 use crate::app::{Application, redact};
 use crate::auth::{Claims, Role, Viewer, mint};
-use crate::config::Settings;
+use crate::config::{LogFormat, Settings};
 use crate::error::AppError;
 use crate::policy::import;
 use crate::region::RegionCatalog;
@@ -141,7 +141,7 @@ impl From<TokenRole> for Role {
 pub fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let mut settings = Settings::load(cli.config.as_deref())?;
-    init_logging(&settings.log);
+    init_logging(&settings.log, settings.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -198,13 +198,16 @@ pub fn run() -> anyhow::Result<()> {
     })
 }
 
-fn init_logging(filter: &str) {
+fn init_logging(filter: &str, format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false)
-        .try_init();
+        .with_target(false);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
 }
 
 async fn serve(mut settings: Settings, demo: bool) -> anyhow::Result<()> {

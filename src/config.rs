@@ -99,6 +99,18 @@ pub struct Settings {
     /// Log filter in `tracing` syntax (`info`, `policy_outreach=debug,sqlx=warn`).
     #[serde(default = "defaults::log")]
     pub log: String,
+    /// `text` for people, `json` (one object per line) for log collectors.
+    #[serde(default)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
 }
 
 mod defaults {

@@ -25,6 +25,10 @@ pub enum AppError {
     /// The caller's address or subject made more requests than its rate allows.
     #[error("too many requests; retry in {} s", retry_after.as_secs().max(1))]
     RateLimited { retry_after: std::time::Duration },
+    /// The database cannot be reached (stopped, restarting, out of connections). Answered with
+    /// `INTERNAL` at once, never after hanging; the service recovers when the database returns.
+    #[error("the database is unavailable; try again in a few seconds")]
+    Unavailable(#[source] anyhow::Error),
     /// Anything the caller cannot act on; details go to the log only.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -52,7 +56,7 @@ impl AppError {
             AppError::BadUserInput(_) => code::BAD_USER_INPUT,
             AppError::Conflict(_) => code::CONFLICT,
             AppError::RateLimited { .. } => code::RATE_LIMITED,
-            AppError::Internal(_) => code::INTERNAL,
+            AppError::Unavailable(_) | AppError::Internal(_) => code::INTERNAL,
         }
     }
 
@@ -64,9 +68,17 @@ impl AppError {
         }]))
     }
 
-    /// Anything unexpected.
+    /// Anything unexpected (or the database being away, when that is what it says).
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
-        AppError::Internal(err.into())
+        let err = err.into();
+        if err
+            .chain()
+            .any(|cause| cause.downcast_ref::<DbErr>().is_some_and(is_unavailable))
+        {
+            AppError::Unavailable(err)
+        } else {
+            AppError::Internal(err)
+        }
     }
 
     /// Something unexpected, described in words for the log.
@@ -77,7 +89,32 @@ impl AppError {
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
-        AppError::Internal(err.into())
+        AppError::internal(err)
+    }
+}
+
+/// Whether a database error says the database cannot be reached, rather than that a statement
+/// failed: no connection to be had, the connection broken, or the server shutting down or
+/// starting (SQLSTATE classes 08 and 57P).
+pub fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error;
+    match err {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(err))
+        | DbErr::Exec(RuntimeErr::SqlxError(err))
+        | DbErr::Query(RuntimeErr::SqlxError(err)) => match err.as_ref() {
+            Error::Io(_)
+            | Error::Tls(_)
+            | Error::PoolTimedOut
+            | Error::PoolClosed
+            | Error::WorkerCrashed => true,
+            Error::Database(db) => db
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            _ => false,
+        },
+        _ => false,
     }
 }
 
@@ -159,9 +196,11 @@ impl InputErrors {
 
 impl ErrorExtensions for AppError {
     fn extend(&self) -> async_graphql::Error {
-        if let AppError::Internal(err) = self {
+        match self {
             // The span of the request carries its id, so this line can be found from the response.
-            tracing::error!(error = ?err, "internal error");
+            AppError::Internal(err) => tracing::error!(error = ?err, "internal error"),
+            AppError::Unavailable(err) => tracing::warn!(error = %err, "database unavailable"),
+            _ => {}
         }
         async_graphql::Error::new(self.to_string()).extend_with(|_, ext| {
             ext.set("code", self.code());

@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -12,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use serde::Deserialize;
 
-use super::HttpState;
+use super::{HttpState, RequestNote};
 use crate::eligibility::sql::inside;
 use crate::error::{AppError, AppResult, code};
 use crate::outreach::{
@@ -45,9 +46,11 @@ pub async fn unreached_csv(
     State(state): State<Arc<HttpState>>,
     Path(id): Path<String>,
     Query(params): Query<ExportParams>,
+    Extension(note): Extension<Arc<RequestNote>>,
     headers: HeaderMap,
 ) -> Response {
-    match prepare(&state, &id, params, &headers).await {
+    note.operation("export unreachedFirms".to_owned());
+    match prepare(&state, &id, params, &headers, &note).await {
         Ok((filename, condition)) => {
             let body = Body::from_stream(rows(state, condition));
             (
@@ -71,8 +74,9 @@ async fn prepare(
     id: &str,
     params: ExportParams,
     headers: &HeaderMap,
+    note: &RequestNote,
 ) -> AppResult<(String, Expr)> {
-    let viewer = super::authenticate(state, headers)?;
+    let viewer = super::authenticate(state, headers, note)?;
     let app = &state.app;
     let policy_id = validate::policy_id("id", &async_graphql::ID(id.to_owned()))?;
     let stage = match params.stage.as_deref() {
@@ -217,14 +221,17 @@ fn error_response(err: AppError) -> Response {
         return super::rate::too_many(&err);
     }
     let status = match err.code() {
+        _ if matches!(err, AppError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
         code::UNAUTHENTICATED => StatusCode::UNAUTHORIZED,
         code::FORBIDDEN => StatusCode::FORBIDDEN,
         code::NOT_FOUND => StatusCode::NOT_FOUND,
         code::BAD_USER_INPUT => StatusCode::BAD_REQUEST,
         _ => StatusCode::INTERNAL_SERVER_ERROR,
     };
-    if let AppError::Internal(detail) = &err {
-        tracing::error!(error = ?detail, "internal error");
+    match &err {
+        AppError::Internal(detail) => tracing::error!(error = ?detail, "internal error"),
+        AppError::Unavailable(detail) => tracing::warn!(error = %detail, "database unavailable"),
+        _ => {}
     }
     let body = serde_json::json!({"errors": [{"message": err.to_string(), "extensions": {"code": err.code()}}]});
     (status, axum::Json(body)).into_response()

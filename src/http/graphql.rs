@@ -5,13 +5,14 @@ use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 
-use super::HttpState;
+use super::{HttpState, RequestNote};
 use crate::error::{AppError, code};
 use crate::graphql::{Lang, RequestContext};
 
@@ -20,6 +21,7 @@ const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 /// `POST /graphql` with an `application/json` body.
 pub async fn post(
     State(state): State<Arc<HttpState>>,
+    Extension(note): Extension<Arc<RequestNote>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -43,12 +45,13 @@ pub async fn post(
             );
         }
     };
-    execute(&state, &headers, request, media).await
+    execute(&state, &headers, &note, request, media).await
 }
 
 /// `GET /graphql`: GraphiQL for a browser, else a query from the URL (never a mutation).
 pub async fn get(
     State(state): State<Arc<HttpState>>,
+    Extension(note): Extension<Arc<RequestNote>>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -83,16 +86,17 @@ pub async fn get(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    execute(&state, &headers, request, media).await
+    execute(&state, &headers, &note, request, media).await
 }
 
 async fn execute(
     state: &HttpState,
     headers: &HeaderMap,
+    note: &Arc<RequestNote>,
     request: async_graphql::Request,
     media: ResponseMedia,
 ) -> Response {
-    let viewer = match super::authenticate(state, headers) {
+    let viewer = match super::authenticate(state, headers, note) {
         Ok(viewer) => viewer,
         Err(err @ AppError::RateLimited { .. }) => return super::rate::too_many(&err),
         Err(err) => {
@@ -110,7 +114,9 @@ async fn execute(
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
         .map_or(Lang::Zh, Lang::from_accept_language);
-    let request = request.data(RequestContext { viewer, lang });
+    let request = request
+        .data(RequestContext { viewer, lang })
+        .data(note.clone());
     let mut response = state.schema.execute(request).await;
     for error in &mut response.errors {
         let coded = error
@@ -129,6 +135,11 @@ async fn execute(
                 .extensions
                 .get_or_insert_with(Default::default)
                 .set("code", code);
+        }
+        if let Some(async_graphql::Value::String(code)) =
+            error.extensions.as_ref().and_then(|e| e.get("code"))
+        {
+            note.error(code);
         }
     }
     // Errors without a path came before execution (syntax, validation, limits); once execution

@@ -1,4 +1,5 @@
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
@@ -13,9 +14,14 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
+/// The longest `/readyz` waits for the database: a load balancer must hear "not ready" in
+/// seconds, also when the database hangs rather than refuses.
+const READY_WITHIN: Duration = Duration::from_secs(2);
+
 /// Ready: the database answers and every migration is applied.
 pub async fn readyz(State(state): State<Arc<HttpState>>) -> (StatusCode, Json<Value>) {
-    if db::is_ready(&state.app.db).await {
+    let ready = tokio::time::timeout(READY_WITHIN, db::is_ready(&state.app.db)).await;
+    if ready == Ok(true) {
         (StatusCode::OK, Json(json!({"status": "ready"})))
     } else {
         (

@@ -3,6 +3,7 @@
 mod exports;
 mod graphql;
 mod health;
+mod observe;
 mod rate;
 
 use std::sync::Arc;
@@ -16,8 +17,9 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::{DefaultOnFailure, TraceLayer};
+use tower_http::trace::TraceLayer;
 
+pub use observe::{Metrics, RequestNote};
 pub use rate::RateLimits;
 
 use crate::auth::TokenVerifier;
@@ -29,6 +31,7 @@ pub struct HttpState {
     pub app: Arc<AppState>,
     pub verifier: TokenVerifier,
     pub rate: Arc<RateLimits>,
+    pub metrics: Metrics,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -66,7 +69,8 @@ pub fn router(state: Arc<HttpState>) -> Router {
         .merge(rated)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .with_state(state)
+        .route("/metrics", get(observe::metrics))
+        .with_state(state.clone())
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
@@ -78,29 +82,18 @@ pub fn router(state: Arc<HttpState>) -> Router {
                                 .get(REQUEST_ID)
                                 .and_then(|v| v.to_str().ok())
                                 .unwrap_or_default();
-                            tracing::info_span!(
-                                "request",
-                                id,
-                                method = %request.method(),
-                                path = %request.uri().path(),
-                                operation = tracing::field::Empty,
-                                role = tracing::field::Empty,
-                            )
+                            // Whatever is logged while the request runs carries its id.
+                            tracing::info_span!("request", id, operation = tracing::field::Empty)
                         })
                         .on_request(())
-                        .on_response(
-                            |response: &axum::http::Response<_>,
-                             latency: Duration,
-                             _: &tracing::Span| {
-                                tracing::info!(
-                                    status = response.status().as_u16(),
-                                    ms = latency.as_secs_f64() * 1000.0,
-                                    "done"
-                                );
-                            },
-                        )
-                        .on_failure(DefaultOnFailure::new()),
+                        .on_response(())
+                        .on_failure(()),
                 )
+                // The request's one log line and its metrics, after every refusal below.
+                .layer(axum::middleware::from_fn_with_state(
+                    state,
+                    observe::observe,
+                ))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(CatchPanicLayer::custom(panicked))
                 .layer(TimeoutLayer::with_status_code(
@@ -116,6 +109,7 @@ pub fn router(state: Arc<HttpState>) -> Router {
 fn authenticate(
     state: &HttpState,
     headers: &axum::http::HeaderMap,
+    note: &RequestNote,
 ) -> Result<crate::auth::Viewer, crate::error::AppError> {
     use crate::error::AppError;
     let Some(value) = headers.get(axum::http::header::AUTHORIZATION) else {
@@ -136,6 +130,7 @@ fn authenticate(
             )
         })?;
     let viewer = state.verifier.verify(token)?;
+    note.viewer(&viewer);
     state.rate.check_subject(&viewer)?;
     Ok(viewer)
 }

@@ -139,6 +139,21 @@ impl TestApp {
         Self::spawn_configured(clock, |_| {}).await
     }
 
+    /// PostgreSQL's `host:port` when the tests run on it.
+    pub fn postgres_address() -> Option<String> {
+        let url = std::env::var("TEST_DATABASE_URL").ok()?;
+        let rest = url.split_once("://")?.1;
+        let authority = rest.split('/').next()?;
+        let host = authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, host)| host);
+        Some(if host.contains(':') {
+            host.to_owned()
+        } else {
+            format!("{host}:5432")
+        })
+    }
+
     /// An instance with settings of the test's own.
     pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         Self::spawn_configured(Arc::new(SystemClock), configure).await
@@ -157,7 +172,10 @@ impl TestApp {
         let mut settings = settings(&database.url);
         configure(&mut settings);
         let (base, stop) = start(settings.clone(), clock).await;
-        let db = db::connect(&settings).await.unwrap();
+        // The test reads the database directly, even when the service reaches it another way.
+        let mut direct = settings.clone();
+        direct.database_url.clone_from(&database.url);
+        let db = db::connect(&direct).await.unwrap();
         TestApp {
             base,
             client: reqwest::Client::new(),

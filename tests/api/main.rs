@@ -6,6 +6,7 @@
 mod auth;
 mod departments;
 mod eligibility;
+mod faults;
 mod filing;
 mod firms;
 mod health;
@@ -14,7 +15,9 @@ mod http;
 mod lifecycle;
 mod limits;
 mod migrations;
+mod observe;
 mod policies;
+mod process;
 mod reach;
 mod rules_sql;
 mod schema;

@@ -1,0 +1,312 @@
+//! The released binary as an operator runs it: its log, and how it stops on SIGTERM.
+
+use std::process::{ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::helpers::{AUDIENCE, ISSUER, SECRET, TestDatabase, admin, firm, uscc};
+
+/// `policy-outreach serve`, started as a child process with JSON logs.
+struct Service {
+    child: Child,
+    base: String,
+    stdout: Arc<Mutex<Vec<String>>>,
+    client: reqwest::Client,
+}
+
+impl Service {
+    async fn start(database: &TestDatabase, grace_seconds: u64) -> Service {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_policy-outreach"))
+            .arg("serve")
+            .env("POLICY_OUTREACH_DATABASE_URL", &database.url)
+            .env("POLICY_OUTREACH_LISTEN", "127.0.0.1:0")
+            .env("POLICY_OUTREACH_JWT_HS256_SECRET", SECRET)
+            .env("POLICY_OUTREACH_JWT_ISSUER", ISSUER)
+            .env("POLICY_OUTREACH_JWT_AUDIENCE", AUDIENCE)
+            .env("POLICY_OUTREACH_LOG_FORMAT", "json")
+            .env("POLICY_OUTREACH_LOG", "info")
+            .env("POLICY_OUTREACH_RATE_LIMIT_PER_IP", "0")
+            .env(
+                "POLICY_OUTREACH_SHUTDOWN_GRACE_SECONDS",
+                grace_seconds.to_string(),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the binary starts");
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let (address_tx, address_rx) = tokio::sync::oneshot::channel();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let collected = stdout.clone();
+        tokio::spawn(async move {
+            let mut address_tx = Some(address_tx);
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Ok(event) = serde_json::from_str::<Value>(&line)
+                    && event["message"] == "listening"
+                    && let Some(tx) = address_tx.take()
+                {
+                    let _ = tx.send(event["addr"].as_str().unwrap_or_default().to_owned());
+                }
+                collected.lock().unwrap().push(line);
+            }
+        });
+        let address = tokio::time::timeout(Duration::from_secs(60), address_rx)
+            .await
+            .expect("the service says where it listens")
+            .expect("the log carries the address");
+        Service {
+            child,
+            base: format!("http://{address}"),
+            stdout,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn gql(&self, token: Option<&str>, query: &str, request_id: &str) -> reqwest::Response {
+        let mut request = self
+            .client
+            .post(self.url("/graphql"))
+            .header("x-request-id", request_id)
+            .json(&json!({"query": query}));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap()
+    }
+
+    fn terminate(&self) {
+        let pid = self.child.id().expect("still running");
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    async fn exit(&mut self, within: Duration) -> ExitStatus {
+        tokio::time::timeout(within, self.child.wait())
+            .await
+            .unwrap_or_else(|_| panic!("the process did not exit within {within:?}"))
+            .unwrap()
+    }
+
+    /// Everything written to stdout so far, and its JSON events.
+    fn log(&self) -> (String, Vec<Value>) {
+        let lines = self.stdout.lock().unwrap().clone();
+        let events = lines
+            .iter()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+            .collect();
+        (lines.join("\n"), events)
+    }
+
+    async fn in_flight(&self) -> f64 {
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("policy_outreach_requests_in_flight "))
+            .map_or(0.0, |v| v.trim().parse().unwrap())
+    }
+}
+
+fn upsert(code: &str) -> String {
+    format!(
+        r#"mutation {{ upsertDepartment(input: {{code: "{code}", nameZh: "{code}局", nameEn: "{code}"}}) {{ code }} }}"#
+    )
+}
+
+#[tokio::test]
+async fn each_request_is_one_json_log_line_saying_who_what_how_long_and_no_token() {
+    let database = TestDatabase::create().await;
+    let mut service = Service::start(&database, 5).await;
+    let firm_token = firm(&uscc("440300", 7));
+    let admin_token = admin();
+    let sent = [
+        ("log-admin", Some(admin_token.as_str()), "{ me { role } }"),
+        ("log-firm", Some(firm_token.as_str()), &*upsert("NOPE")),
+        (
+            "log-forged",
+            Some("eyJhbGciOiJub25lIn0.e30.c2ln"),
+            "{ me { role } }",
+        ),
+        ("log-anonymous", None, "{ policies { totalCount } }"),
+    ];
+    for (id, token, query) in sent {
+        service.gql(token, query, id).await;
+    }
+    service.terminate();
+    assert!(service.exit(Duration::from_secs(10)).await.success());
+
+    let (text, events) = service.log();
+    let requests: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["message"] == "request")
+        .collect();
+    let line = |id: &str| {
+        let lines: Vec<&&Value> = requests.iter().filter(|e| e["request_id"] == id).collect();
+        assert_eq!(lines.len(), 1, "one line for {id}: {lines:?}");
+        (*lines[0]).clone()
+    };
+    let admin_line = line("log-admin");
+    assert_eq!(admin_line["operation"], "query me");
+    assert_eq!(admin_line["role"], "ADMIN");
+    assert_eq!(admin_line["subject"], "admin-1");
+    assert_eq!(admin_line["outcome"], "ok");
+    assert_eq!(admin_line["status"], 200);
+    assert!(admin_line["duration_ms"].as_f64().unwrap() > 0.0);
+    let firm_line = line("log-firm");
+    assert_eq!(firm_line["operation"], "mutation upsertDepartment");
+    assert_eq!(firm_line["role"], "FIRM");
+    assert_eq!(firm_line["outcome"], "error");
+    assert_eq!(firm_line["codes"], "FORBIDDEN");
+    let forged = line("log-forged");
+    assert_eq!(forged["role"], "anonymous");
+    assert_eq!(forged["status"], 401);
+    assert_eq!(forged["codes"], "UNAUTHENTICATED");
+    let anonymous = line("log-anonymous");
+    assert_eq!(anonymous["operation"], "query policies");
+    assert_eq!(anonymous["role"], "anonymous");
+
+    for secret in [&admin_token, &firm_token, SECRET, "eyJhbGciOiJub25lIn0"] {
+        assert!(!text.contains(secret), "the log holds a token or secret");
+    }
+    for token in [&admin_token, &firm_token] {
+        let signature = token.rsplit('.').next().unwrap();
+        assert!(!text.contains(signature), "the log holds a signature");
+    }
+}
+
+/// Holds the department table so every write to it waits until the returned transaction ends.
+async fn hold_departments(db: &DatabaseConnection) -> DatabaseTransaction {
+    let lock = policy_outreach::db::begin_write(db).await.unwrap();
+    let statement = match db.get_database_backend() {
+        DbBackend::Postgres => "LOCK TABLE department IN ACCESS EXCLUSIVE MODE",
+        _ => "UPDATE department SET name_en = name_en",
+    };
+    lock.execute_unprepared(statement).await.unwrap();
+    lock
+}
+
+async fn until_in_flight(service: &Service, count: f64) {
+    let started = Instant::now();
+    while service.in_flight().await < count {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "requests never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn department_codes(db: &DatabaseConnection) -> usize {
+    use sea_orm::Statement;
+    db.query_all_raw(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT code FROM department",
+    ))
+    .await
+    .unwrap()
+    .len()
+}
+
+#[tokio::test]
+async fn sigterm_lets_requests_in_flight_finish_refuses_new_ones_and_exits_in_time() {
+    let database = TestDatabase::create().await;
+    let grace = Duration::from_secs(10);
+    let mut service = Service::start(&database, grace.as_secs()).await;
+    let db = policy_outreach::db::connect(&crate::helpers::settings(&database.url))
+        .await
+        .unwrap();
+    let lock = hold_departments(&db).await;
+    let writes: Vec<_> = (0..6)
+        .map(|n| {
+            let (client, url) = (service.client.clone(), service.url("/graphql"));
+            tokio::spawn(async move {
+                let response = client
+                    .post(url)
+                    .bearer_auth(admin())
+                    .json(&json!({"query": upsert(&format!("SIGTERM-{n}"))}))
+                    .send()
+                    .await
+                    .unwrap();
+                (response.status(), response.json::<Value>().await.unwrap())
+            })
+        })
+        .collect();
+    until_in_flight(&service, 6.0).await;
+
+    service.terminate();
+    let terminated = Instant::now();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // A new connection is refused while the six finish.
+    let late = reqwest::Client::new()
+        .get(service.url("/healthz"))
+        .send()
+        .await;
+    assert!(
+        late.is_err(),
+        "a request after SIGTERM was served: {late:?}"
+    );
+
+    lock.rollback().await.unwrap();
+    for write in writes {
+        let (status, body) = write.await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+    assert!(service.exit(grace).await.success());
+    assert!(terminated.elapsed() < grace);
+    assert_eq!(department_codes(&db).await, 6);
+}
+
+#[tokio::test]
+async fn past_the_grace_period_the_process_exits_without_waiting_for_stuck_requests() {
+    let database = TestDatabase::create().await;
+    let grace = Duration::from_secs(2);
+    let mut service = Service::start(&database, grace.as_secs()).await;
+    let db = policy_outreach::db::connect(&crate::helpers::settings(&database.url))
+        .await
+        .unwrap();
+    let lock = hold_departments(&db).await;
+    let stuck = {
+        let (client, url) = (service.client.clone(), service.url("/graphql"));
+        tokio::spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(admin())
+                .json(&json!({"query": upsert("STUCK")}))
+                .send()
+                .await
+        })
+    };
+    until_in_flight(&service, 1.0).await;
+    service.terminate();
+    let terminated = Instant::now();
+    // The grace period, then at most a second for the pool: never the stuck request's time.
+    assert!(service.exit(grace + Duration::from_secs(4)).await.success());
+    let took = terminated.elapsed();
+    assert!(
+        took >= grace,
+        "left after {took:?}, before the grace period"
+    );
+    // The caller learns its request was cut off rather than waiting forever.
+    assert!(stuck.await.unwrap().is_err());
+    lock.rollback().await.unwrap();
+}
