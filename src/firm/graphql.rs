@@ -24,6 +24,17 @@ pub enum FirmAccess {
     Full,
 }
 
+impl FirmAccess {
+    /// `self`, unless the viewer may read every firm in full (SYSTEM, ADMIN) wherever it meets one.
+    pub fn for_viewer(self, viewer: &crate::auth::Viewer) -> FirmAccess {
+        if matches!(viewer.role(), Role::System | Role::Admin) {
+            FirmAccess::Full
+        } else {
+            self
+        }
+    }
+}
+
 /// A foreign-trade enterprise (brokers are firms too).
 pub struct Firm {
     model: Arc<firm::Model>,
@@ -122,15 +133,14 @@ impl Firm {
             None => service::brokers_of(&state(ctx).db, &self.model.uscc).await?,
         };
         let viewer = viewer(ctx);
-        let sees_all = matches!(viewer.role(), Role::System | Role::Admin);
         Ok(brokers
             .into_iter()
             .map(|b| {
                 let own = viewer.uscc().is_some_and(|u| u.as_str() == b.uscc);
-                let access = if sees_all || own {
+                let access = if own {
                     FirmAccess::Full
                 } else {
-                    FirmAccess::Summary
+                    FirmAccess::Summary.for_viewer(viewer)
                 };
                 Firm::new(b, access)
             })

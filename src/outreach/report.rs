@@ -349,6 +349,7 @@ impl ReportQuery {
         rows.truncate(limit as usize);
         let usccs: Vec<String> = rows.iter().map(|r| r.uscc.clone()).collect();
         let mut brokers = unreached::brokers_of_all(&app.db, &usccs).await?;
+        let access = FirmAccess::Listing.for_viewer(viewer(ctx));
         let mut connection = Connection::with_additional_fields(
             after.is_some(),
             has_next,
@@ -359,10 +360,7 @@ impl ReportQuery {
         connection.edges.extend(rows.into_iter().map(|row| {
             let cursor = OpaqueCursor(row.uscc.clone());
             let firm_brokers = brokers.remove(&row.uscc).unwrap_or_default();
-            Edge::new(
-                cursor,
-                Firm::with_brokers(row, FirmAccess::Listing, firm_brokers),
-            )
+            Edge::new(cursor, Firm::with_brokers(row, access, firm_brokers))
         }));
         Ok(connection)
     }
@@ -385,10 +383,11 @@ impl ReportQuery {
         let view = reach_reader(app, viewer(ctx), policy_id).await?;
         let audience = audience_of(app, &view)?;
         let ranked = unreached::broker_leverage(&app.db, audience, policy_id, first as u64).await?;
+        let access = FirmAccess::Summary.for_viewer(viewer(ctx));
         Ok(ranked
             .into_iter()
             .map(|l| BrokerReach {
-                broker: Firm::new(l.broker, FirmAccess::Summary),
+                broker: Firm::new(l.broker, access),
                 unreached_clients: int(l.unreached_clients),
                 clients: int(l.clients),
             })
