@@ -139,7 +139,16 @@ impl From<TokenRole> for Role {
 
 /// Parses the command line and runs it.
 pub fn run() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    run_from(std::env::args_os())
+}
+
+/// [`run`] with the command line given: the first item is the program's name.
+pub fn run_from<I, T>(args: I) -> anyhow::Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::parse_from(args);
     let mut settings = Settings::load(cli.config.as_deref())?;
     init_logging(&settings.log, settings.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -296,6 +305,7 @@ fn print_demo_guide(
         out,
         "  health     http://{addr}/healthz   http://{addr}/readyz"
     )?;
+    writeln!(out, "  metrics    http://{addr}/metrics")?;
     writeln!(
         out,
         "\nTokens (valid 24 h; send as `Authorization: Bearer <token>`):"

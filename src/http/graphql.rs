@@ -33,6 +33,13 @@ pub async fn post(
             "send the request as Content-Type: application/json",
         );
     }
+    if body.trim_ascii_start().starts_with(b"[") {
+        return media.request_error(
+            StatusCode::BAD_REQUEST,
+            code::BAD_USER_INPUT,
+            "batched requests are not accepted: send one JSON object with \"query\" per request",
+        );
+    }
     let request: async_graphql::Request = match serde_json::from_slice(&body) {
         Ok(request) => request,
         Err(err) => {

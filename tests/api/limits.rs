@@ -120,6 +120,11 @@ async fn batches_are_off_and_a_batch_runs_nothing() {
     assert_eq!(response.status(), 400);
     let body: Value = response.json().await.unwrap();
     assert_refused_unrun(&body, "BAD_USER_INPUT");
+    assert!(
+        body.to_string()
+            .contains("batched requests are not accepted"),
+        "{body}"
+    );
     assert!(departments(&app).await.is_empty());
 }
 

@@ -1,0 +1,314 @@
+//! The load benchmark of DESIGN §9, one command that prints one table:
+//!
+//! ```sh
+//! cargo run --release -p policy-outreach-bench -- --db postgres
+//! ```
+//!
+//! It loads a synthetic data set, starts the release server as a process of its own, drives it
+//! at a fixed number of clients (checking every answer), then loads a million firms for the
+//! aggregate figures, and prints throughput, latency, errors, aggregate times and memory.
+
+mod dataset;
+mod load;
+mod report;
+mod server;
+mod workloads;
+
+use std::io::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use policy_outreach::demo::synthetic::Size;
+
+use crate::dataset::{Backend, Dataset};
+use crate::load::drive;
+use crate::report::{Aggregate, Report, Row};
+use crate::server::Server;
+use crate::workloads::Target;
+
+/// Measures the figures of DESIGN §9 against a fresh synthetic data set.
+#[derive(Parser, Debug)]
+#[command(name = "bench")]
+pub struct Args {
+    /// The database to measure.
+    #[arg(long, value_enum, default_value = "postgres")]
+    db: Backend,
+    /// A PostgreSQL server to create the data sets' databases on (they are dropped afterwards).
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    postgres_url: String,
+    /// Firms of the set the load runs use.
+    #[arg(long, default_value_t = 100_000)]
+    firms: usize,
+    /// Published policies of that set.
+    #[arg(long, default_value_t = 2_000)]
+    policies: usize,
+    /// Firms of the set for the aggregate figures (0: skip them).
+    #[arg(long, default_value_t = 1_000_000)]
+    big_firms: usize,
+    /// Published policies of that set (the memory figure is taken on it).
+    #[arg(long, default_value_t = 5_000)]
+    big_policies: usize,
+    /// Deliveries the big set is generated with (duplicates of a firm and day are dropped).
+    #[arg(long, default_value_t = 2_200_000)]
+    big_deliveries: usize,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 32)]
+    clients: usize,
+    /// Seconds each workload is measured for, after as many seconds of warm-up.
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    #[arg(long, default_value_t = 3)]
+    warmup: u64,
+}
+
+fn main() -> std::process::ExitCode {
+    if std::env::args().nth(1).as_deref() == Some(server::SERVE) {
+        return match policy_outreach::cli::run_from(["policy-outreach", "serve"]) {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(err) => {
+                let _ = writeln!(std::io::stderr(), "bench server: {err:#}");
+                std::process::ExitCode::FAILURE
+            }
+        };
+    }
+    let args = Args::parse();
+    let outcome = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| runtime.block_on(run(args)));
+    match outcome {
+        Ok(report) => {
+            let _ = writeln!(std::io::stdout(), "{report}");
+            std::process::ExitCode::SUCCESS
+        }
+        Err(err) => {
+            let _ = writeln!(std::io::stderr(), "bench: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn progress(message: &str) {
+    let _ = writeln!(std::io::stderr(), "bench: {message}");
+}
+
+async fn run(args: Args) -> anyhow::Result<Report> {
+    let zone = chrono_tz::Asia::Shanghai;
+    let mut report = Report::new(&args);
+    progress(&format!(
+        "loading {} firms and {} policies",
+        args.firms, args.policies
+    ));
+    let loaded = Instant::now();
+    let small = Dataset::create(
+        args.db,
+        &args.postgres_url,
+        "load",
+        Size {
+            firms: args.firms,
+            policies: args.policies,
+            deliveries: args.firms * 2,
+            seed: 7,
+            zone,
+        },
+    )
+    .await?;
+    report.loaded(&small.written, loaded.elapsed());
+    let samples = Arc::new(small.samples(20_000).await?);
+    let server = Server::start(&small.url).await?;
+    let target = Target {
+        client: reqwest::Client::builder()
+            .pool_max_idle_per_host(args.clients)
+            .build()?,
+        base: server.base.clone(),
+        samples,
+    };
+    let (warmup, time) = (
+        Duration::from_secs(args.warmup),
+        Duration::from_secs(args.seconds),
+    );
+    let system = Arc::new(workloads::system_token("bench-filing")?);
+
+    let healthz = {
+        let t = target.clone();
+        measure(args.clients, warmup, time, move |_| {
+            let t = t.clone();
+            async move { workloads::healthz(&t).await }
+        })
+        .await
+    };
+    report.row(Row::new("GET /healthz", healthz));
+    let presented = Arc::new(AtomicU64::new(0));
+    let applicable = {
+        let (t, token, presented) = (target.clone(), system.clone(), presented.clone());
+        measure(args.clients, warmup, time, move |n| {
+            let (t, token, presented) = (t.clone(), token.clone(), presented.clone());
+            async move {
+                let shown = workloads::applicable(&t, &token, n).await?;
+                presented.fetch_add(u64::try_from(shown).unwrap_or(0), Ordering::Relaxed);
+                Ok(())
+            }
+        })
+        .await
+    };
+    // Counted over warm-up and measurement alike.
+    report.presented_per_filing = presented.load(Ordering::Relaxed) as f64
+        / (applicable.ok + applicable.errors).max(1) as f64;
+    report.row(Row::new("applicablePolicies", applicable));
+    let catalog = {
+        let t = target.clone();
+        measure(args.clients, warmup, time, move |_| {
+            let t = t.clone();
+            async move { workloads::catalog(&t).await }
+        })
+        .await
+    };
+    report.row(Row::new("policies", catalog));
+    let (check, outcome) = acknowledgements(&args, &target, &small).await?;
+    report.row(Row::new("acknowledgePolicy", outcome));
+    report.ack = Some(check);
+    report.memory_load = Some(server.memory()?);
+    server.stop().await?;
+    small.remove().await?;
+
+    if args.big_firms > 0 {
+        progress(&format!(
+            "loading {} firms, {} policies and {} deliveries",
+            args.big_firms, args.big_policies, args.big_deliveries
+        ));
+        let loaded = Instant::now();
+        let big = Dataset::create(
+            args.db,
+            &args.postgres_url,
+            "aggregates",
+            Size {
+                firms: args.big_firms,
+                policies: args.big_policies,
+                deliveries: args.big_deliveries,
+                seed: 7,
+                zone,
+            },
+        )
+        .await?;
+        report.loaded_big(&big.written, loaded.elapsed());
+        let server = Server::start(&big.url).await?;
+        let target = Target {
+            base: server.base.clone(),
+            samples: Arc::new(big.samples(20_000).await?),
+            ..target
+        };
+        let token = workloads::system_token("bench-reports")?;
+        let flagship = big.written.flagship.to_string();
+        report.aggregates.push(
+            timed("audienceEstimate over every firm", 10, || {
+                workloads::audience(&target, &token)
+            })
+            .await?,
+        );
+        report.aggregates.push(
+            timed("outreach of the flagship policy", 20, || {
+                workloads::outreach(&target, &token, &flagship)
+            })
+            .await?,
+        );
+        // Serving filings with every published policy live, the state the memory target names.
+        let filing = Arc::new(token.clone());
+        let t = target.clone();
+        let _ = drive(args.clients, time, 0, move |n| {
+            let (t, token) = (t.clone(), filing.clone());
+            async move { workloads::applicable(&t, &token, n).await.map(|_| ()) }
+        })
+        .await;
+        report.memory_big = Some(server.memory()?);
+        server.stop().await?;
+        big.remove().await?;
+    }
+    Ok(report)
+}
+
+/// Warms up, then measures.
+async fn measure<F, Fut>(
+    clients: usize,
+    warmup: Duration,
+    time: Duration,
+    request: F,
+) -> load::Outcome
+where
+    F: Fn(u64) -> Fut + Send + Sync + Clone + 'static,
+    Fut: Future<Output = Result<(), String>> + Send,
+{
+    let _ = drive(clients, warmup, 0, request.clone()).await;
+    drive(clients, time, 1 << 40, request).await
+}
+
+/// Sustained acknowledgements under one subject, one in ten a retry of an earlier key, then the
+/// database counted: every key a client was told succeeded must be stored exactly once.
+async fn acknowledgements(
+    args: &Args,
+    target: &Target,
+    dataset: &Dataset,
+) -> anyhow::Result<(report::AckCheck, load::Outcome)> {
+    let subject = "bench-acknowledgements";
+    let token = Arc::new(workloads::system_token(subject)?);
+    let warm = Arc::new(workloads::system_token("bench-warmup")?);
+    let t = target.clone();
+    let _ = drive(
+        args.clients,
+        Duration::from_secs(args.warmup),
+        0,
+        move |k| {
+            let (t, token) = (t.clone(), warm.clone());
+            async move { workloads::acknowledge(&t, &token, k).await }
+        },
+    )
+    .await;
+    let succeeded = Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
+    let (t, told) = (target.clone(), succeeded.clone());
+    let outcome = drive(
+        args.clients,
+        Duration::from_secs(args.seconds),
+        0,
+        move |n| {
+            let (t, token, told) = (t.clone(), token.clone(), told.clone());
+            // Every tenth request repeats the key of one sent a moment before, maybe still in flight.
+            let key = if n % 10 == 9 { n - 5 } else { n };
+            async move {
+                workloads::acknowledge(&t, &token, key).await?;
+                told.lock().map_err(|e| e.to_string())?.insert(key);
+                Ok(())
+            }
+        },
+    )
+    .await;
+    let stored = dataset.stored(subject).await?;
+    let acknowledged = u64::try_from(succeeded.lock().map_err(|e| anyhow::anyhow!("{e}"))?.len())?;
+    let check = report::AckCheck {
+        acknowledged,
+        stored: stored.rows,
+        duplicates: stored.duplicate_keys,
+    };
+    Ok((check, outcome))
+}
+
+/// Calls `request` once to warm up, then `times` times, one at a time.
+async fn timed<F, Fut>(what: &'static str, times: usize, request: F) -> anyhow::Result<Aggregate>
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Result<(), String>>,
+{
+    request()
+        .await
+        .map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+    let mut took = Vec::with_capacity(times);
+    for _ in 0..times {
+        let started = Instant::now();
+        request()
+            .await
+            .map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+        took.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(Aggregate::new(what, took))
+}

@@ -1,0 +1,231 @@
+//! The table the benchmark prints, in Markdown so it can go into the README as it is.
+
+use std::fmt;
+use std::time::Duration;
+
+use policy_outreach::demo::synthetic::Written;
+
+use crate::Args;
+use crate::dataset::Backend;
+use crate::load::Outcome;
+use crate::server::Memory;
+
+/// One workload's figures.
+pub struct Row {
+    name: &'static str,
+    outcome: Outcome,
+}
+
+impl Row {
+    pub fn new(name: &'static str, outcome: Outcome) -> Row {
+        Row { name, outcome }
+    }
+}
+
+/// What clients were told and what the database holds.
+pub struct AckCheck {
+    pub acknowledged: u64,
+    pub stored: u64,
+    pub duplicates: u64,
+}
+
+/// One aggregate query, called one at a time.
+pub struct Aggregate {
+    what: &'static str,
+    ms: Vec<f64>,
+}
+
+impl Aggregate {
+    pub fn new(what: &'static str, mut ms: Vec<f64>) -> Aggregate {
+        ms.sort_by(f64::total_cmp);
+        Aggregate { what, ms }
+    }
+
+    fn quantile(&self, q: f64) -> f64 {
+        let last = self.ms.len().saturating_sub(1);
+        // Nearest rank; the sample is small.
+        let rank = (q * last as f64).round() as usize;
+        self.ms.get(rank.min(last)).copied().unwrap_or(f64::NAN)
+    }
+}
+
+pub struct Report {
+    heading: String,
+    load_set: String,
+    big_set: Option<String>,
+    rows: Vec<Row>,
+    pub ack: Option<AckCheck>,
+    pub aggregates: Vec<Aggregate>,
+    pub memory_load: Option<Memory>,
+    pub memory_big: Option<Memory>,
+    policies: usize,
+    big_policies: usize,
+    seconds: u64,
+    /// Policies `applicablePolicies` returned per filing, on average.
+    pub presented_per_filing: f64,
+}
+
+fn describe(written: &Written, took: Duration) -> String {
+    format!(
+        "{} firms ({} of them brokers), {} published policies, {} deliveries, {} acknowledgements, \
+         loaded in {:.0} s",
+        thousands(written.firms),
+        thousands(written.brokers),
+        thousands(written.policies),
+        thousands(written.deliveries),
+        thousands(written.acknowledgements),
+        took.as_secs_f64()
+    )
+}
+
+impl Report {
+    pub fn new(args: &Args) -> Report {
+        let cores = std::thread::available_parallelism().map_or(0, usize::from);
+        let database = match args.db {
+            Backend::Postgres => "PostgreSQL",
+            Backend::Sqlite => "SQLite",
+        };
+        Report {
+            heading: format!(
+                "policy-outreach benchmark: {database}, {cores} cores, {} clients, {} s per \
+                 workload after {} s of warm-up; server and clients on one machine",
+                args.clients, args.seconds, args.warmup
+            ),
+            load_set: String::new(),
+            big_set: None,
+            rows: Vec::new(),
+            ack: None,
+            aggregates: Vec::new(),
+            memory_load: None,
+            memory_big: None,
+            policies: args.policies,
+            big_policies: args.big_policies,
+            seconds: args.seconds,
+            presented_per_filing: 0.0,
+        }
+    }
+
+    pub fn loaded(&mut self, written: &Written, took: Duration) {
+        self.load_set = describe(written, took);
+    }
+
+    pub fn loaded_big(&mut self, written: &Written, took: Duration) {
+        self.big_set = Some(describe(written, took));
+    }
+
+    pub fn row(&mut self, row: Row) {
+        crate::progress(&format!(
+            "{}: {:.0}/s, p99 {:.1} ms, {} errors",
+            row.name,
+            row.outcome.per_second(),
+            row.outcome.ms(0.99),
+            row.outcome.errors
+        ));
+        self.rows.push(row);
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}\n", self.heading)?;
+        writeln!(f, "Load set: {}.\n", self.load_set)?;
+        writeln!(
+            f,
+            "| workload | requests | per second | p50 ms | p99 ms | errors | × `GET /healthz` |"
+        )?;
+        writeln!(f, "|---|---:|---:|---:|---:|---:|---:|")?;
+        let floor = self
+            .rows
+            .first()
+            .map_or(f64::NAN, |row| row.outcome.per_second());
+        for row in &self.rows {
+            let o = &row.outcome;
+            writeln!(
+                f,
+                "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {:.2} |",
+                row.name,
+                thousands(usize::try_from(o.ok + o.errors).unwrap_or(usize::MAX)),
+                o.per_second(),
+                o.ms(0.5),
+                o.ms(0.99),
+                o.errors,
+                o.per_second() / floor
+            )?;
+        }
+        writeln!(
+            f,
+            "\nEach filing presented {:.1} policies on average, each recorded as a delivery.",
+            self.presented_per_filing
+        )?;
+        for row in self.rows.iter().filter(|r| r.outcome.errors > 0) {
+            let reason = row.outcome.first_error.as_deref().unwrap_or_default();
+            let short: String = reason.chars().take(300).collect();
+            writeln!(f, "\nFirst error of {}: {short}", row.name)?;
+        }
+        if let Some(ack) = &self.ack {
+            let verdict = if ack.acknowledged == ack.stored && ack.duplicates == 0 {
+                "none lost, none doubled"
+            } else {
+                "MISMATCH"
+            };
+            writeln!(
+                f,
+                "\nAcknowledgements (one request in ten repeats the key of one sent just before): \
+                 {} acknowledged, {} stored, {} duplicates: {verdict}.",
+                thousands(usize::try_from(ack.acknowledged).unwrap_or(usize::MAX)),
+                thousands(usize::try_from(ack.stored).unwrap_or(usize::MAX)),
+                ack.duplicates
+            )?;
+        }
+        if let Some(big) = &self.big_set {
+            writeln!(f, "\nAggregate set: {big}.\n")?;
+            writeln!(f, "| figure | median ms | min ms | max ms | calls |")?;
+            writeln!(f, "|---|---:|---:|---:|---:|")?;
+            for a in &self.aggregates {
+                writeln!(
+                    f,
+                    "| {} | {:.0} | {:.0} | {:.0} | {} |",
+                    a.what,
+                    a.quantile(0.5),
+                    a.quantile(0.0),
+                    a.quantile(1.0),
+                    a.ms.len()
+                )?;
+            }
+        }
+        writeln!(f, "\n| server memory | resident MiB | peak MiB |")?;
+        writeln!(f, "|---|---:|---:|")?;
+        for (what, memory) in [
+            (
+                format!("after the load runs, {} policies", thousands(self.policies)),
+                &self.memory_load,
+            ),
+            (
+                format!(
+                    "after the aggregates and {} s of filings, {} policies",
+                    self.seconds,
+                    thousands(self.big_policies)
+                ),
+                &self.memory_big,
+            ),
+        ] {
+            if let Some(m) = memory {
+                writeln!(f, "| {what} | {:.0} | {:.0} |", m.resident, m.peak)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// 1234567 as 1,234,567.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
