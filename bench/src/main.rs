@@ -118,7 +118,8 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     .await?;
     report.loaded(&small.written, loaded.elapsed());
     let samples = Arc::new(small.samples(20_000).await?);
-    let server = Server::start(&small.url).await?;
+    let server = Server::start("load", &small.url).await?;
+    report.memory_start = Some(server.memory()?);
     let target = Target {
         client: reqwest::Client::builder()
             .pool_max_idle_per_host(args.clients)
@@ -194,7 +195,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         )
         .await?;
         report.loaded_big(&big.written, loaded.elapsed());
-        let server = Server::start(&big.url).await?;
+        let server = Server::start("aggregates", &big.url).await?;
         let target = Target {
             base: server.base.clone(),
             samples: Arc::new(big.samples(20_000).await?),

@@ -56,6 +56,7 @@ pub struct Report {
     rows: Vec<Row>,
     pub ack: Option<AckCheck>,
     pub aggregates: Vec<Aggregate>,
+    pub memory_start: Option<Memory>,
     pub memory_load: Option<Memory>,
     pub memory_big: Option<Memory>,
     policies: usize,
@@ -96,6 +97,7 @@ impl Report {
             rows: Vec::new(),
             ack: None,
             aggregates: Vec::new(),
+            memory_start: None,
             memory_load: None,
             memory_big: None,
             policies: args.policies,
@@ -196,6 +198,13 @@ impl fmt::Display for Report {
         writeln!(f, "\n| server memory | resident MiB | peak MiB |")?;
         writeln!(f, "|---|---:|---:|")?;
         for (what, memory) in [
+            (
+                format!(
+                    "ready, before any request, {} policies",
+                    thousands(self.policies)
+                ),
+                &self.memory_start,
+            ),
             (
                 format!("after the load runs, {} policies", thousands(self.policies)),
                 &self.memory_load,

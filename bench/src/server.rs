@@ -27,13 +27,15 @@ pub struct Memory {
 }
 
 impl Server {
-    /// Starts the service on `database_url` (already migrated) and waits until it is ready.
-    pub async fn start(database_url: &str) -> anyhow::Result<Server> {
+    /// Starts the service on `database_url` (already migrated) and waits until it is ready; its
+    /// log goes to `target/bench/server-{name}.log`.
+    pub async fn start(name: &str, database_url: &str) -> anyhow::Result<Server> {
         // A free port: bound, read and released for the child to take.
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
-        let log = std::fs::File::create("target/bench/server.log")?;
+        let log_path = format!("target/bench/server-{name}.log");
+        let log = std::fs::File::create(&log_path)?;
         let child = Command::new(std::env::current_exe()?)
             .arg(SERVE)
             .env("POLICY_OUTREACH_DATABASE_URL", database_url)
@@ -64,7 +66,7 @@ impl Server {
             }
             anyhow::ensure!(
                 started.elapsed() < Duration::from_secs(120),
-                "the server did not become ready; see target/bench/server.log"
+                "the server did not become ready; see {log_path}"
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
