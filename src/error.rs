@@ -94,11 +94,13 @@ impl From<DbErr> for AppError {
 }
 
 /// Whether a database error says the database cannot be reached, rather than that a statement
-/// failed: no connection to be had, the connection broken, or the server shutting down or
-/// starting (SQLSTATE classes 08 and 57P).
+/// failed: no connection to be had, the connection broken, the server shutting down or starting
+/// (SQLSTATE classes 08 and 57P), or SQLite's write lock still held when the busy timeout ran out
+/// (SQLITE_BUSY and SQLITE_LOCKED, with their extended codes).
 pub fn is_unavailable(err: &DbErr) -> bool {
     use sea_orm::RuntimeErr;
     use sea_orm::sqlx::Error;
+    use sea_orm::sqlx::sqlite::SqliteError;
     match err {
         DbErr::ConnectionAcquire(_) => true,
         DbErr::Conn(RuntimeErr::SqlxError(err))
@@ -109,6 +111,13 @@ pub fn is_unavailable(err: &DbErr) -> bool {
             | Error::PoolTimedOut
             | Error::PoolClosed
             | Error::WorkerCrashed => true,
+            Error::Database(db) if db.try_downcast_ref::<SqliteError>().is_some() => {
+                const BUSY: i64 = 5;
+                const LOCKED: i64 = 6;
+                db.code()
+                    .and_then(|code| code.parse::<i64>().ok())
+                    .is_some_and(|code| matches!(code & 0xff, BUSY | LOCKED))
+            }
             Error::Database(db) => db
                 .code()
                 .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),

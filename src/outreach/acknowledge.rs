@@ -67,12 +67,10 @@ pub async fn validate(app: &AppState, viewer: &Viewer, args: AckArgs) -> AppResu
         "input.idempotencyKey",
         IdempotencyKey::parse(&args.idempotency_key),
     );
-    if args
-        .comment
-        .as_ref()
-        .is_some_and(|c| c.chars().count() > MAX_COMMENT)
+    if let Some(comment) = &args.comment
+        && let Err(problem) = crate::validate::free_text(comment, MAX_COMMENT, false)
     {
-        errors.push("input.comment", format!("at most {MAX_COMMENT} characters"));
+        errors.push("input.comment", problem);
     }
     let declaration_id = args
         .declaration_id

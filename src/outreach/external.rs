@@ -44,8 +44,10 @@ pub async fn record_external(
         );
     }
     let note = note.filter(|n| !n.trim().is_empty());
-    if note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE) {
-        errors.push("input.note", format!("at most {MAX_NOTE} characters"));
+    if let Some(note) = &note
+        && let Err(problem) = crate::validate::free_text(note, MAX_NOTE, false)
+    {
+        errors.push("input.note", problem);
     }
     let mut firms: Vec<Uscc> = Vec::with_capacity(firm_usccs.len());
     let mut seen = HashSet::new();

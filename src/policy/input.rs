@@ -242,27 +242,19 @@ fn optional(
 }
 
 fn text(value: &str, max: usize, required: bool) -> Result<String, String> {
-    let trimmed = value.trim();
-    let count = trimmed.chars().count();
-    if required && count == 0 {
-        Err("must not be empty".to_owned())
-    } else if count > max {
-        Err(format!("at most {max} characters, got {count}"))
-    } else {
-        Ok(trimmed.to_owned())
-    }
+    crate::validate::free_text(value, max, required)
 }
 
 fn url(value: &str) -> Result<String, String> {
     let ok = (value.starts_with("https://") || value.starts_with("http://"))
         && value.len() <= 2048
         && value.len() > "https://".len()
-        && !value.chars().any(char::is_whitespace);
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control());
     if ok {
         Ok(value.to_owned())
     } else {
         Err(format!(
-            "{value:?} is not a web address: give an http(s):// URL without spaces"
+            "{value:?} is not a web address: give an http(s):// URL without spaces or control characters"
         ))
     }
 }

@@ -39,11 +39,8 @@ impl PolicyFilter {
             .and_then(|d| errors.check("filter.department", DepartmentCode::parse(&d)));
         let search = self
             .search
-            .map(|s| s.trim().to_owned())
+            .and_then(|s| errors.check("filter.search", crate::validate::free_text(&s, 100, false)))
             .filter(|s| !s.is_empty());
-        if search.as_ref().is_some_and(|s| s.chars().count() > 100) {
-            errors.push("filter.search", "at most 100 characters");
-        }
         errors.into_result(PolicyFilterSpec {
             region,
             department,

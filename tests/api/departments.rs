@@ -57,3 +57,30 @@ async fn a_bad_department_names_each_field() {
         ["input.code", "input.nameZh", "input.region"]
     );
 }
+
+#[tokio::test]
+async fn text_with_control_characters_is_refused_naming_the_field_on_every_database() {
+    let app = TestApp::spawn().await;
+    // PostgreSQL cannot store U+0000; both databases refuse it the same way, before writing.
+    let body = app
+        .gql(
+            Some(&admin()),
+            "mutation($input: DepartmentInput!) { upsertDepartment(input: $input) { code } }",
+            json!({"input": {"code": "NUL-1", "nameZh": "零\u{0}字节", "nameEn": "Nul"}}),
+        )
+        .await;
+    assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body}");
+    assert_eq!(error_fields(&body), ["input.nameZh"]);
+    assert!(body.to_string().contains("U+0000"), "{body}");
+    let data = app.ok(None, "{ departments { code } }", json!({})).await;
+    assert_eq!(data["departments"], json!([]));
+    let search = app
+        .gql(
+            None,
+            "query($s: String) { policies(filter: {search: $s}) { totalCount } }",
+            json!({"s": "a\u{0}"}),
+        )
+        .await;
+    assert_eq!(error_code(&search), "BAD_USER_INPUT", "{search}");
+    assert_eq!(error_fields(&search), ["filter.search"]);
+}

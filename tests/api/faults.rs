@@ -191,3 +191,26 @@ async fn a_database_that_hangs_instead_of_refusing_fails_readiness_and_requests_
     let recovered = recovers(&app, &proxy).await;
     eprintln!("frozen: not ready within {noticed:?}, ready {recovered:?} after it healed");
 }
+
+#[tokio::test]
+async fn a_write_that_waits_out_the_sqlite_lock_answers_a_clear_error_and_writes_nothing() {
+    if TestApp::postgres_address().is_some() {
+        return; // PostgreSQL queues writers without a busy timeout; see the proxy tests above.
+    }
+    let app = TestApp::spawn_with(|s| s.sqlite_busy_timeout_ms = 200).await;
+    let lock = policy_outreach::db::begin_write(&app.db).await.unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(&lock, "UPDATE department SET name_en = name_en")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let body = app.gql(Some(&admin()), &upsert("BUSY"), json!({})).await;
+    assert_eq!(error_code(&body), "INTERNAL", "{body}");
+    assert_eq!(
+        body["errors"][0]["message"], "the database is unavailable; try again in a few seconds",
+        "{body}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(4));
+    lock.rollback().await.unwrap();
+    assert!(departments(&app).await.is_empty());
+    app.ok(Some(&admin()), &upsert("AFTER"), json!({})).await;
+}
