@@ -10,6 +10,7 @@ use crate::eligibility::{Rule, parse_rule};
 use crate::error::InputErrors;
 use crate::graphql::Date;
 use crate::region::{RegionCatalog, RegionCode};
+use crate::validate::free_text;
 
 const MAX_REGIONS: usize = 100;
 const MAX_CO_ISSUERS: usize = 20;
@@ -119,9 +120,9 @@ pub fn validate_input(
     {
         errors.push(at("coIssuers"), "the lead issuer is not also a co-issuer");
     }
-    let title_zh = errors.check(at("titleZh"), text(&input.title_zh, 500, true));
+    let title_zh = errors.check(at("titleZh"), free_text(&input.title_zh, 500, true));
     let title_en = optional(&mut errors, at("titleEn"), input.title_en, 500);
-    let summary_zh = errors.check(at("summaryZh"), text(&input.summary_zh, 5_000, true));
+    let summary_zh = errors.check(at("summaryZh"), free_text(&input.summary_zh, 5_000, true));
     let summary_en = optional(&mut errors, at("summaryEn"), input.summary_en, 5_000);
     let body_zh = optional(&mut errors, at("bodyZh"), input.body_zh, 200_000);
     let body_en = optional(&mut errors, at("bodyEn"), input.body_en, 200_000);
@@ -159,7 +160,7 @@ pub fn validate_input(
         .enumerate()
         .filter_map(|(i, d)| {
             let at = |field: &str| format!("{path}.documents[{i}].{field}");
-            let title = errors.check(at("title"), text(&d.title, 500, true));
+            let title = errors.check(at("title"), free_text(&d.title, 500, true));
             let url = errors.check(at("url"), url(&d.url));
             let lang = d
                 .lang
@@ -238,11 +239,7 @@ fn optional(
     max: usize,
 ) -> Option<String> {
     let value = value.filter(|v| !v.trim().is_empty())?;
-    errors.check(path, text(&value, max, false))
-}
-
-fn text(value: &str, max: usize, required: bool) -> Result<String, String> {
-    crate::validate::free_text(value, max, required)
+    errors.check(path, free_text(&value, max, false))
 }
 
 fn url(value: &str) -> Result<String, String> {

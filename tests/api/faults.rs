@@ -3,11 +3,13 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-use crate::helpers::{TestApp, admin, error_code};
+use crate::helpers::{
+    TestApp, admin, error_code, hold_department_table, stored_department_codes, upsert_department,
+};
 
 /// What the proxy does with traffic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,27 +95,6 @@ async fn until_ready_is(app: &TestApp, status: u16, within: Duration) -> Duratio
     started.elapsed()
 }
 
-fn upsert(code: &str) -> String {
-    format!(
-        r#"mutation {{ upsertDepartment(input: {{code: "{code}", nameZh: "{code}局", nameEn: "{code}"}}) {{ code }} }}"#
-    )
-}
-
-async fn departments(app: &TestApp) -> Vec<Value> {
-    use sea_orm::{ConnectionTrait, Statement};
-    let rows = app
-        .db
-        .query_all_raw(Statement::from_string(
-            app.db.get_database_backend(),
-            "SELECT code FROM department ORDER BY code",
-        ))
-        .await
-        .unwrap();
-    rows.iter()
-        .map(|row| Value::from(row.try_get::<String>("", "code").unwrap()))
-        .collect()
-}
-
 /// The service on a fresh database, reaching it through a proxy.
 async fn behind_proxy() -> Option<(TestApp, Proxy, String)> {
     let Some(postgres) = TestApp::postgres_address() else {
@@ -147,10 +128,11 @@ async fn refused_fast(app: &TestApp, request: &str, postgres: &str) {
 async fn recovers(app: &TestApp, proxy: &Proxy) -> Duration {
     proxy.set(Mode::Open);
     let recovered = until_ready_is(app, 200, Duration::from_secs(15)).await;
-    app.ok(Some(&admin()), &upsert("AFTER"), json!({})).await;
+    app.ok(Some(&admin()), &upsert_department("AFTER"), json!({}))
+        .await;
     let data = app.ok(None, "{ departments { code } }", json!({})).await;
     assert_eq!(data["departments"].as_array().unwrap().len(), 2);
-    assert_eq!(departments(app).await, [json!("AFTER"), json!("BEFORE")]);
+    assert_eq!(stored_department_codes(&app.db).await, ["AFTER", "BEFORE"]);
     recovered
 }
 
@@ -159,7 +141,8 @@ async fn a_stopped_database_fails_readiness_and_requests_fast_and_both_recover_b
     let Some((app, proxy, postgres)) = behind_proxy().await else {
         return;
     };
-    app.ok(Some(&admin()), &upsert("BEFORE"), json!({})).await;
+    app.ok(Some(&admin()), &upsert_department("BEFORE"), json!({}))
+        .await;
     assert_eq!(ready(&app).await, 200);
 
     proxy.set(Mode::Cut);
@@ -167,7 +150,7 @@ async fn a_stopped_database_fails_readiness_and_requests_fast_and_both_recover_b
     // The process is alive; only readiness follows the database.
     let alive = app.client.get(app.url("/healthz")).send().await.unwrap();
     assert_eq!(alive.status(), 200);
-    refused_fast(&app, &upsert("DURING"), &postgres).await;
+    refused_fast(&app, &upsert_department("DURING"), &postgres).await;
     refused_fast(&app, "{ departments { code } }", &postgres).await;
 
     let recovered = recovers(&app, &proxy).await;
@@ -179,13 +162,14 @@ async fn a_database_that_hangs_instead_of_refusing_fails_readiness_and_requests_
     let Some((app, proxy, postgres)) = behind_proxy().await else {
         return;
     };
-    app.ok(Some(&admin()), &upsert("BEFORE"), json!({})).await;
+    app.ok(Some(&admin()), &upsert_department("BEFORE"), json!({}))
+        .await;
     proxy.set(Mode::Frozen);
     let started = Instant::now();
     assert_eq!(ready(&app).await, 503);
     let noticed = started.elapsed();
     assert!(noticed < Duration::from_secs(4), "{noticed:?}");
-    refused_fast(&app, &upsert("DURING"), &postgres).await;
+    refused_fast(&app, &upsert_department("DURING"), &postgres).await;
     refused_fast(&app, "{ departments { code } }", &postgres).await;
 
     let recovered = recovers(&app, &proxy).await;
@@ -198,12 +182,11 @@ async fn a_write_that_waits_out_the_sqlite_lock_answers_a_clear_error_and_writes
         return; // PostgreSQL queues writers without a busy timeout; see the proxy tests above.
     }
     let app = TestApp::spawn_with(|s| s.sqlite_busy_timeout_ms = 200).await;
-    let lock = policy_outreach::db::begin_write(&app.db).await.unwrap();
-    sea_orm::ConnectionTrait::execute_unprepared(&lock, "UPDATE department SET name_en = name_en")
-        .await
-        .unwrap();
+    let lock = hold_department_table(&app.db).await;
     let started = Instant::now();
-    let body = app.gql(Some(&admin()), &upsert("BUSY"), json!({})).await;
+    let body = app
+        .gql(Some(&admin()), &upsert_department("BUSY"), json!({}))
+        .await;
     assert_eq!(error_code(&body), "INTERNAL", "{body}");
     assert_eq!(
         body["errors"][0]["message"], "the database is unavailable; try again in a few seconds",
@@ -211,6 +194,7 @@ async fn a_write_that_waits_out_the_sqlite_lock_answers_a_clear_error_and_writes
     );
     assert!(started.elapsed() < Duration::from_secs(4));
     lock.rollback().await.unwrap();
-    assert!(departments(&app).await.is_empty());
-    app.ok(Some(&admin()), &upsert("AFTER"), json!({})).await;
+    assert!(stored_department_codes(&app.db).await.is_empty());
+    app.ok(Some(&admin()), &upsert_department("AFTER"), json!({}))
+        .await;
 }

@@ -390,3 +390,41 @@ pub fn policy_input(code: &str, lead: &str, title_en: &str) -> Value {
         "eligibility": {"all": []},
     })
 }
+
+/// The `upsertDepartment` field creating department `code`, under `alias` when given.
+pub fn upsert_department_field(code: &str, alias: Option<&str>) -> String {
+    let alias = alias.map(|a| format!("{a}: ")).unwrap_or_default();
+    format!(
+        r#"{alias}upsertDepartment(input: {{code: "{code}", nameZh: "{code}局", nameEn: "{code} bureau"}}) {{ code }}"#
+    )
+}
+
+/// A mutation creating department `code`.
+pub fn upsert_department(code: &str) -> String {
+    format!("mutation {{ {} }}", upsert_department_field(code, None))
+}
+
+/// The department codes stored, in order, read from the database itself.
+pub async fn stored_department_codes(db: &DatabaseConnection) -> Vec<String> {
+    use sea_orm::Statement;
+    db.query_all_raw(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT code FROM department ORDER BY code",
+    ))
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| row.try_get::<String>("", "code").unwrap())
+    .collect()
+}
+
+/// Holds the department table: every write to it waits until the returned transaction ends.
+pub async fn hold_department_table(db: &DatabaseConnection) -> sea_orm::DatabaseTransaction {
+    let lock = db::begin_write(db).await.unwrap();
+    let statement = match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "LOCK TABLE department IN ACCESS EXCLUSIVE MODE",
+        _ => "UPDATE department SET name_en = name_en",
+    };
+    lock.execute_unprepared(statement).await.unwrap();
+    lock
+}

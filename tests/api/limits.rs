@@ -4,18 +4,11 @@
 use std::time::Duration;
 
 use policy_outreach::config::Settings;
-use sea_orm::{ConnectionTrait, DbBackend, TransactionTrait};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, admin, error_code, system};
-
-/// A mutation creating department `code`, under `alias` when given.
-fn upsert(code: &str, alias: Option<&str>) -> String {
-    let alias = alias.map(|a| format!("{a}: ")).unwrap_or_default();
-    format!(
-        r#"{alias}upsertDepartment(input: {{code: "{code}", nameZh: "{code}局", nameEn: "{code} bureau"}}) {{ code }}"#
-    )
-}
+use crate::helpers::{
+    TestApp, admin, error_code, hold_department_table, system, upsert_department_field,
+};
 
 async fn departments(app: &TestApp) -> Vec<String> {
     let data = app.ok(None, "{ departments { code } }", json!({})).await;
@@ -67,17 +60,17 @@ async fn aliases_at_the_limit_run_and_one_more_is_refused_unrun() {
     let app = spawn(|s| s.graphql_max_aliases = 3).await;
     let at = format!(
         "mutation {{ {} {} {} }}",
-        upsert("AL-1", Some("a")),
-        upsert("AL-2", Some("b")),
-        upsert("AL-3", Some("c"))
+        upsert_department_field("AL-1", Some("a")),
+        upsert_department_field("AL-2", Some("b")),
+        upsert_department_field("AL-3", Some("c"))
     );
     app.ok(Some(&admin()), &at, json!({})).await;
     let over = format!(
         "mutation {{ {} {} {} {} }}",
-        upsert("AL-4", Some("a")),
-        upsert("AL-5", Some("b")),
-        upsert("AL-6", Some("c")),
-        upsert("AL-7", Some("d"))
+        upsert_department_field("AL-4", Some("a")),
+        upsert_department_field("AL-5", Some("b")),
+        upsert_department_field("AL-6", Some("c")),
+        upsert_department_field("AL-7", Some("d"))
     );
     let body = app.gql(Some(&admin()), &over, json!({})).await;
     assert_refused_unrun(&body, "QUERY_TOO_COMPLEX");
@@ -90,15 +83,15 @@ async fn root_fields_at_the_limit_run_and_one_more_is_refused_unrun() {
     let app = spawn(|s| s.graphql_max_root_fields = 2).await;
     let at = format!(
         "mutation {{ {} {} }}",
-        upsert("RF-1", None),
-        upsert("RF-2", Some("b"))
+        upsert_department_field("RF-1", None),
+        upsert_department_field("RF-2", Some("b"))
     );
     app.ok(Some(&admin()), &at, json!({})).await;
     let over = format!(
         "mutation {{ {} {} {} }}",
-        upsert("RF-3", None),
-        upsert("RF-4", Some("b")),
-        upsert("RF-5", Some("c"))
+        upsert_department_field("RF-3", None),
+        upsert_department_field("RF-4", Some("b")),
+        upsert_department_field("RF-5", Some("c"))
     );
     let body = app.gql(Some(&admin()), &over, json!({})).await;
     assert_refused_unrun(&body, "QUERY_TOO_COMPLEX");
@@ -108,7 +101,7 @@ async fn root_fields_at_the_limit_run_and_one_more_is_refused_unrun() {
 #[tokio::test]
 async fn batches_are_off_and_a_batch_runs_nothing() {
     let app = TestApp::spawn().await;
-    let one = json!({"query": format!("mutation {{ {} }}", upsert("BA-1", None))});
+    let one = json!({"query": format!("mutation {{ {} }}", upsert_department_field("BA-1", None))});
     let response = app
         .client
         .post(app.url("/graphql"))
@@ -163,32 +156,20 @@ async fn a_request_over_the_time_limit_is_answered_408_and_writes_nothing() {
     let app = spawn(|s| s.request_timeout_seconds = 1).await;
     app.ok(
         Some(&admin()),
-        &format!("mutation {{ {} }}", upsert("TO-1", None)),
+        &format!("mutation {{ {} }}", upsert_department_field("TO-1", None)),
         json!({}),
     )
     .await;
     // Hold the department table so the next write must wait longer than the limit.
-    let blocker = app.db.begin().await.unwrap();
-    match blocker.get_database_backend() {
-        DbBackend::Postgres => {
-            blocker
-                .execute_unprepared("LOCK TABLE department IN ACCESS EXCLUSIVE MODE")
-                .await
-                .unwrap();
-        }
-        _ => {
-            blocker
-                .execute_unprepared("UPDATE department SET name_en = name_en")
-                .await
-                .unwrap();
-        }
-    }
+    let blocker = hold_department_table(&app.db).await;
     let started = std::time::Instant::now();
     let response = app
         .client
         .post(app.url("/graphql"))
         .bearer_auth(admin())
-        .json(&json!({"query": format!("mutation {{ {} }}", upsert("TO-2", None))}))
+        .json(
+            &json!({"query": format!("mutation {{ {} }}", upsert_department_field("TO-2", None))}),
+        )
         .send()
         .await
         .unwrap();
@@ -209,7 +190,9 @@ async fn a_subject_over_its_rate_is_told_when_to_retry_and_nothing_runs() {
         .client
         .post(app.url("/graphql"))
         .bearer_auth(admin())
-        .json(&json!({"query": format!("mutation {{ {} }}", upsert("RL-1", None))}))
+        .json(
+            &json!({"query": format!("mutation {{ {} }}", upsert_department_field("RL-1", None))}),
+        )
         .send()
         .await
         .unwrap();

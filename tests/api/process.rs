@@ -4,12 +4,14 @@ use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
-use crate::helpers::{AUDIENCE, ISSUER, SECRET, TestDatabase, admin, firm, uscc};
+use crate::helpers::{
+    AUDIENCE, ISSUER, SECRET, TestDatabase, admin, firm, hold_department_table,
+    stored_department_codes, upsert_department, uscc,
+};
 
 /// `policy-outreach serve`, started as a child process with JSON logs.
 struct Service {
@@ -126,12 +128,6 @@ impl Service {
     }
 }
 
-fn upsert(code: &str) -> String {
-    format!(
-        r#"mutation {{ upsertDepartment(input: {{code: "{code}", nameZh: "{code}局", nameEn: "{code}"}}) {{ code }} }}"#
-    )
-}
-
 #[tokio::test]
 async fn each_request_is_one_json_log_line_saying_who_what_how_long_and_no_token() {
     let database = TestDatabase::create().await;
@@ -140,7 +136,11 @@ async fn each_request_is_one_json_log_line_saying_who_what_how_long_and_no_token
     let admin_token = admin();
     let sent = [
         ("log-admin", Some(admin_token.as_str()), "{ me { role } }"),
-        ("log-firm", Some(firm_token.as_str()), &*upsert("NOPE")),
+        (
+            "log-firm",
+            Some(firm_token.as_str()),
+            &*upsert_department("NOPE"),
+        ),
         (
             "log-forged",
             Some("eyJhbGciOiJub25lIn0.e30.c2ln"),
@@ -193,17 +193,6 @@ async fn each_request_is_one_json_log_line_saying_who_what_how_long_and_no_token
     }
 }
 
-/// Holds the department table so every write to it waits until the returned transaction ends.
-async fn hold_departments(db: &DatabaseConnection) -> DatabaseTransaction {
-    let lock = policy_outreach::db::begin_write(db).await.unwrap();
-    let statement = match db.get_database_backend() {
-        DbBackend::Postgres => "LOCK TABLE department IN ACCESS EXCLUSIVE MODE",
-        _ => "UPDATE department SET name_en = name_en",
-    };
-    lock.execute_unprepared(statement).await.unwrap();
-    lock
-}
-
 async fn until_in_flight(service: &Service, count: f64) {
     let started = Instant::now();
     while service.in_flight().await < count {
@@ -215,17 +204,6 @@ async fn until_in_flight(service: &Service, count: f64) {
     }
 }
 
-async fn department_codes(db: &DatabaseConnection) -> usize {
-    use sea_orm::Statement;
-    db.query_all_raw(Statement::from_string(
-        db.get_database_backend(),
-        "SELECT code FROM department",
-    ))
-    .await
-    .unwrap()
-    .len()
-}
-
 #[tokio::test]
 async fn sigterm_lets_requests_in_flight_finish_refuses_new_ones_and_exits_in_time() {
     let database = TestDatabase::create().await;
@@ -234,7 +212,7 @@ async fn sigterm_lets_requests_in_flight_finish_refuses_new_ones_and_exits_in_ti
     let db = policy_outreach::db::connect(&crate::helpers::settings(&database.url))
         .await
         .unwrap();
-    let lock = hold_departments(&db).await;
+    let lock = hold_department_table(&db).await;
     let writes: Vec<_> = (0..6)
         .map(|n| {
             let (client, url) = (service.client.clone(), service.url("/graphql"));
@@ -242,7 +220,7 @@ async fn sigterm_lets_requests_in_flight_finish_refuses_new_ones_and_exits_in_ti
                 let response = client
                     .post(url)
                     .bearer_auth(admin())
-                    .json(&json!({"query": upsert(&format!("SIGTERM-{n}"))}))
+                    .json(&json!({"query": upsert_department(&format!("SIGTERM-{n}"))}))
                     .send()
                     .await
                     .unwrap();
@@ -273,7 +251,7 @@ async fn sigterm_lets_requests_in_flight_finish_refuses_new_ones_and_exits_in_ti
     }
     assert!(service.exit(grace).await.success());
     assert!(terminated.elapsed() < grace);
-    assert_eq!(department_codes(&db).await, 6);
+    assert_eq!(stored_department_codes(&db).await.len(), 6);
 }
 
 #[tokio::test]
@@ -284,14 +262,14 @@ async fn past_the_grace_period_the_process_exits_without_waiting_for_stuck_reque
     let db = policy_outreach::db::connect(&crate::helpers::settings(&database.url))
         .await
         .unwrap();
-    let lock = hold_departments(&db).await;
+    let lock = hold_department_table(&db).await;
     let stuck = {
         let (client, url) = (service.client.clone(), service.url("/graphql"));
         tokio::spawn(async move {
             client
                 .post(url)
                 .bearer_auth(admin())
-                .json(&json!({"query": upsert("STUCK")}))
+                .json(&json!({"query": upsert_department("STUCK")}))
                 .send()
                 .await
         })
