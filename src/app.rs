@@ -15,7 +15,7 @@ use crate::config::Settings;
 use crate::db;
 use crate::graphql::{AppState, build_schema};
 use crate::http::{HttpState, Metrics, RateLimits, router};
-use crate::outreach::Activity;
+use crate::outreach::{Activity, acknowledge, recorder};
 use crate::policy::live::LiveCatalog;
 use crate::region::RegionCatalog;
 
@@ -74,6 +74,8 @@ impl Application {
             db: db.clone(),
             regions,
             settings: settings.clone(),
+            recorder: recorder::start(db.clone(), clock.clone(), settings.time_zone),
+            answers: acknowledge::start(db.clone(), clock.clone(), settings.time_zone),
             clock,
             live,
             activity: Activity::start(db.clone()),

@@ -3,10 +3,11 @@
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+use sea_orm::sea_query::{Alias, Expr, Func, InsertStatement, Query, Value};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
+    IdenStatic, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 use crate::config::Settings;
@@ -74,8 +75,67 @@ pub async fn migrate_down(db: &DatabaseConnection, steps: Option<u32>) -> Result
 /// The database backend's name, for logs.
 pub fn backend_name(db: &DatabaseConnection) -> &'static str {
     match db.get_database_backend() {
-        sea_orm::DatabaseBackend::Postgres => "postgres",
-        sea_orm::DatabaseBackend::Sqlite => "sqlite",
+        DatabaseBackend::Postgres => "postgres",
+        DatabaseBackend::Sqlite => "sqlite",
         _ => "other",
     }
+}
+
+/// Puts `rows` (values in the order of `columns`, the insert's columns) into `insert`. On
+/// PostgreSQL they travel as one JSON parameter expanded by `jsonb_populate_recordset`, so the
+/// statement is the same whatever the number of rows: prepared once per connection, where a
+/// VALUES list of each new length is parsed and planned anew. SQLite prepares in-process, cheaply.
+pub fn insert_rows<C: IdenStatic>(
+    insert: &mut InsertStatement,
+    backend: DatabaseBackend,
+    table: &str,
+    columns: &[C],
+    rows: Vec<Vec<Value>>,
+) -> Result<(), DbErr> {
+    if backend != DatabaseBackend::Postgres {
+        for row in rows {
+            insert.values_panic(row.into_iter().map(Expr::from));
+        }
+        return Ok(());
+    }
+    let records = rows
+        .iter()
+        .map(|row| {
+            columns
+                .iter()
+                .zip(row)
+                .map(|(column, value)| Ok((column.as_str().to_owned(), json_of(value)?)))
+                .collect::<Result<serde_json::Map<_, _>, DbErr>>()
+                .map(serde_json::Value::Object)
+        })
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    let mut source = Query::select();
+    source
+        .columns(columns.iter().map(|c| Alias::new(c.as_str())))
+        .from_function(
+            Func::cust(Alias::new("jsonb_populate_recordset"))
+                .arg(Expr::cust(format!("NULL::{table}")))
+                .arg(serde_json::Value::Array(records)),
+            Alias::new("rows"),
+        );
+    insert
+        .select_from(source)
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    Ok(())
+}
+
+/// A bound value as `jsonb_populate_recordset` reads it back into its column.
+fn json_of(value: &Value) -> Result<serde_json::Value, DbErr> {
+    use serde_json::Value as J;
+    Ok(match value {
+        Value::Bool(v) => v.map_or(J::Null, J::from),
+        Value::Int(v) => v.map_or(J::Null, J::from),
+        Value::BigInt(v) => v.map_or(J::Null, J::from),
+        Value::String(v) => v.clone().map_or(J::Null, J::from),
+        Value::Uuid(v) => v.map_or(J::Null, |u| J::from(u.to_string())),
+        Value::ChronoDate(v) => v.map_or(J::Null, |d| J::from(d.to_string())),
+        Value::ChronoDateTimeUtc(v) => v.map_or(J::Null, |t| J::from(t.to_rfc3339())),
+        Value::Json(v) => v.as_deref().cloned().unwrap_or(J::Null),
+        other => return Err(DbErr::Custom(format!("no JSON form for {other:?}"))),
+    })
 }

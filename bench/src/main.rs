@@ -53,6 +53,10 @@ pub struct Args {
     /// Deliveries the big set is generated with (duplicates of a firm and day are dropped).
     #[arg(long, default_value_t = 2_200_000)]
     big_deliveries: usize,
+    /// Keep the aggregate set's database afterwards (its URL is printed), to inspect its
+    /// queries; the next run replaces it.
+    #[arg(long)]
+    keep: bool,
     /// Concurrent clients.
     #[arg(long, default_value_t = 32)]
     clients: usize,
@@ -225,7 +229,11 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         .await;
         report.memory_big = Some(server.memory()?);
         server.stop().await?;
-        big.remove().await?;
+        if args.keep {
+            progress(&format!("kept the aggregate set at {}", big.url));
+        } else {
+            big.remove().await?;
+        }
     }
     Ok(report)
 }

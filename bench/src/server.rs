@@ -34,8 +34,10 @@ impl Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
+        std::fs::create_dir_all("target/bench")?;
         let log_path = format!("target/bench/server-{name}.log");
-        let log = std::fs::File::create(&log_path)?;
+        let log =
+            std::fs::File::create(&log_path).with_context(|| format!("creating {log_path}"))?;
         let child = Command::new(std::env::current_exe()?)
             .arg(SERVE)
             .env("POLICY_OUTREACH_DATABASE_URL", database_url)

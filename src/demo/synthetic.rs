@@ -71,6 +71,17 @@ fn localities_under(regions: &RegionCatalog, prefecture: RegionCode) -> Vec<Regi
         .collect()
 }
 
+/// A city (prefecture) of `province`, picked among its localities so that cities with more
+/// districts come up more often; the province itself if it has none.
+fn city_in(rng: &mut StdRng, regions: &RegionCatalog, province: RegionCode) -> RegionCode {
+    let places = regions.localities_in(province);
+    if places.is_empty() {
+        return province;
+    }
+    let place = places[rng.random_range(0..places.len())];
+    regions.prefecture_of(place).unwrap_or(province)
+}
+
 /// How much to generate.
 #[derive(Clone, Copy, Debug)]
 pub struct Size {
@@ -429,10 +440,10 @@ fn entrust(rng: &mut StdRng, provinces: &[String], brokers: usize) -> Vec<(usize
     links
 }
 
-/// Rules like the ones departments write: a region scope on most, two to four conditions, mostly
+/// Rules like the ones departments write: two to four conditions (the scope is apart), mostly
 /// on firm facts, now and then an alternative or an exclusion.
 pub fn realistic_rule(rng: &mut StdRng) -> Value {
-    let mut conditions: Vec<Value> = (0..rng.random_range(1..=4))
+    let mut conditions: Vec<Value> = (0..rng.random_range(2..=4))
         .map(|_| condition(rng))
         .collect();
     if rng.random_bool(0.2) {
@@ -501,10 +512,16 @@ async fn write_policies(
         };
         parse_rule(&eligibility, "eligibility", regions)
             .map_err(|e| anyhow::anyhow!("generated rule: {e:?}"))?;
-        let scope: Vec<RegionCode> = match (i, rng.random_range(0..3)) {
+        // Most preferential policies are local: one in twenty nationwide, about a third
+        // provincial, the rest for one city.
+        let scope: Vec<RegionCode> = match (i, rng.random_range(0..20)) {
             (0, _) => regions.parse(SHENZHEN).into_iter().collect(),
             (_, 0) => Vec::new(),
-            _ => vec![*pick_weighted(rng, &provinces)],
+            (_, 1..=6) => vec![*pick_weighted(rng, &provinces)],
+            _ => {
+                let province = *pick_weighted(rng, &provinces);
+                vec![city_in(rng, regions, province)]
+            }
         };
         let lead = departments[rng.random_range(0..departments.len())];
         policies.push(policy::ActiveModel {

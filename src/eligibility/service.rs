@@ -79,7 +79,7 @@ pub fn compile(view: &PolicyView, app: &AppState) -> AppResult<CompiledRule> {
 }
 
 /// `NOT_FOUND` for a firm the single window has not synced.
-pub fn firm_not_synced(firm: &Uscc) -> AppError {
+pub fn firm_not_synced(firm: &impl std::fmt::Display) -> AppError {
     AppError::NotFound(format!(
         "firm {firm} is unknown to policy-outreach: the single window must sync it first (upsertFirms)"
     ))

@@ -21,7 +21,8 @@ use crate::config::Settings;
 use crate::department::{DepartmentMutation, DepartmentQuery};
 use crate::eligibility::EligibilityQuery;
 use crate::firm::{FirmMutation, FirmQuery};
-use crate::outreach::{Activity, OutreachMutation, OutreachQuery, ReportQuery};
+use crate::outreach::acknowledge::Answers;
+use crate::outreach::{Activity, OutreachMutation, OutreachQuery, Recorder, ReportQuery};
 use crate::policy::live::LiveCatalog;
 use crate::policy::{PolicyMutation, PolicyQuery};
 use crate::region::RegionCatalog;
@@ -61,6 +62,10 @@ pub struct AppState {
     pub live: Arc<LiveCatalog>,
     /// Records firms' filing times in the background.
     pub activity: Activity,
+    /// Writes the presentations of filings, in batches.
+    pub recorder: Recorder,
+    /// Writes acknowledgements, in batches.
+    pub answers: Answers,
 }
 
 /// What one request carries: who is asking, in which language.

@@ -1,16 +1,23 @@
 //! `acknowledgePolicy`: a firm's (or its broker's) response to a policy, idempotent by key.
 
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, TryInsertResult,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::funnel;
+use super::group_commit::{GroupCommit, Job, Sink};
 use super::{Channel, Response};
 use crate::auth::{Role, Viewer};
-use crate::db::begin_write;
+use crate::clock::Clock;
+use crate::db::{self, begin_write};
 use crate::eligibility::DeclarationId;
 use crate::eligibility::service::firm_not_synced;
 use crate::entity::{acknowledgement, policy};
@@ -127,32 +134,29 @@ pub async fn acknowledge(
 ) -> AppResult<acknowledgement::Model> {
     let subject = viewer.subject().unwrap_or_default().to_owned();
     let fingerprint = fingerprint(&request);
-    if let Some(existing) = find_by_key(&app.db, viewer, &subject, &request.key).await? {
-        return replay(existing, &fingerprint);
-    }
-    let Some(policy) = policy::Entity::find_by_id(request.policy_id)
-        .one(&app.db)
-        .await?
-        .filter(|p| p.live_version.is_some())
-    else {
-        return Err(AppError::NotFound(format!(
-            "no policy {}",
-            request.policy_id
-        )));
+    let live = app
+        .live
+        .snapshot()
+        .get(request.policy_id)
+        .map(|p| p.view.version.version);
+    let version = match live {
+        Some(version) => version,
+        // Not live here: a retry of an answer to a policy retired since, an unknown or retired
+        // policy, or one this instance has not seen published yet.
+        None => {
+            if let Some(existing) =
+                find_by_key(&app.db, viewer.role(), &subject, &request.key.0).await?
+            {
+                return replay(existing, &fingerprint);
+            }
+            stored_live_version(app, request.policy_id).await?
+        }
     };
-    if policy.status != PolicyStatus::Published {
-        return Err(AppError::Conflict(format!(
-            "policy {} is retired; it takes no more responses",
-            policy.code
-        )));
-    }
-    let version = policy.live_version.unwrap_or(policy.current_version);
-    if firms::find(&app.db, &request.firm).await?.is_none() {
-        return Err(firm_not_synced(&request.firm));
-    }
-    let txn = begin_write(&app.db).await?;
-    // Stamped once the write lock is held, so later acknowledgements carry later times.
-    let now = app.clock.now_micros();
+    let by_firm = match viewer {
+        Viewer::Firm { .. } => true,
+        Viewer::System { .. } => request.channel != Channel::Broker,
+        _ => false,
+    };
     let row = acknowledgement::Model {
         id: Uuid::now_v7(),
         policy_id: request.policy_id,
@@ -161,66 +165,230 @@ pub async fn acknowledge(
         response: request.response,
         channel: request.channel,
         actor_role: viewer.role(),
-        actor_subject: subject.clone(),
+        actor_subject: subject,
         actor_uscc: viewer.uscc().map(ToString::to_string),
-        comment: request.comment.clone(),
-        declaration_id: request.declaration_id.clone(),
-        idempotency_key: request.key.0.clone(),
-        request_fingerprint: fingerprint.clone(),
-        created_at: now,
+        comment: request.comment,
+        declaration_id: request.declaration_id,
+        idempotency_key: request.key.0,
+        request_fingerprint: fingerprint,
+        // Stamped by the writer, so later acknowledgements carry later times.
+        created_at: app.clock.now_micros(),
     };
-    let by_firm = match viewer {
-        Viewer::Firm { .. } => true,
-        Viewer::System { .. } => request.channel != Channel::Broker,
-        _ => false,
+    app.answers.submit(Pending { row, by_firm }).await
+}
+
+/// The live version of a policy the snapshot does not hold: `NOT_FOUND` when it was never
+/// published, `CONFLICT` when it was retired.
+async fn stored_live_version(app: &AppState, id: Uuid) -> AppResult<i32> {
+    let Some(policy) = policy::Entity::find_by_id(id)
+        .one(&app.db)
+        .await?
+        .filter(|p| p.live_version.is_some())
+    else {
+        return Err(AppError::NotFound(format!("no policy {id}")));
     };
-    if record(&txn, &row, by_firm, app.settings.time_zone).await? {
-        txn.commit().await?;
-        return Ok(row);
+    if policy.status != PolicyStatus::Published {
+        return Err(AppError::Conflict(format!(
+            "policy {} is retired; it takes no more responses",
+            policy.code
+        )));
     }
-    // Another request with this key won; answer with its row.
-    let existing = find_by_key(&txn, viewer, &subject, &request.key).await?;
-    txn.rollback().await?;
-    match existing {
-        Some(existing) => replay(existing, &fingerprint),
-        None => Err(AppError::internal_msg(
-            "idempotency key conflicted but no row holds it",
-        )),
+    Ok(policy.live_version.unwrap_or(policy.current_version))
+}
+
+/// An acknowledgement waiting to be written. `by_firm`: the firm answered itself, not through its
+/// broker.
+pub struct Pending {
+    pub row: acknowledgement::Model,
+    pub by_firm: bool,
+}
+
+impl Job for Pending {
+    type Answer = acknowledgement::Model;
+
+    fn pairs(&self) -> impl Iterator<Item = (Uuid, &str)> {
+        std::iter::once((self.row.policy_id, self.row.firm_uscc.as_str()))
+    }
+
+    fn rows(&self) -> usize {
+        1
     }
 }
 
-/// Inserts an acknowledgement and updates the funnel row; false when its idempotency key is
-/// already taken (nothing written). `by_firm`: the firm answered itself, not through its broker.
+/// Where acknowledgements are sent to be written.
+pub type Answers = GroupCommit<Pending>;
+
+/// Starts the writer of acknowledgements: one, since a batch of them is light and a second
+/// writer only halves the batches (measured on PostgreSQL: 2,194 a second with one writer,
+/// 1,480 to 1,644 with two).
+pub fn start(db: DatabaseConnection, clock: Arc<dyn Clock>, zone: Tz) -> Answers {
+    GroupCommit::start(Acknowledgements { db, zone }, clock, 1)
+}
+
+struct Acknowledgements {
+    db: DatabaseConnection,
+    zone: Tz,
+}
+
+impl Sink for Acknowledgements {
+    type Job = Pending;
+
+    async fn write(
+        &self,
+        jobs: &[Pending],
+        now: DateTime<Utc>,
+    ) -> AppResult<Vec<AppResult<acknowledgement::Model>>> {
+        let stamped: Vec<Pending> = jobs
+            .iter()
+            .map(|job| Pending {
+                row: acknowledgement::Model {
+                    created_at: now,
+                    ..job.row.clone()
+                },
+                by_firm: job.by_firm,
+            })
+            .collect();
+        let txn = begin_write(&self.db).await?;
+        let answers = record_all(&txn, &stamped, self.zone).await?;
+        txn.commit().await?;
+        Ok(answers)
+    }
+}
+
+/// Records acknowledgements (each (policy, firm) pair once) and counts them in the funnel. Each
+/// is answered with its stored row, the row stored before under its key, or why it was refused.
+pub async fn record_all(
+    txn: &DatabaseTransaction,
+    pending: &[Pending],
+    zone: Tz,
+) -> AppResult<Vec<AppResult<acknowledgement::Model>>> {
+    let usccs: Vec<&str> = pending.iter().map(|p| p.row.firm_uscc.as_str()).collect();
+    let prefectures = firms::hold_prefectures(txn, &usccs).await?;
+    let known: Vec<&Pending> = pending
+        .iter()
+        .filter(|p| prefectures.contains_key(&p.row.firm_uscc))
+        .collect();
+    let inserted = insert_new(txn, &known).await?;
+    let counted: Vec<funnel::Answered<'_>> = known
+        .iter()
+        .filter(|p| inserted.contains(&p.row.id))
+        .map(|p| funnel::Answered {
+            row: &p.row,
+            prefecture: prefectures
+                .get(&p.row.firm_uscc)
+                .cloned()
+                .unwrap_or_default(),
+            by_firm: p.by_firm,
+        })
+        .collect();
+    funnel::answered(txn, &counted, zone).await?;
+    let mut answers = Vec::with_capacity(pending.len());
+    for p in pending {
+        let row = &p.row;
+        answers.push(if !prefectures.contains_key(&row.firm_uscc) {
+            Err(firm_not_synced(&row.firm_uscc))
+        } else if inserted.contains(&row.id) {
+            Ok(row.clone())
+        } else {
+            // Another request with this key won; answer with its row.
+            match find_by_key(
+                txn,
+                row.actor_role,
+                &row.actor_subject,
+                &row.idempotency_key,
+            )
+            .await?
+            {
+                Some(existing) => replay(existing, &row.request_fingerprint),
+                None => Err(AppError::internal_msg(
+                    "idempotency key conflicted but no row holds it",
+                )),
+            }
+        });
+    }
+    Ok(answers)
+}
+
+/// Inserts the acknowledgements whose idempotency keys are free; returns the ids inserted.
+async fn insert_new(txn: &DatabaseTransaction, pending: &[&Pending]) -> AppResult<HashSet<Uuid>> {
+    use acknowledgement::Column as A;
+    const COLUMNS: [A; 14] = [
+        A::Id,
+        A::PolicyId,
+        A::PolicyVersion,
+        A::FirmUscc,
+        A::Response,
+        A::Channel,
+        A::ActorRole,
+        A::ActorSubject,
+        A::ActorUscc,
+        A::Comment,
+        A::DeclarationId,
+        A::IdempotencyKey,
+        A::RequestFingerprint,
+        A::CreatedAt,
+    ];
+    if pending.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let values = pending
+        .iter()
+        .map(|p| {
+            let r = &p.row;
+            vec![
+                r.id.into(),
+                r.policy_id.into(),
+                r.policy_version.into(),
+                r.firm_uscc.clone().into(),
+                r.response.as_str().into(),
+                r.channel.as_str().into(),
+                r.actor_role.as_str().into(),
+                r.actor_subject.clone().into(),
+                r.actor_uscc.clone().into(),
+                r.comment.clone().into(),
+                r.declaration_id.clone().into(),
+                r.idempotency_key.clone().into(),
+                r.request_fingerprint.clone().into(),
+                r.created_at.into(),
+            ]
+        })
+        .collect();
+    let mut insert = Query::insert();
+    insert.into_table(acknowledgement::Entity).columns(COLUMNS);
+    let backend = txn.get_database_backend();
+    db::insert_rows(&mut insert, backend, "acknowledgement", &COLUMNS, values)?;
+    insert
+        .on_conflict(
+            OnConflict::columns([A::ActorRole, A::ActorSubject, A::IdempotencyKey])
+                .do_nothing()
+                .to_owned(),
+        )
+        .returning_col(A::Id);
+    txn.query_all(&insert)
+        .await?
+        .iter()
+        .map(|row| row.try_get::<Uuid>("", "id").map_err(Into::into))
+        .collect()
+}
+
+/// Inserts one acknowledgement and counts it; false when its idempotency key is already taken
+/// (nothing written). `by_firm`: the firm answered itself, not through its broker.
 pub async fn record(
     txn: &DatabaseTransaction,
     row: &acknowledgement::Model,
     by_firm: bool,
     zone: Tz,
 ) -> AppResult<bool> {
-    let inserted = acknowledgement::Entity::insert(acknowledgement::ActiveModel::from(row.clone()))
-        .on_conflict_do_nothing_on([
-            acknowledgement::Column::ActorRole,
-            acknowledgement::Column::ActorSubject,
-            acknowledgement::Column::IdempotencyKey,
-        ])
-        .exec_without_returning(txn)
-        .await?;
-    if !matches!(inserted, TryInsertResult::Inserted(n) if n > 0) {
-        return Ok(false);
-    }
-    let prefecture = firms::hold_prefectures(txn, &[row.firm_uscc.as_str()])
-        .await?
-        .remove(&row.firm_uscc)
-        .unwrap_or_default();
-    funnel::answered(
-        txn,
-        row,
-        prefecture,
+    let pending = [Pending {
+        row: row.clone(),
         by_firm,
-        row.created_at.with_timezone(&zone).date_naive(),
-    )
-    .await?;
-    Ok(true)
+    }];
+    match record_all(txn, &pending, zone).await?.pop() {
+        Some(Ok(stored)) => Ok(stored.id == row.id),
+        Some(Err(AppError::Conflict(_))) => Ok(false),
+        Some(Err(err)) => Err(err),
+        None => Err(AppError::internal_msg("an acknowledgement gave no answer")),
+    }
 }
 
 fn replay(
@@ -239,14 +407,14 @@ fn replay(
 
 async fn find_by_key(
     db: &impl ConnectionTrait,
-    viewer: &Viewer,
+    role: Role,
     subject: &str,
-    key: &IdempotencyKey,
+    key: &str,
 ) -> AppResult<Option<acknowledgement::Model>> {
     Ok(acknowledgement::Entity::find()
-        .filter(acknowledgement::Column::ActorRole.eq(viewer.role()))
+        .filter(acknowledgement::Column::ActorRole.eq(role))
         .filter(acknowledgement::Column::ActorSubject.eq(subject))
-        .filter(acknowledgement::Column::IdempotencyKey.eq(key.0.as_str()))
+        .filter(acknowledgement::Column::IdempotencyKey.eq(key))
         .one(db)
         .await?)
 }
@@ -266,7 +434,7 @@ fn fingerprint(request: &AckRequest) -> String {
 
 /// A firm's acknowledgements, newest first, and how many it has in all.
 pub async fn of_firm(
-    db: &sea_orm::DatabaseConnection,
+    db: &DatabaseConnection,
     uscc: &str,
     offset: u64,
     limit: u64,

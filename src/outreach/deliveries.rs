@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction};
 
-use crate::db::begin_write;
+use crate::db::{self, begin_write};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -107,8 +107,7 @@ async fn insert_deliveries(
     now: DateTime<Utc>,
 ) -> AppResult<Vec<Recorded>> {
     use delivery::Column as C;
-    let mut insert = Query::insert();
-    insert.into_table(delivery::Entity).columns([
+    const COLUMNS: [C; 14] = [
         C::Id,
         C::PolicyId,
         C::PolicyVersion,
@@ -123,25 +122,32 @@ async fn insert_deliveries(
         C::Note,
         C::DeliveredAt,
         C::LastShownAt,
-    ]);
-    for row in rows {
-        insert.values_panic([
-            Uuid::now_v7().into(),
-            row.policy_id.into(),
-            row.policy_version.into(),
-            row.firm_uscc.clone().into(),
-            row.channel.as_str().into(),
-            row.declaration_id.clone().into(),
-            row.actor_role.as_str().into(),
-            row.actor_subject.clone().into(),
-            row.broker_uscc.clone().into(),
-            1.into(),
-            row.decision.clone().into(),
-            row.note.clone().into(),
-            now.into(),
-            now.into(),
-        ]);
-    }
+    ];
+    let mut insert = Query::insert();
+    insert.into_table(delivery::Entity).columns(COLUMNS);
+    let values = rows
+        .iter()
+        .map(|row| {
+            vec![
+                Uuid::now_v7().into(),
+                row.policy_id.into(),
+                row.policy_version.into(),
+                row.firm_uscc.clone().into(),
+                row.channel.as_str().into(),
+                row.declaration_id.clone().into(),
+                row.actor_role.as_str().into(),
+                row.actor_subject.clone().into(),
+                row.broker_uscc.clone().into(),
+                1.into(),
+                row.decision.clone().into(),
+                row.note.clone().into(),
+                now.into(),
+                now.into(),
+            ]
+        })
+        .collect();
+    let backend = txn.get_database_backend();
+    db::insert_rows(&mut insert, backend, "delivery", &COLUMNS, values)?;
     insert
         .on_conflict(
             OnConflict::columns([

@@ -8,7 +8,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::deliveries::{self, NewDelivery, Recorded};
+use super::deliveries::{NewDelivery, Recorded};
+use super::recorder::Presentations;
 use super::{Channel, Response};
 use crate::auth::Viewer;
 use crate::eligibility::service::firm_not_synced;
@@ -142,7 +143,7 @@ pub async fn applicable(
             note: None,
         })
         .collect();
-    let recorded = deliveries::save(&app.db, &rows, now, app.settings.time_zone).await?;
+    let recorded = app.recorder.submit(Presentations(rows)).await?;
     app.activity.filed(&model.uscc, model.last_filed_at, now);
 
     let acknowledgements =

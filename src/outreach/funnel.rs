@@ -2,14 +2,16 @@
 //! when it first answered and what it answers now. Written in the transaction of each delivery and
 //! acknowledgement; order-independent, so concurrent writers leave the same row.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::deliveries::{NewDelivery, Recorded};
+use crate::db;
 use crate::entity::{acknowledgement, policy_daily_reach as daily, policy_firm_funnel as funnel};
 use crate::error::AppResult;
 
@@ -58,8 +60,7 @@ pub async fn reached(
         .filter(|r| r.is_new)
         .map(|r| (r.policy_id, r.firm_uscc.as_str()))
         .collect();
-    let mut insert = Query::insert();
-    insert.into_table(funnel::Entity).columns([
+    const COLUMNS: [C; 9] = [
         C::PolicyId,
         C::FirmUscc,
         C::PrefectureCode,
@@ -69,10 +70,13 @@ pub async fn reached(
         C::LastDeliveredAt,
         C::LastDeliveredVersion,
         C::AcknowledgedByFirm,
-    ]);
+    ];
+    let mut insert = Query::insert();
+    insert.into_table(funnel::Entity).columns(COLUMNS);
+    let mut values = Vec::with_capacity(rows.len());
     for row in rows {
         let new = new.contains(&(row.policy_id, row.firm_uscc.as_str()));
-        insert.values_panic([
+        values.push(vec![
             row.policy_id.into(),
             row.firm_uscc.clone().into(),
             prefectures
@@ -88,6 +92,8 @@ pub async fn reached(
             false.into(),
         ]);
     }
+    let backend = txn.get_database_backend();
+    db::insert_rows(&mut insert, backend, "policy_firm_funnel", &COLUMNS, values)?;
     insert.on_conflict(
         OnConflict::columns([C::PolicyId, C::FirmUscc])
             .value(
@@ -193,16 +199,40 @@ pub async fn add_to_day(
     Ok(())
 }
 
-/// The firm answered with `row` on local day `day`; `by_firm`: itself, not through its broker. The latest response
-/// is the one with the latest time, whichever transaction commits last (every SET expression
-/// reads the row as it was before the update).
+/// An acknowledgement to count in its funnel row and its day.
+pub struct Answered<'a> {
+    pub row: &'a acknowledgement::Model,
+    /// Where the firm is.
+    pub prefecture: String,
+    /// The firm answered itself, not through its broker.
+    pub by_firm: bool,
+}
+
+/// Counts acknowledgements (each (policy, firm) pair once) in their funnel rows and in the daily
+/// series of their local day in `zone`. The latest response is the one with the latest time,
+/// whichever transaction commits last (every SET expression reads the row as it was before the
+/// update).
 pub async fn answered(
     txn: &DatabaseTransaction,
-    row: &acknowledgement::Model,
-    prefecture: String,
-    by_firm: bool,
-    day: NaiveDate,
+    answers: &[Answered<'_>],
+    zone: Tz,
 ) -> AppResult<()> {
+    if answers.is_empty() {
+        return Ok(());
+    }
+    const COLUMNS: [C; 11] = [
+        C::PolicyId,
+        C::FirmUscc,
+        C::PrefectureCode,
+        C::Deliveries,
+        C::AcknowledgedChannels,
+        C::FirstAcknowledgedAt,
+        C::AcknowledgedByFirm,
+        C::LatestResponse,
+        C::LatestResponseVersion,
+        C::LatestResponseAt,
+        C::LatestAcknowledgementId,
+    ];
     let newer = existing(C::LatestResponseAt)
         .is_null()
         .or(incoming(C::LatestResponseAt).gte(existing(C::LatestResponseAt)));
@@ -211,63 +241,66 @@ pub async fn answered(
             .finally(existing(c))
             .into()
     };
+    // Key order, as every writer of funnel rows takes them.
+    let mut sorted: Vec<&Answered<'_>> = answers.iter().collect();
+    sorted.sort_by(|a, b| {
+        (a.row.policy_id, &a.row.firm_uscc).cmp(&(b.row.policy_id, &b.row.firm_uscc))
+    });
+    let values = sorted
+        .iter()
+        .map(|a| {
+            vec![
+                a.row.policy_id.into(),
+                a.row.firm_uscc.clone().into(),
+                a.prefecture.clone().into(),
+                0.into(),
+                a.row.channel.bit().into(),
+                a.row.created_at.into(),
+                a.by_firm.into(),
+                a.row.response.as_str().into(),
+                a.row.policy_version.into(),
+                a.row.created_at.into(),
+                a.row.id.into(),
+            ]
+        })
+        .collect();
     let mut insert = Query::insert();
-    insert
-        .into_table(funnel::Entity)
-        .columns([
-            C::PolicyId,
-            C::FirmUscc,
-            C::PrefectureCode,
-            C::Deliveries,
-            C::AcknowledgedChannels,
-            C::FirstAcknowledgedAt,
-            C::AcknowledgedByFirm,
-            C::LatestResponse,
-            C::LatestResponseVersion,
-            C::LatestResponseAt,
-            C::LatestAcknowledgementId,
-        ])
-        .values_panic([
-            row.policy_id.into(),
-            row.firm_uscc.clone().into(),
-            prefecture.into(),
-            0.into(),
-            row.channel.bit().into(),
-            row.created_at.into(),
-            by_firm.into(),
-            row.response.as_str().into(),
-            row.policy_version.into(),
-            row.created_at.into(),
-            row.id.into(),
-        ])
-        .on_conflict(
-            OnConflict::columns([C::PolicyId, C::FirmUscc])
-                .value(
-                    C::AcknowledgedChannels,
-                    existing(C::AcknowledgedChannels).bit_or(incoming(C::AcknowledgedChannels)),
-                )
-                .value(C::FirstAcknowledgedAt, earliest(C::FirstAcknowledgedAt))
-                .value(
-                    C::AcknowledgedByFirm,
-                    existing(C::AcknowledgedByFirm).or(incoming(C::AcknowledgedByFirm)),
-                )
-                .value(C::LatestResponse, if_newer(C::LatestResponse))
-                .value(C::LatestResponseVersion, if_newer(C::LatestResponseVersion))
-                .value(
-                    C::LatestAcknowledgementId,
-                    if_newer(C::LatestAcknowledgementId),
-                )
-                .value(C::LatestResponseAt, latest(C::LatestResponseAt))
-                .to_owned(),
-        );
+    insert.into_table(funnel::Entity).columns(COLUMNS);
+    let backend = txn.get_database_backend();
+    db::insert_rows(&mut insert, backend, "policy_firm_funnel", &COLUMNS, values)?;
+    insert.on_conflict(
+        OnConflict::columns([C::PolicyId, C::FirmUscc])
+            .value(
+                C::AcknowledgedChannels,
+                existing(C::AcknowledgedChannels).bit_or(incoming(C::AcknowledgedChannels)),
+            )
+            .value(C::FirstAcknowledgedAt, earliest(C::FirstAcknowledgedAt))
+            .value(
+                C::AcknowledgedByFirm,
+                existing(C::AcknowledgedByFirm).or(incoming(C::AcknowledgedByFirm)),
+            )
+            .value(C::LatestResponse, if_newer(C::LatestResponse))
+            .value(C::LatestResponseVersion, if_newer(C::LatestResponseVersion))
+            .value(
+                C::LatestAcknowledgementId,
+                if_newer(C::LatestAcknowledgementId),
+            )
+            .value(C::LatestResponseAt, latest(C::LatestResponseAt))
+            .to_owned(),
+    );
     txn.execute(&insert).await?;
-    let counts = DayCounts {
-        policy: row.policy_id,
-        deliveries: 0,
-        newly_reached: 0,
-        acknowledgements: 1,
-    };
-    add_to_day(txn, day, &[counts]).await
+    let mut days: BTreeMap<NaiveDate, DayTally> = BTreeMap::new();
+    for a in answers {
+        let day = a.row.created_at.with_timezone(&zone).date_naive();
+        days.entry(day)
+            .or_default()
+            .entry(a.row.policy_id)
+            .acknowledgements += 1;
+    }
+    for (day, tally) in days {
+        add_to_day(txn, day, &tally.into_counts()).await?;
+    }
+    Ok(())
 }
 
 /// Moves the funnel rows of firms that changed region to their new prefecture.

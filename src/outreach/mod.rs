@@ -8,13 +8,16 @@ mod external;
 mod filing;
 pub mod funnel;
 mod graphql;
+mod group_commit;
 mod inbox;
+pub mod recorder;
 mod report;
 mod stats;
 mod unreached;
 
 pub use activity::Activity;
 pub use graphql::{Acknowledgement, OutreachMutation, OutreachQuery};
+pub use recorder::Recorder;
 pub use report::{ReportQuery, audience_of, reach_reader};
 pub use unreached::{ExportRow, FunnelStage, brokers_of_all, export_page, stuck_at};
 

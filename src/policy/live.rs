@@ -1,12 +1,14 @@
 //! The live catalog: every published policy with its compiled rule, held in memory and swapped
 //! whole when the catalog changes. Filing-time matching reads it and never the policies table.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use uuid::Uuid;
 
 use super::catalog::{PolicyView, assemble};
 use crate::eligibility::CompiledRule;
@@ -35,9 +37,29 @@ impl LivePolicy {
 pub struct Snapshot {
     pub version: i64,
     pub policies: Vec<Arc<LivePolicy>>,
+    /// Where each policy is in `policies`, by id.
+    positions: HashMap<Uuid, usize>,
 }
 
 impl Snapshot {
+    fn new(version: i64, policies: Vec<Arc<LivePolicy>>) -> Snapshot {
+        let positions = policies
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.view.policy.id, i))
+            .collect();
+        Snapshot {
+            version,
+            policies,
+            positions,
+        }
+    }
+
+    /// The published policy `id`, if it is live.
+    pub fn get(&self, id: Uuid) -> Option<&Arc<LivePolicy>> {
+        self.positions.get(&id).and_then(|&i| self.policies.get(i))
+    }
+
     /// The policies in effect on `day`.
     pub fn in_effect_on(&self, day: NaiveDate) -> impl Iterator<Item = &Arc<LivePolicy>> {
         self.policies.iter().filter(move |p| p.in_effect_on(day))
@@ -148,5 +170,5 @@ async fn read(db: &DatabaseConnection, regions: &RegionCatalog) -> AppResult<Sna
             }))
         })
         .collect::<AppResult<Vec<_>>>()?;
-    Ok(Snapshot { version, policies })
+    Ok(Snapshot::new(version, policies))
 }

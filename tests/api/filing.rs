@@ -196,6 +196,77 @@ async fn asking_twice_for_one_declaration_records_one_delivery() {
     assert!(funnel.iter().all(|f| f.deliveries == 2));
 }
 
+/// Filings that arrive together are written together; the same declaration asked many times at
+/// once still records one delivery per policy, each shown as often as it was asked.
+#[tokio::test]
+async fn twenty_concurrent_filings_of_one_declaration_record_one_delivery_per_policy() {
+    let w = world().await;
+    let token = firm(&w.exporter);
+    let vars = json!({"d": export(&w.exporter, Some("DEC-PEAK"))});
+    let calls = (0..20).map(|_| w.app.ok(Some(&token), APPLICABLE, vars.clone()));
+    let answers = futures::future::join_all(calls).await;
+    let delivery_ids: std::collections::HashSet<&str> = answers
+        .iter()
+        .flat_map(|a| a["applicablePolicies"].as_array().unwrap())
+        .map(|m| m["delivery"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(delivery_ids.len(), 4, "every answer names the same four");
+    let new = answers
+        .iter()
+        .filter(|a| a["applicablePolicies"][0]["isNew"] == true)
+        .count();
+    assert!(new >= 1, "the first filings see the policies as new");
+    let stored = deliveries(&w.app).await;
+    assert_eq!(stored.len(), 4);
+    assert!(
+        stored.iter().all(|d| d.impressions == 20),
+        "{:?}",
+        stored.iter().map(|d| d.impressions).collect::<Vec<_>>()
+    );
+    let funnel = policy_firm_funnel::Entity::find()
+        .all(&w.app.db)
+        .await
+        .unwrap();
+    assert!(funnel.iter().all(|f| f.deliveries == 1));
+}
+
+/// Many firms' filings at once, each answered with its own presentations.
+#[tokio::test]
+async fn concurrent_filings_of_different_firms_each_get_their_own_deliveries() {
+    let w = world().await;
+    let firms = [&w.exporter, &w.other];
+    let calls = (0..10).map(|i| {
+        let uscc = firms[i % 2];
+        let declaration = format!("DEC-{i}");
+        let app = &w.app;
+        async move {
+            let answer = app
+                .ok(
+                    Some(&firm(uscc)),
+                    APPLICABLE,
+                    json!({"d": export(uscc, Some(&declaration))}),
+                )
+                .await;
+            (declaration, answer)
+        }
+    });
+    let answers = futures::future::join_all(calls).await;
+    let stored = deliveries(&w.app).await;
+    assert_eq!(
+        stored.len(),
+        40,
+        "four policies for each of ten declarations"
+    );
+    for (declaration, answer) in answers {
+        for shown in answer["applicablePolicies"].as_array().unwrap() {
+            let id = shown["delivery"]["id"].as_str().unwrap();
+            let row = stored.iter().find(|d| d.id.to_string() == id).unwrap();
+            assert_eq!(row.declaration_id, declaration);
+            assert_eq!(shown["delivery"]["declarationId"], declaration.as_str());
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_broker_files_only_for_firms_that_entrusted_it() {
     let w = world().await;
@@ -435,6 +506,50 @@ async fn fifty_concurrent_acknowledgements_with_one_key_record_exactly_one() {
             .unwrap(),
         1
     );
+}
+
+/// Acknowledgements arriving together are written in one batch; one for a firm the service
+/// never heard of fails alone, naming the sync, and the others are stored.
+#[tokio::test]
+async fn an_unknown_firm_among_concurrent_acknowledgements_fails_alone() {
+    let w = world().await;
+    let token = system();
+    let unknown = uscc("440305", 999);
+    let policies = ["EARLY-DEADLINE", "LATE-DEADLINE", "NO-DEADLINE"];
+    let mut calls = Vec::new();
+    for (i, code) in policies.iter().enumerate() {
+        for firm_uscc in [&w.exporter, &w.other, &unknown] {
+            let input = json!({"policyId": w.ids[code], "firmUscc": firm_uscc,
+                "response": "INTERESTED", "idempotencyKey": format!("batch-{i}-{firm_uscc}")});
+            calls.push(acknowledge(&w, &token, input));
+        }
+    }
+    let answers = futures::future::join_all(calls).await;
+    for (i, answer) in answers.iter().enumerate() {
+        if i % 3 == 2 {
+            assert_eq!(error_code(answer), "NOT_FOUND", "{answer}");
+            let message = answer["errors"][0]["message"].as_str().unwrap();
+            assert!(message.contains("upsertFirms"), "{message}");
+        } else {
+            assert_eq!(
+                answer["data"]["acknowledgePolicy"]["response"], "INTERESTED",
+                "{answer}"
+            );
+        }
+    }
+    assert_eq!(
+        acknowledgement::Entity::find()
+            .count(&w.app.db)
+            .await
+            .unwrap(),
+        6
+    );
+    let funnel = policy_firm_funnel::Entity::find()
+        .all(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(funnel.len(), 6);
+    assert!(funnel.iter().all(|f| f.first_acknowledged_at.is_some()));
 }
 
 #[tokio::test]
