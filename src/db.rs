@@ -9,6 +9,7 @@ use sea_orm::{
     ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
     IdenStatic, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
+use sea_orm::{ConnectionTrait, EntityTrait};
 
 use crate::config::Settings;
 
@@ -81,25 +82,26 @@ pub fn backend_name(db: &DatabaseConnection) -> &'static str {
     }
 }
 
-/// Puts `rows` (values in the order of `columns`, the insert's columns) into `insert`. On
-/// PostgreSQL they travel as one JSON parameter expanded by `jsonb_populate_recordset`, so the
-/// statement is the same whatever the number of rows: prepared once per connection, where a
-/// VALUES list of each new length is parsed and planned anew. SQLite prepares in-process, cheaply.
-pub fn insert_rows<C: IdenStatic>(
-    insert: &mut InsertStatement,
-    backend: DatabaseBackend,
-    table: &str,
-    columns: &[C],
+/// An INSERT of `rows` (values in the order of `columns`) into `entity`'s table. On PostgreSQL the
+/// rows travel as one JSON parameter expanded by `jsonb_populate_recordset`, so the statement is
+/// the same whatever the number of rows: prepared once per connection, where a VALUES list of each
+/// new length is parsed and planned anew. SQLite prepares in-process, cheaply.
+pub fn insert_rows<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    entity: E,
+    columns: &[E::Column],
     rows: Vec<Vec<Value>>,
-) -> Result<(), DbErr> {
-    if backend != DatabaseBackend::Postgres {
+) -> Result<InsertStatement, DbErr> {
+    let mut insert = Query::insert();
+    insert.into_table(entity).columns(columns.iter().copied());
+    if db.get_database_backend() != DatabaseBackend::Postgres {
         for row in rows {
             insert.values_panic(row.into_iter().map(Expr::from));
         }
-        return Ok(());
+        return Ok(insert);
     }
     let records = rows
-        .iter()
+        .into_iter()
         .map(|row| {
             columns
                 .iter()
@@ -114,28 +116,28 @@ pub fn insert_rows<C: IdenStatic>(
         .columns(columns.iter().map(|c| Alias::new(c.as_str())))
         .from_function(
             Func::cust(Alias::new("jsonb_populate_recordset"))
-                .arg(Expr::cust(format!("NULL::{table}")))
+                .arg(Expr::cust(format!("NULL::{}", entity.table_name())))
                 .arg(serde_json::Value::Array(records)),
             Alias::new("rows"),
         );
     insert
         .select_from(source)
         .map_err(|e| DbErr::Custom(e.to_string()))?;
-    Ok(())
+    Ok(insert)
 }
 
 /// A bound value as `jsonb_populate_recordset` reads it back into its column.
-fn json_of(value: &Value) -> Result<serde_json::Value, DbErr> {
+fn json_of(value: Value) -> Result<serde_json::Value, DbErr> {
     use serde_json::Value as J;
     Ok(match value {
         Value::Bool(v) => v.map_or(J::Null, J::from),
         Value::Int(v) => v.map_or(J::Null, J::from),
         Value::BigInt(v) => v.map_or(J::Null, J::from),
-        Value::String(v) => v.clone().map_or(J::Null, J::from),
+        Value::String(v) => v.map_or(J::Null, J::from),
         Value::Uuid(v) => v.map_or(J::Null, |u| J::from(u.to_string())),
         Value::ChronoDate(v) => v.map_or(J::Null, |d| J::from(d.to_string())),
         Value::ChronoDateTimeUtc(v) => v.map_or(J::Null, |t| J::from(t.to_rfc3339())),
-        Value::Json(v) => v.as_deref().cloned().unwrap_or(J::Null),
+        Value::Json(v) => v.map_or(J::Null, |j| *j),
         other => return Err(DbErr::Custom(format!("no JSON form for {other:?}"))),
     })
 }

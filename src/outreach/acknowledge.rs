@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use sea_orm::sea_query::{OnConflict, Query};
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
 };
@@ -353,10 +353,7 @@ async fn insert_new(txn: &DatabaseTransaction, pending: &[&Pending]) -> AppResul
             ]
         })
         .collect();
-    let mut insert = Query::insert();
-    insert.into_table(acknowledgement::Entity).columns(COLUMNS);
-    let backend = txn.get_database_backend();
-    db::insert_rows(&mut insert, backend, "acknowledgement", &COLUMNS, values)?;
+    let mut insert = db::insert_rows(txn, acknowledgement::Entity, &COLUMNS, values)?;
     insert
         .on_conflict(
             OnConflict::columns([A::ActorRole, A::ActorSubject, A::IdempotencyKey])

@@ -2,6 +2,8 @@
 //! counted as impressions, and the per-(policy, firm) funnel row kept current in the same
 //! transaction. A fixed number of statements per 1,000 rows, whatever the number of matches.
 
+use std::borrow::Borrow;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
@@ -54,7 +56,7 @@ pub struct Recorded {
 /// [`record`] in a transaction of its own; nothing to write, nothing done.
 pub async fn save(
     db: &DatabaseConnection,
-    rows: &[NewDelivery],
+    rows: &[impl Borrow<NewDelivery> + Sync],
     now: DateTime<Utc>,
     zone: Tz,
 ) -> AppResult<Vec<Recorded>> {
@@ -71,13 +73,13 @@ pub async fn save(
 /// appears at most once in `rows`.
 pub async fn record(
     txn: &DatabaseTransaction,
-    rows: &[NewDelivery],
+    rows: &[impl Borrow<NewDelivery> + Sync],
     now: DateTime<Utc>,
     zone: Tz,
 ) -> AppResult<Vec<Recorded>> {
     let day = now.with_timezone(&zone).date_naive();
     // Rows in key order: concurrent writers then lock rows in the same order and cannot deadlock.
-    let mut rows = rows.to_vec();
+    let mut rows: Vec<&NewDelivery> = rows.iter().map(Borrow::borrow).collect();
     rows.sort_by(|a, b| {
         (a.policy_id, &a.firm_uscc, a.channel, &a.declaration_id).cmp(&(
             b.policy_id,
@@ -103,7 +105,7 @@ pub async fn record(
 
 async fn insert_deliveries(
     txn: &DatabaseTransaction,
-    rows: &[NewDelivery],
+    rows: &[&NewDelivery],
     now: DateTime<Utc>,
 ) -> AppResult<Vec<Recorded>> {
     use delivery::Column as C;
@@ -123,8 +125,6 @@ async fn insert_deliveries(
         C::DeliveredAt,
         C::LastShownAt,
     ];
-    let mut insert = Query::insert();
-    insert.into_table(delivery::Entity).columns(COLUMNS);
     let values = rows
         .iter()
         .map(|row| {
@@ -146,8 +146,7 @@ async fn insert_deliveries(
             ]
         })
         .collect();
-    let backend = txn.get_database_backend();
-    db::insert_rows(&mut insert, backend, "delivery", &COLUMNS, values)?;
+    let mut insert = db::insert_rows(txn, delivery::Entity, &COLUMNS, values)?;
     insert
         .on_conflict(
             OnConflict::columns([

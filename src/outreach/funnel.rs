@@ -49,7 +49,7 @@ fn latest(c: C) -> Expr {
 /// `prefectures` where each firm is. Adds the policies' deliveries and first reaches to `today`.
 pub async fn reached(
     txn: &DatabaseTransaction,
-    rows: &[NewDelivery],
+    rows: &[&NewDelivery],
     recorded: &[Recorded],
     prefectures: &HashMap<String, String>,
     now: DateTime<Utc>,
@@ -71,8 +71,6 @@ pub async fn reached(
         C::LastDeliveredVersion,
         C::AcknowledgedByFirm,
     ];
-    let mut insert = Query::insert();
-    insert.into_table(funnel::Entity).columns(COLUMNS);
     let mut values = Vec::with_capacity(rows.len());
     for row in rows {
         let new = new.contains(&(row.policy_id, row.firm_uscc.as_str()));
@@ -92,8 +90,7 @@ pub async fn reached(
             false.into(),
         ]);
     }
-    let backend = txn.get_database_backend();
-    db::insert_rows(&mut insert, backend, "policy_firm_funnel", &COLUMNS, values)?;
+    let mut insert = db::insert_rows(txn, funnel::Entity, &COLUMNS, values)?;
     insert.on_conflict(
         OnConflict::columns([C::PolicyId, C::FirmUscc])
             .value(
@@ -168,25 +165,28 @@ pub async fn add_to_day(
     if counts.is_empty() {
         return Ok(());
     }
-    let mut insert = Query::insert();
-    insert.into_table(daily::Entity).columns([
+    let mut sorted = counts;
+    sorted.sort_by_key(|c| c.policy);
+    let values = sorted
+        .into_iter()
+        .map(|c| {
+            vec![
+                c.policy.into(),
+                day.into(),
+                c.deliveries.into(),
+                c.newly_reached.into(),
+                c.acknowledgements.into(),
+            ]
+        })
+        .collect();
+    let columns = [
         D::PolicyId,
         D::Day,
         D::Deliveries,
         D::NewlyReached,
         D::Acknowledgements,
-    ]);
-    let mut sorted = counts;
-    sorted.sort_by_key(|c| c.policy);
-    for c in sorted {
-        insert.values_panic([
-            c.policy.into(),
-            day.into(),
-            c.deliveries.into(),
-            c.newly_reached.into(),
-            c.acknowledgements.into(),
-        ]);
-    }
+    ];
+    let mut insert = db::insert_rows(txn, daily::Entity, &columns, values)?;
     let sum = |c: D| Expr::col((daily::Entity, c)).add(Expr::col((Alias::new("excluded"), c)));
     insert.on_conflict(
         OnConflict::columns([D::PolicyId, D::Day])
@@ -264,10 +264,7 @@ pub async fn answered(
             ]
         })
         .collect();
-    let mut insert = Query::insert();
-    insert.into_table(funnel::Entity).columns(COLUMNS);
-    let backend = txn.get_database_backend();
-    db::insert_rows(&mut insert, backend, "policy_firm_funnel", &COLUMNS, values)?;
+    let mut insert = db::insert_rows(txn, funnel::Entity, &COLUMNS, values)?;
     insert.on_conflict(
         OnConflict::columns([C::PolicyId, C::FirmUscc])
             .value(

@@ -176,16 +176,13 @@ fn take_batch<J: Job>(
             deferred.push_back(next);
             break;
         }
-        if next
-            .0
-            .pairs()
-            .any(|(p, f)| pairs.contains(&(p, f.to_owned())))
-        {
+        let keys: Vec<(Uuid, String)> = next.0.pairs().map(|(p, f)| (p, f.to_owned())).collect();
+        if keys.iter().any(|key| pairs.contains(key)) {
             deferred.push_back(next);
             continue;
         }
         rows += next.0.rows();
-        pairs.extend(next.0.pairs().map(|(p, f)| (p, f.to_owned())));
+        pairs.extend(keys);
         batch.push(next);
     }
     deferred.append(held);

@@ -57,7 +57,7 @@ impl Sink for Deliveries {
         jobs: &[Presentations],
         now: DateTime<Utc>,
     ) -> AppResult<Vec<AppResult<Vec<Recorded>>>> {
-        let rows: Vec<NewDelivery> = jobs.iter().flat_map(|j| j.0.iter().cloned()).collect();
+        let rows: Vec<&NewDelivery> = jobs.iter().flat_map(|j| &j.0).collect();
         let mut by_pair: HashMap<(Uuid, String), Recorded> =
             deliveries::save(&self.db, &rows, now, self.zone)
                 .await?
