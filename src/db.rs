@@ -9,7 +9,7 @@ use sea_orm::{
     ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
     IdenStatic, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryResult};
 
 use crate::config::Settings;
 
@@ -82,24 +82,84 @@ pub fn backend_name(db: &DatabaseConnection) -> &'static str {
     }
 }
 
-/// An INSERT of `rows` (values in the order of `columns`) into `entity`'s table. On PostgreSQL the
-/// rows travel as one JSON parameter expanded by `jsonb_populate_recordset`, so the statement is
-/// the same whatever the number of rows: prepared once per connection, where a VALUES list of each
-/// new length is parsed and planned anew. SQLite prepares in-process, cheaply.
-pub fn insert_rows<E: EntityTrait>(
+/// Rows per INSERT on SQLite: each statement shape stays in every pooled connection's statement
+/// cache, and a VALUES list of a few hundred rows compiles to a program of megabytes. Batches are
+/// cut into powers of two up to this, so a table has at most seven shapes, all of them small.
+const SQLITE_ROWS_PER_INSERT: usize = 64;
+
+/// Inserts `rows` (values in the order of `columns`) into `entity`'s table and returns what the
+/// statements return; `finish` adds each statement's ON CONFLICT and RETURNING. On PostgreSQL the
+/// rows travel as one JSON parameter expanded by `jsonb_populate_recordset`: one statement,
+/// prepared once per connection, whatever the number of rows, where a VALUES list of each new
+/// length would be parsed, planned and cached anew. On SQLite they go as VALUES lists whose
+/// lengths are powers of two ([`pieces`]).
+pub async fn insert_all<E: EntityTrait>(
     db: &impl ConnectionTrait,
     entity: E,
     columns: &[E::Column],
     rows: Vec<Vec<Value>>,
-) -> Result<InsertStatement, DbErr> {
-    let mut insert = Query::insert();
-    insert.into_table(entity).columns(columns.iter().copied());
-    if db.get_database_backend() != DatabaseBackend::Postgres {
-        for row in rows {
-            insert.values_panic(row.into_iter().map(Expr::from));
-        }
-        return Ok(insert);
+    finish: impl Fn(&mut InsertStatement),
+) -> Result<Vec<QueryResult>, DbErr> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
     }
+    let mut statements = Vec::new();
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        statements.push(json_insert(entity, columns, rows)?);
+    } else {
+        let mut rows = rows.into_iter();
+        for piece in pieces(rows.len(), SQLITE_ROWS_PER_INSERT) {
+            let mut insert = Query::insert();
+            insert.into_table(entity).columns(columns.iter().copied());
+            for row in rows.by_ref().take(piece) {
+                insert.values_panic(row.into_iter().map(Expr::from));
+            }
+            statements.push(insert);
+        }
+    }
+    let mut returned = Vec::new();
+    for mut insert in statements {
+        finish(&mut insert);
+        returned.extend(db.query_all(&insert).await?);
+    }
+    Ok(returned)
+}
+
+/// The lengths `n` items are cut into for statements whose shape depends on their length (VALUES
+/// and IN lists): `max` (a power of two) as often as it fits, then the powers of two of the rest,
+/// largest first. At most log2(max) + 1 shapes, so a connection's statement cache keeps a few
+/// statements per query instead of one per length ever seen.
+pub fn pieces(n: usize, max: usize) -> impl Iterator<Item = usize> {
+    let max = max.max(1);
+    let mut left = n;
+    std::iter::from_fn(move || {
+        if left == 0 {
+            return None;
+        }
+        let piece = if left >= max { max } else { 1 << left.ilog2() };
+        left -= piece;
+        Some(piece)
+    })
+}
+
+/// Keys per IN list: [`in_pieces`] of this size keep a lookup to ten shapes.
+pub const KEYS_PER_LIST: usize = 512;
+
+/// `items` cut into [`pieces`].
+pub fn in_pieces<T>(items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
+    let mut rest = items;
+    pieces(items.len(), max).map(move |piece| {
+        let (head, tail) = rest.split_at(piece);
+        rest = tail;
+        head
+    })
+}
+
+fn json_insert<E: EntityTrait>(
+    entity: E,
+    columns: &[E::Column],
+    rows: Vec<Vec<Value>>,
+) -> Result<InsertStatement, DbErr> {
     let records = rows
         .into_iter()
         .map(|row| {
@@ -120,7 +180,10 @@ pub fn insert_rows<E: EntityTrait>(
                 .arg(serde_json::Value::Array(records)),
             Alias::new("rows"),
         );
+    let mut insert = Query::insert();
     insert
+        .into_table(entity)
+        .columns(columns.iter().copied())
         .select_from(source)
         .map_err(|e| DbErr::Custom(e.to_string()))?;
     Ok(insert)
@@ -140,4 +203,37 @@ fn json_of(value: Value) -> Result<serde_json::Value, DbErr> {
         Value::Json(v) => v.map_or(J::Null, |j| *j),
         other => return Err(DbErr::Custom(format!("no JSON form for {other:?}"))),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{in_pieces, pieces};
+
+    #[test]
+    fn pieces_cover_every_item_in_powers_of_two_up_to_the_maximum() {
+        for n in 0..300 {
+            let cut: Vec<usize> = pieces(n, 64).collect();
+            assert_eq!(cut.iter().sum::<usize>(), n, "{n} items");
+            assert!(
+                cut.iter().all(|p| p.is_power_of_two() && *p <= 64),
+                "{cut:?}"
+            );
+            assert!(
+                cut.windows(2).all(|w| w[0] >= w[1]),
+                "largest first: {cut:?}"
+            );
+        }
+        assert_eq!(pieces(200, 64).collect::<Vec<_>>(), [64, 64, 64, 8]);
+    }
+
+    #[test]
+    fn in_pieces_keeps_the_order_of_the_items() {
+        let items: Vec<u32> = (0..77).collect();
+        let cut: Vec<&[u32]> = in_pieces(&items, 32).collect();
+        assert_eq!(
+            cut.iter().map(|c| c.len()).collect::<Vec<_>>(),
+            [32, 32, 8, 4, 1]
+        );
+        assert_eq!(cut.concat(), items);
+    }
 }

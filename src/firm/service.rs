@@ -12,7 +12,7 @@ use sea_orm::{
 use super::Uscc;
 pub use super::input::FirmInput;
 use super::input::{FirmRecord, validate_all};
-use crate::db::begin_write;
+use crate::db::{self, begin_write};
 use crate::entity::{firm, firm_broker};
 use crate::error::{AppResult, InputErrors};
 use crate::region::RegionCatalog;
@@ -141,7 +141,7 @@ async fn read_prefectures(
     hold: bool,
 ) -> AppResult<HashMap<String, String>> {
     let mut found = HashMap::new();
-    for chunk in usccs.chunks(ROWS_PER_STATEMENT) {
+    for chunk in db::in_pieces(usccs, db::KEYS_PER_LIST) {
         let mut select = firm::Entity::find()
             .select_only()
             .column(firm::Column::Uscc)
@@ -166,7 +166,7 @@ pub async fn existing_usccs(
     usccs: &[&str],
 ) -> AppResult<HashSet<String>> {
     let mut found = HashSet::new();
-    for chunk in usccs.chunks(ROWS_PER_STATEMENT) {
+    for chunk in db::in_pieces(usccs, db::KEYS_PER_LIST) {
         let rows: Vec<String> = firm::Entity::find()
             .select_only()
             .column(firm::Column::Uscc)

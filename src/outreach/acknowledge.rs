@@ -353,19 +353,19 @@ async fn insert_new(txn: &DatabaseTransaction, pending: &[&Pending]) -> AppResul
             ]
         })
         .collect();
-    let mut insert = db::insert_rows(txn, acknowledgement::Entity, &COLUMNS, values)?;
-    insert
-        .on_conflict(
-            OnConflict::columns([A::ActorRole, A::ActorSubject, A::IdempotencyKey])
-                .do_nothing()
-                .to_owned(),
-        )
-        .returning_col(A::Id);
-    txn.query_all(&insert)
-        .await?
-        .iter()
-        .map(|row| row.try_get::<Uuid>("", "id").map_err(Into::into))
-        .collect()
+    db::insert_all(txn, acknowledgement::Entity, &COLUMNS, values, |insert| {
+        insert
+            .on_conflict(
+                OnConflict::columns([A::ActorRole, A::ActorSubject, A::IdempotencyKey])
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .returning_col(A::Id);
+    })
+    .await?
+    .iter()
+    .map(|row| row.try_get::<Uuid>("", "id").map_err(Into::into))
+    .collect()
 }
 
 /// Inserts one acknowledgement and counts it; false when its idempotency key is already taken

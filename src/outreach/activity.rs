@@ -66,7 +66,7 @@ impl Activity {
 
 async fn flush(db: &DatabaseConnection, usccs: HashSet<String>, now: DateTime<Utc>) {
     let usccs: Vec<String> = usccs.into_iter().collect();
-    for chunk in usccs.chunks(500) {
+    for chunk in crate::db::in_pieces(&usccs, crate::db::KEYS_PER_LIST) {
         let written = firm::Entity::update_many()
             .col_expr(firm::Column::LastFiledAt, Expr::val(now))
             .filter(firm::Column::Uscc.is_in(chunk.iter().map(String::as_str)))

@@ -7,7 +7,7 @@ use std::borrow::Borrow;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction};
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 use crate::db::{self, begin_write};
 use serde_json::Value;
@@ -146,38 +146,39 @@ async fn insert_deliveries(
             ]
         })
         .collect();
-    let mut insert = db::insert_rows(txn, delivery::Entity, &COLUMNS, values)?;
-    insert
-        .on_conflict(
-            OnConflict::columns([
+    let returned = db::insert_all(txn, delivery::Entity, &COLUMNS, values, |insert| {
+        insert
+            .on_conflict(
+                OnConflict::columns([
+                    C::PolicyId,
+                    C::PolicyVersion,
+                    C::FirmUscc,
+                    C::Channel,
+                    C::DeclarationId,
+                ])
+                .value(
+                    C::Impressions,
+                    Expr::col((delivery::Entity, C::Impressions)).add(1),
+                )
+                .value(
+                    C::LastShownAt,
+                    Expr::col((Alias::new("excluded"), C::LastShownAt)),
+                )
+                .to_owned(),
+            )
+            .returning(Query::returning().columns([
+                C::Id,
                 C::PolicyId,
-                C::PolicyVersion,
                 C::FirmUscc,
+                C::PolicyVersion,
                 C::Channel,
                 C::DeclarationId,
-            ])
-            .value(
+                C::DeliveredAt,
                 C::Impressions,
-                Expr::col((delivery::Entity, C::Impressions)).add(1),
-            )
-            .value(
-                C::LastShownAt,
-                Expr::col((Alias::new("excluded"), C::LastShownAt)),
-            )
-            .to_owned(),
-        )
-        .returning(Query::returning().columns([
-            C::Id,
-            C::PolicyId,
-            C::FirmUscc,
-            C::PolicyVersion,
-            C::Channel,
-            C::DeclarationId,
-            C::DeliveredAt,
-            C::Impressions,
-        ]));
-    txn.query_all(&insert)
-        .await?
+            ]));
+    })
+    .await?;
+    returned
         .into_iter()
         .map(|row| {
             let channel: String = row.try_get("", "channel")?;

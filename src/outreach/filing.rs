@@ -205,7 +205,7 @@ pub async fn latest_acknowledgements(
         .filter_map(|p| funnels.get(&p)?.latest_acknowledgement_id)
         .collect();
     let mut found = HashMap::new();
-    for chunk in ids.chunks(500) {
+    for chunk in crate::db::in_pieces(&ids, crate::db::KEYS_PER_LIST) {
         let rows = acknowledgement::Entity::find()
             .filter(acknowledgement::Column::Id.is_in(chunk.to_vec()))
             .all(&app.db)

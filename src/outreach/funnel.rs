@@ -90,27 +90,30 @@ pub async fn reached(
             false.into(),
         ]);
     }
-    let mut insert = db::insert_rows(txn, funnel::Entity, &COLUMNS, values)?;
-    insert.on_conflict(
-        OnConflict::columns([C::PolicyId, C::FirmUscc])
-            .value(
-                C::Deliveries,
-                existing(C::Deliveries).add(incoming(C::Deliveries)),
+    let returned = db::insert_all(txn, funnel::Entity, &COLUMNS, values, |insert| {
+        insert
+            .on_conflict(
+                OnConflict::columns([C::PolicyId, C::FirmUscc])
+                    .value(
+                        C::Deliveries,
+                        existing(C::Deliveries).add(incoming(C::Deliveries)),
+                    )
+                    .value(
+                        C::DeliveredChannels,
+                        existing(C::DeliveredChannels).bit_or(incoming(C::DeliveredChannels)),
+                    )
+                    .value(C::FirstDeliveredAt, earliest(C::FirstDeliveredAt))
+                    .value(C::LastDeliveredAt, latest(C::LastDeliveredAt))
+                    .value(C::LastDeliveredVersion, latest(C::LastDeliveredVersion))
+                    .to_owned(),
             )
-            .value(
-                C::DeliveredChannels,
-                existing(C::DeliveredChannels).bit_or(incoming(C::DeliveredChannels)),
-            )
-            .value(C::FirstDeliveredAt, earliest(C::FirstDeliveredAt))
-            .value(C::LastDeliveredAt, latest(C::LastDeliveredAt))
-            .value(C::LastDeliveredVersion, latest(C::LastDeliveredVersion))
-            .to_owned(),
-    );
-    insert.returning(Query::returning().columns([C::PolicyId, C::FirmUscc, C::Deliveries]));
+            .returning(Query::returning().columns([C::PolicyId, C::FirmUscc, C::Deliveries]));
+    })
+    .await?;
     for r in recorded.iter().filter(|r| r.is_new) {
         today.entry(r.policy_id).deliveries += 1;
     }
-    for row in txn.query_all(&insert).await? {
+    for row in returned {
         let policy: Uuid = row.try_get("", "policy_id")?;
         let firm: String = row.try_get("", "firm_uscc")?;
         let deliveries: i32 = row.try_get("", "deliveries")?;
@@ -186,16 +189,17 @@ pub async fn add_to_day(
         D::NewlyReached,
         D::Acknowledgements,
     ];
-    let mut insert = db::insert_rows(txn, daily::Entity, &columns, values)?;
     let sum = |c: D| Expr::col((daily::Entity, c)).add(Expr::col((Alias::new("excluded"), c)));
-    insert.on_conflict(
-        OnConflict::columns([D::PolicyId, D::Day])
-            .value(D::Deliveries, sum(D::Deliveries))
-            .value(D::NewlyReached, sum(D::NewlyReached))
-            .value(D::Acknowledgements, sum(D::Acknowledgements))
-            .to_owned(),
-    );
-    txn.execute(&insert).await?;
+    db::insert_all(txn, daily::Entity, &columns, values, |insert| {
+        insert.on_conflict(
+            OnConflict::columns([D::PolicyId, D::Day])
+                .value(D::Deliveries, sum(D::Deliveries))
+                .value(D::NewlyReached, sum(D::NewlyReached))
+                .value(D::Acknowledgements, sum(D::Acknowledgements))
+                .to_owned(),
+        );
+    })
+    .await?;
     Ok(())
 }
 
@@ -264,28 +268,29 @@ pub async fn answered(
             ]
         })
         .collect();
-    let mut insert = db::insert_rows(txn, funnel::Entity, &COLUMNS, values)?;
-    insert.on_conflict(
-        OnConflict::columns([C::PolicyId, C::FirmUscc])
-            .value(
-                C::AcknowledgedChannels,
-                existing(C::AcknowledgedChannels).bit_or(incoming(C::AcknowledgedChannels)),
-            )
-            .value(C::FirstAcknowledgedAt, earliest(C::FirstAcknowledgedAt))
-            .value(
-                C::AcknowledgedByFirm,
-                existing(C::AcknowledgedByFirm).or(incoming(C::AcknowledgedByFirm)),
-            )
-            .value(C::LatestResponse, if_newer(C::LatestResponse))
-            .value(C::LatestResponseVersion, if_newer(C::LatestResponseVersion))
-            .value(
-                C::LatestAcknowledgementId,
-                if_newer(C::LatestAcknowledgementId),
-            )
-            .value(C::LatestResponseAt, latest(C::LatestResponseAt))
-            .to_owned(),
-    );
-    txn.execute(&insert).await?;
+    db::insert_all(txn, funnel::Entity, &COLUMNS, values, |insert| {
+        insert.on_conflict(
+            OnConflict::columns([C::PolicyId, C::FirmUscc])
+                .value(
+                    C::AcknowledgedChannels,
+                    existing(C::AcknowledgedChannels).bit_or(incoming(C::AcknowledgedChannels)),
+                )
+                .value(C::FirstAcknowledgedAt, earliest(C::FirstAcknowledgedAt))
+                .value(
+                    C::AcknowledgedByFirm,
+                    existing(C::AcknowledgedByFirm).or(incoming(C::AcknowledgedByFirm)),
+                )
+                .value(C::LatestResponse, if_newer(C::LatestResponse))
+                .value(C::LatestResponseVersion, if_newer(C::LatestResponseVersion))
+                .value(
+                    C::LatestAcknowledgementId,
+                    if_newer(C::LatestAcknowledgementId),
+                )
+                .value(C::LatestResponseAt, latest(C::LatestResponseAt))
+                .to_owned(),
+        );
+    })
+    .await?;
     let mut days: BTreeMap<NaiveDate, DayTally> = BTreeMap::new();
     for a in answers {
         let day = a.row.created_at.with_timezone(&zone).date_naive();
