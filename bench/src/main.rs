@@ -146,6 +146,15 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         .await
     };
     report.row(Row::new("GET /healthz", healthz));
+    let me = {
+        let (t, token) = (target.clone(), system.clone());
+        measure(args.clients, warmup, time, move |_| {
+            let (t, token) = (t.clone(), token.clone());
+            async move { workloads::me(&t, &token).await }
+        })
+        .await
+    };
+    report.row(Row::new("me (GraphQL, no database)", me));
     let presented = Arc::new(AtomicU64::new(0));
     let applicable = {
         let (t, token, presented) = (target.clone(), system.clone(), presented.clone());

@@ -75,6 +75,19 @@ pub async fn healthz(target: &Target) -> Result<(), String> {
     }
 }
 
+const ME: &str = "{ me { role subject } }";
+
+/// `me` as SYSTEM: the token check and one GraphQL round trip with no database work, the cost
+/// every operation pays before it does anything.
+pub async fn me(target: &Target, token: &str) -> Result<(), String> {
+    let data = graphql(target, Some(token), ME, json!({})).await?;
+    if data["me"]["role"] == "SYSTEM" {
+        Ok(())
+    } else {
+        Err(format!("not the SYSTEM viewer: {data}"))
+    }
+}
+
 /// A spread of the set: `n` picks the same item each time it comes round.
 fn pick(items: &[String], n: u64, salt: u64) -> &str {
     let mixed = n.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17) ^ salt;
