@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::sea_query::{Alias, Expr, Func, InsertStatement, Query, Value};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, InsertStatement, Query, Value};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
@@ -89,7 +89,7 @@ const SQLITE_ROWS_PER_INSERT: usize = 64;
 
 /// Inserts `rows` (values in the order of `columns`) into `entity`'s table and returns what the
 /// statements return; `finish` adds each statement's ON CONFLICT and RETURNING. On PostgreSQL the
-/// rows travel as one JSON parameter expanded by `jsonb_populate_recordset`: one statement,
+/// rows travel as one JSON parameter expanded by `json_populate_recordset`: one statement,
 /// prepared once per connection, whatever the number of rows, where a VALUES list of each new
 /// length would be parsed, planned and cached anew. On SQLite they go as VALUES lists whose
 /// lengths are powers of two ([`pieces`]).
@@ -160,24 +160,37 @@ fn json_insert<E: EntityTrait>(
     columns: &[E::Column],
     rows: Vec<Vec<Value>>,
 ) -> Result<InsertStatement, DbErr> {
-    let records = rows
-        .into_iter()
-        .map(|row| {
-            columns
-                .iter()
-                .zip(row)
-                .map(|(column, value)| Ok((column.as_str().to_owned(), json_of(value)?)))
-                .collect::<Result<serde_json::Map<_, _>, DbErr>>()
-                .map(serde_json::Value::Object)
-        })
-        .collect::<Result<Vec<_>, DbErr>>()?;
+    let names: Vec<String> = columns
+        .iter()
+        .map(|c| serde_json::to_string(c.as_str()))
+        .collect::<Result<_, _>>()
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    let mut text = Vec::with_capacity(rows.len() * 64 * columns.len());
+    text.push(b'[');
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            text.push(b',');
+        }
+        text.push(b'{');
+        for (j, (name, value)) in names.iter().zip(row).enumerate() {
+            if j > 0 {
+                text.push(b',');
+            }
+            text.extend_from_slice(name.as_bytes());
+            text.push(b':');
+            write_json(&mut text, value)?;
+        }
+        text.push(b'}');
+    }
+    text.push(b']');
+    let text = String::from_utf8(text).map_err(|e| DbErr::Custom(e.to_string()))?;
     let mut source = Query::select();
     source
         .columns(columns.iter().map(|c| Alias::new(c.as_str())))
         .from_function(
-            Func::cust(Alias::new("jsonb_populate_recordset"))
+            Func::cust(Alias::new("json_populate_recordset"))
                 .arg(Expr::cust(format!("NULL::{}", entity.table_name())))
-                .arg(serde_json::Value::Array(records)),
+                .arg(Expr::val(text).cast_as(Alias::new("json"))),
             Alias::new("rows"),
         );
     let mut insert = Query::insert();
@@ -189,25 +202,39 @@ fn json_insert<E: EntityTrait>(
     Ok(insert)
 }
 
-/// A bound value as `jsonb_populate_recordset` reads it back into its column.
-fn json_of(value: Value) -> Result<serde_json::Value, DbErr> {
-    use serde_json::Value as J;
-    Ok(match value {
-        Value::Bool(v) => v.map_or(J::Null, J::from),
-        Value::Int(v) => v.map_or(J::Null, J::from),
-        Value::BigInt(v) => v.map_or(J::Null, J::from),
-        Value::String(v) => v.map_or(J::Null, J::from),
-        Value::Uuid(v) => v.map_or(J::Null, |u| J::from(u.to_string())),
-        Value::ChronoDate(v) => v.map_or(J::Null, |d| J::from(d.to_string())),
-        Value::ChronoDateTimeUtc(v) => v.map_or(J::Null, |t| J::from(t.to_rfc3339())),
-        Value::Json(v) => v.map_or(J::Null, |j| *j),
-        other => return Err(DbErr::Custom(format!("no JSON form for {other:?}"))),
-    })
+/// A bound value as `json_populate_recordset` reads it back into its column, written straight
+/// into the parameter's text: no JSON tree is built for a batch of rows.
+fn write_json(out: &mut Vec<u8>, value: &Value) -> Result<(), DbErr> {
+    fn text(out: &mut Vec<u8>, value: &impl serde::Serialize) -> Result<(), DbErr> {
+        serde_json::to_writer(out, value).map_err(|e| DbErr::Custom(e.to_string()))
+    }
+    match value {
+        Value::Bool(Some(v)) => text(out, v),
+        Value::Int(Some(v)) => text(out, v),
+        Value::BigInt(Some(v)) => text(out, v),
+        Value::String(Some(v)) => text(out, v),
+        Value::Uuid(Some(v)) => text(out, v),
+        Value::ChronoDate(Some(v)) => text(out, v),
+        Value::ChronoDateTimeUtc(Some(v)) => text(out, &v.to_rfc3339()),
+        Value::Json(Some(v)) => text(out, v),
+        Value::Bool(None)
+        | Value::Int(None)
+        | Value::BigInt(None)
+        | Value::String(None)
+        | Value::Uuid(None)
+        | Value::ChronoDate(None)
+        | Value::ChronoDateTimeUtc(None)
+        | Value::Json(None) => {
+            out.extend_from_slice(b"null");
+            Ok(())
+        }
+        other => Err(DbErr::Custom(format!("no JSON form for {other:?}"))),
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{in_pieces, pieces};
+    use super::{Value, in_pieces, pieces, write_json};
 
     #[test]
     fn pieces_cover_every_item_in_powers_of_two_up_to_the_maximum() {
@@ -235,5 +262,38 @@ mod tests {
             [32, 32, 8, 4, 1]
         );
         assert_eq!(cut.concat(), items);
+    }
+
+    #[test]
+    fn values_are_written_as_the_json_each_column_reads_back() {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-25T08:00:00.123456Z")
+            .map(|t| t.to_utc())
+            .ok();
+        let id = uuid::Uuid::nil();
+        let cases: Vec<(Value, serde_json::Value)> = vec![
+            (
+                Value::from("引号 \"quoted\"\n\\"),
+                serde_json::json!("引号 \"quoted\"\n\\"),
+            ),
+            (Value::from(7_i32), serde_json::json!(7)),
+            (Value::from(true), serde_json::json!(true)),
+            (Value::from(id), serde_json::json!(id.to_string())),
+            (
+                Value::ChronoDateTimeUtc(at),
+                serde_json::json!("2026-11-25T08:00:00.123456+00:00"),
+            ),
+            (Value::String(None), serde_json::Value::Null),
+            (
+                Value::from(serde_json::json!({"facts": {"n": [1, 2]}})),
+                serde_json::json!({"facts": {"n": [1, 2]}}),
+            ),
+        ];
+        for (value, expected) in cases {
+            let mut out = Vec::new();
+            write_json(&mut out, &value).unwrap();
+            let read: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            assert_eq!(read, expected, "{value:?}");
+        }
+        assert!(write_json(&mut Vec::new(), &Value::Float(Some(1.5))).is_err());
     }
 }
