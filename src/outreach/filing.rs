@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::deliveries::{NewDelivery, Recorded};
@@ -79,7 +80,8 @@ pub async fn firm_facts(app: &AppState, uscc: &Uscc) -> AppResult<(firm::Model, 
 }
 
 /// Evaluates every published policy in effect today, records a delivery per match and returns
-/// the matches in the order of DESIGN §7.
+/// the matches in the order of DESIGN §7, with their reasons worded in `explain_in` (none when
+/// the caller did not ask for them).
 pub async fn applicable(
     app: &AppState,
     viewer: &Viewer,
@@ -87,7 +89,7 @@ pub async fn applicable(
     firm: (firm::Model, FirmFacts),
     declaration: DeclarationFacts,
     include_dismissed: bool,
-    lang: Lang,
+    explain_in: Option<Lang>,
 ) -> AppResult<Vec<Presented>> {
     let (model, facts) = firm;
     let now = app.clock.now_micros();
@@ -133,13 +135,12 @@ pub async fn applicable(
             actor_role: viewer.role(),
             actor_subject: viewer.subject().map(str::to_owned),
             broker_uscc: filer.broker.as_ref().map(ToString::to_string),
-            decision: Some(json!({
-                "policyVersion": p.view.version.version,
-                "outcome": Outcome::True,
-                "matchedConditions": matched,
-                "evaluatedOn": today,
-                "facts": decision_facts,
-            })),
+            decision: Some(decision_record(
+                p.view.version.version,
+                *matched,
+                today,
+                &decision_facts,
+            )),
             note: None,
         })
         .collect();
@@ -157,7 +158,9 @@ pub async fn applicable(
             Presented {
                 certain: true,
                 is_new: !has_seen(&funnels, id, live),
-                reasons: policy.rule.explain(input, &app.regions, lang),
+                reasons: explain_in
+                    .map(|lang| policy.rule.explain(input, &app.regions, lang))
+                    .unwrap_or_default(),
                 delivery: recorded.iter().find(|r| r.policy_id == id).cloned(),
                 acknowledgement: acknowledgements.get(&id).cloned(),
                 policy,
@@ -165,6 +168,19 @@ pub async fn applicable(
         })
         .collect();
     Ok(presented)
+}
+
+/// What a delivery keeps of why it was made (DESIGN §7): the version, the outcome, how many
+/// conditions matched, the day and the facts. Built field by field: `json!` would copy the
+/// facts by serialising them again for every match.
+fn decision_record(version: i32, matched: usize, today: NaiveDate, facts: &Value) -> Value {
+    let mut record = serde_json::Map::with_capacity(5);
+    record.insert("policyVersion".to_owned(), version.into());
+    record.insert("outcome".to_owned(), json!(Outcome::True));
+    record.insert("matchedConditions".to_owned(), matched.into());
+    record.insert("evaluatedOn".to_owned(), json!(today));
+    record.insert("facts".to_owned(), facts.clone());
+    Value::Object(record)
 }
 
 /// Whether the firm's latest response to the policy's live version asked not to see it again.

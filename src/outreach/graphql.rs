@@ -184,6 +184,12 @@ impl OutreachQuery {
         let (firm, facts) = declaration.validate("declaration")?;
         let filer = filing::authorize(app, viewer, &firm, channel).await?;
         let profile = filing::firm_facts(app, &firm).await?;
+        // Reasons are worded only when the caller selects them.
+        let explain_in = ctx
+            .look_ahead()
+            .field("reasons")
+            .exists()
+            .then(|| lang(ctx));
         let presented = filing::applicable(
             app,
             viewer,
@@ -191,7 +197,7 @@ impl OutreachQuery {
             profile,
             facts,
             include_dismissed.unwrap_or(false),
-            lang(ctx),
+            explain_in,
         )
         .await?;
         Ok(presented.into_iter().map(PolicyMatch::from).collect())
