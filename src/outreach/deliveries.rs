@@ -1,6 +1,6 @@
 //! Recording presentations: one delivery per (policy, version, firm, channel, declaration), repeats
 //! counted as impressions, and the per-(policy, firm) funnel row kept current in the same
-//! transaction. A fixed number of statements per 1,000 rows, whatever the number of matches.
+//! transaction. A bounded number of statements per 1,000 rows, whatever the number of matches.
 
 use std::borrow::Borrow;
 
@@ -20,8 +20,9 @@ use crate::entity::delivery;
 use crate::error::AppResult;
 use crate::firm::service as firms;
 
-/// Rows per statement: well inside SQLite's and PostgreSQL's bound-parameter limits.
-const ROWS_PER_STATEMENT: usize = 1_000;
+/// Deliveries written, then counted in their funnel rows, per round: bounds the rows returned and
+/// held at once ([`db::insert_all`] cuts each round into statements).
+const ROWS_PER_ROUND: usize = 1_000;
 
 /// One presentation to record.
 #[derive(Clone, Debug)]
@@ -92,7 +93,7 @@ pub async fn record(
     let prefectures = firms::hold_prefectures(txn, &usccs).await?;
     let mut recorded = Vec::with_capacity(rows.len());
     let mut today = funnel::DayTally::default();
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+    for chunk in rows.chunks(ROWS_PER_ROUND) {
         let inserted = insert_deliveries(txn, chunk, now).await?;
         funnel::reached(txn, chunk, &inserted, &prefectures, now, &mut today).await?;
         recorded.extend(inserted);
