@@ -5,11 +5,11 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, InsertStatement, Query, Value};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Iterable, QueryResult};
 use sea_orm::{
     ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
     IdenStatic, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
-use sea_orm::{ConnectionTrait, EntityTrait, QueryResult};
 
 use crate::config::Settings;
 
@@ -105,7 +105,7 @@ pub async fn insert_all<E: EntityTrait>(
     }
     let mut statements = Vec::new();
     if db.get_database_backend() == DatabaseBackend::Postgres {
-        statements.push(json_insert(entity, columns, rows)?);
+        statements.push(json_insert(entity, columns, &rows)?);
     } else {
         let mut rows = rows.into_iter();
         for piece in pieces(rows.len(), SQLITE_ROWS_PER_INSERT) {
@@ -123,6 +123,32 @@ pub async fn insert_all<E: EntityTrait>(
         returned.extend(db.query_all(&insert).await?);
     }
     Ok(returned)
+}
+
+/// Inserts `models` with every column of their entity, as [`insert_all`] does; the values are
+/// moved out of the models, not copied.
+pub async fn insert_models<A: ActiveModelTrait>(
+    db: &impl ConnectionTrait,
+    models: Vec<A>,
+    finish: impl Fn(&mut InsertStatement),
+) -> Result<Vec<QueryResult>, DbErr> {
+    let columns: Vec<<A::Entity as EntityTrait>::Column> =
+        <A::Entity as EntityTrait>::Column::iter().collect();
+    let rows = models
+        .into_iter()
+        .map(|mut model| {
+            columns
+                .iter()
+                .map(|c| {
+                    model
+                        .take(*c)
+                        .into_value()
+                        .ok_or_else(|| DbErr::Custom(format!("{} is not set", c.as_str())))
+                })
+                .collect()
+        })
+        .collect::<Result<_, DbErr>>()?;
+    insert_all(db, A::Entity::default(), &columns, rows, finish).await
 }
 
 /// The lengths `n` items are cut into for statements whose shape depends on their length (VALUES
@@ -158,7 +184,7 @@ pub fn in_pieces<T>(items: &[T], max: usize) -> impl Iterator<Item = &[T]> {
 fn json_insert<E: EntityTrait>(
     entity: E,
     columns: &[E::Column],
-    rows: Vec<Vec<Value>>,
+    rows: &[Vec<Value>],
 ) -> Result<InsertStatement, DbErr> {
     let names: Vec<String> = columns
         .iter()

@@ -312,48 +312,11 @@ pub async fn record_all(
 /// Inserts the acknowledgements whose idempotency keys are free; returns the ids inserted.
 async fn insert_new(txn: &DatabaseTransaction, pending: &[&Pending]) -> AppResult<HashSet<Uuid>> {
     use acknowledgement::Column as A;
-    const COLUMNS: [A; 14] = [
-        A::Id,
-        A::PolicyId,
-        A::PolicyVersion,
-        A::FirmUscc,
-        A::Response,
-        A::Channel,
-        A::ActorRole,
-        A::ActorSubject,
-        A::ActorUscc,
-        A::Comment,
-        A::DeclarationId,
-        A::IdempotencyKey,
-        A::RequestFingerprint,
-        A::CreatedAt,
-    ];
-    if pending.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let values = pending
+    let models = pending
         .iter()
-        .map(|p| {
-            let r = &p.row;
-            vec![
-                r.id.into(),
-                r.policy_id.into(),
-                r.policy_version.into(),
-                r.firm_uscc.clone().into(),
-                r.response.as_str().into(),
-                r.channel.as_str().into(),
-                r.actor_role.as_str().into(),
-                r.actor_subject.clone().into(),
-                r.actor_uscc.clone().into(),
-                r.comment.clone().into(),
-                r.declaration_id.clone().into(),
-                r.idempotency_key.clone().into(),
-                r.request_fingerprint.clone().into(),
-                r.created_at.into(),
-            ]
-        })
+        .map(|p| acknowledgement::ActiveModel::from(p.row.clone()))
         .collect();
-    db::insert_all(txn, acknowledgement::Entity, &COLUMNS, values, |insert| {
+    db::insert_models(txn, models, |insert| {
         insert
             .on_conflict(
                 OnConflict::columns([A::ActorRole, A::ActorSubject, A::IdempotencyKey])

@@ -110,44 +110,28 @@ async fn insert_deliveries(
     now: DateTime<Utc>,
 ) -> AppResult<Vec<Recorded>> {
     use delivery::Column as C;
-    const COLUMNS: [C; 14] = [
-        C::Id,
-        C::PolicyId,
-        C::PolicyVersion,
-        C::FirmUscc,
-        C::Channel,
-        C::DeclarationId,
-        C::ActorRole,
-        C::ActorSubject,
-        C::BrokerUscc,
-        C::Impressions,
-        C::Decision,
-        C::Note,
-        C::DeliveredAt,
-        C::LastShownAt,
-    ];
-    let values = rows
+    let models = rows
         .iter()
         .map(|row| {
-            vec![
-                Uuid::now_v7().into(),
-                row.policy_id.into(),
-                row.policy_version.into(),
-                row.firm_uscc.clone().into(),
-                row.channel.as_str().into(),
-                row.declaration_id.clone().into(),
-                row.actor_role.as_str().into(),
-                row.actor_subject.clone().into(),
-                row.broker_uscc.clone().into(),
-                1.into(),
-                row.decision.clone().into(),
-                row.note.clone().into(),
-                now.into(),
-                now.into(),
-            ]
+            delivery::ActiveModel::from(delivery::Model {
+                id: Uuid::now_v7(),
+                policy_id: row.policy_id,
+                policy_version: row.policy_version,
+                firm_uscc: row.firm_uscc.clone(),
+                channel: row.channel,
+                declaration_id: row.declaration_id.clone(),
+                actor_role: row.actor_role,
+                actor_subject: row.actor_subject.clone(),
+                broker_uscc: row.broker_uscc.clone(),
+                impressions: 1,
+                decision: row.decision.clone(),
+                note: row.note.clone(),
+                delivered_at: now,
+                last_shown_at: now,
+            })
         })
         .collect();
-    let returned = db::insert_all(txn, delivery::Entity, &COLUMNS, values, |insert| {
+    let returned = db::insert_models(txn, models, |insert| {
         insert
             .on_conflict(
                 OnConflict::columns([

@@ -58,21 +58,23 @@ impl Sink for Deliveries {
         now: DateTime<Utc>,
     ) -> AppResult<Vec<AppResult<Vec<Recorded>>>> {
         let rows: Vec<&NewDelivery> = jobs.iter().flat_map(|j| &j.0).collect();
-        let mut by_pair: HashMap<(Uuid, String), Recorded> =
-            deliveries::save(&self.db, &rows, now, self.zone)
-                .await?
-                .into_iter()
-                .map(|r| ((r.policy_id, r.firm_uscc.clone()), r))
-                .collect();
-        Ok(jobs
+        // Where each (policy, firm) pair's delivery goes back to: (job, row). Pairs are unique
+        // within a batch, and the keys borrow the jobs' rows.
+        let slots: HashMap<(Uuid, &str), (usize, usize)> = jobs
             .iter()
-            .map(|job| {
-                Ok(job
-                    .0
-                    .iter()
-                    .filter_map(|r| by_pair.remove(&(r.policy_id, r.firm_uscc.clone())))
-                    .collect())
-            })
+            .enumerate()
+            .flat_map(|(j, job)| job.pairs().enumerate().map(move |(i, pair)| (pair, (j, i))))
+            .collect();
+        let mut answers: Vec<Vec<Option<Recorded>>> =
+            jobs.iter().map(|job| vec![None; job.0.len()]).collect();
+        for recorded in deliveries::save(&self.db, &rows, now, self.zone).await? {
+            if let Some(&(j, i)) = slots.get(&(recorded.policy_id, recorded.firm_uscc.as_str())) {
+                answers[j][i] = Some(recorded);
+            }
+        }
+        Ok(answers
+            .into_iter()
+            .map(|recorded| Ok(recorded.into_iter().flatten().collect()))
             .collect())
     }
 }

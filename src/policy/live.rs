@@ -37,27 +37,26 @@ impl LivePolicy {
 pub struct Snapshot {
     pub version: i64,
     pub policies: Vec<Arc<LivePolicy>>,
-    /// Where each policy is in `policies`, by id.
-    positions: HashMap<Uuid, usize>,
+    /// The same policies, by id.
+    by_id: HashMap<Uuid, Arc<LivePolicy>>,
 }
 
 impl Snapshot {
     fn new(version: i64, policies: Vec<Arc<LivePolicy>>) -> Snapshot {
-        let positions = policies
+        let by_id = policies
             .iter()
-            .enumerate()
-            .map(|(i, p)| (p.view.policy.id, i))
+            .map(|p| (p.view.policy.id, p.clone()))
             .collect();
         Snapshot {
             version,
             policies,
-            positions,
+            by_id,
         }
     }
 
     /// The published policy `id`, if it is live.
     pub fn get(&self, id: Uuid) -> Option<&Arc<LivePolicy>> {
-        self.positions.get(&id).and_then(|&i| self.policies.get(i))
+        self.by_id.get(&id)
     }
 
     /// The policies in effect on `day`.
