@@ -13,8 +13,8 @@ use crate::auth::TokenVerifier;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::db;
-use crate::graphql::{AppState, build_schema};
-use crate::http::{HttpState, Metrics, RateLimits, router};
+use crate::graphql::{AppState, Limits, build_schema};
+use crate::http::{HttpState, Metrics, RateLimits, heavy_permits, router};
 use crate::outreach::{Activity, acknowledge, recorder};
 use crate::policy::live::LiveCatalog;
 use crate::region::RegionCatalog;
@@ -82,6 +82,8 @@ impl Application {
         });
         let http = Arc::new(HttpState {
             schema: build_schema(Some(app.clone()), &settings),
+            limits: Limits::new(&settings),
+            heavy: heavy_permits(),
             app,
             verifier,
             rate: RateLimits::new(&settings),

@@ -67,9 +67,23 @@ pub struct Settings {
     /// Longest a request may run before it is answered with 408, in seconds.
     #[serde(default = "defaults::request_timeout_seconds")]
     pub request_timeout_seconds: u64,
-    /// Deepest GraphQL selection accepted.
+    /// Deepest GraphQL selection accepted: fields nested in fields, fragments expanded.
     #[serde(default = "defaults::graphql_max_depth")]
     pub graphql_max_depth: usize,
+    /// Largest GraphQL document accepted, in bytes; large values travel as variables.
+    #[serde(default = "defaults::graphql_max_document_bytes")]
+    pub graphql_max_document_bytes: usize,
+    /// Most tokens (names, values, punctuation) a GraphQL document may have: what parsing it costs.
+    #[serde(default = "defaults::graphql_max_tokens")]
+    pub graphql_max_tokens: usize,
+    /// Most levels a request may nest: `{`, `[` and `(` in a document's text, objects and lists in
+    /// its variables, selection sets with fragments expanded. Checked before anything recursive
+    /// reads the request.
+    #[serde(default = "defaults::graphql_max_nesting")]
+    pub graphql_max_nesting: usize,
+    /// Most fields a document may select once each fragment is expanded where it is spread.
+    #[serde(default = "defaults::graphql_max_fields")]
+    pub graphql_max_fields: usize,
     /// Largest GraphQL query complexity accepted.
     #[serde(default = "defaults::graphql_max_complexity")]
     pub graphql_max_complexity: usize,
@@ -164,6 +178,18 @@ mod defaults {
     pub fn graphql_max_depth() -> usize {
         15
     }
+    pub fn graphql_max_document_bytes() -> usize {
+        64 * 1024
+    }
+    pub fn graphql_max_tokens() -> usize {
+        15_000
+    }
+    pub fn graphql_max_nesting() -> usize {
+        32
+    }
+    pub fn graphql_max_fields() -> usize {
+        1_000
+    }
     pub fn graphql_max_complexity() -> usize {
         5_000
     }
@@ -250,6 +276,13 @@ impl Settings {
             ("request_timeout_seconds", self.request_timeout_seconds),
             ("max_body_bytes", self.max_body_bytes as u64),
             ("graphql_max_depth", self.graphql_max_depth as u64),
+            ("graphql_max_nesting", self.graphql_max_nesting as u64),
+            ("graphql_max_tokens", self.graphql_max_tokens as u64),
+            (
+                "graphql_max_document_bytes",
+                self.graphql_max_document_bytes as u64,
+            ),
+            ("graphql_max_fields", self.graphql_max_fields as u64),
             ("graphql_max_complexity", self.graphql_max_complexity as u64),
             ("graphql_max_aliases", self.graphql_max_aliases as u64),
             (

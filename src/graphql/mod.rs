@@ -2,6 +2,7 @@
 //! the shared scalars, and access to the request's state from resolvers.
 
 mod lang;
+mod lexical;
 mod limits;
 pub mod pagination;
 mod scalars;
@@ -13,7 +14,9 @@ use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
 use sea_orm::DatabaseConnection;
 
 pub use lang::Lang;
+pub use limits::Limits;
 pub use scalars::Date;
+pub use telemetry::INVALID as INVALID_OPERATION;
 
 use crate::auth::{AuthQuery, Viewer};
 use crate::clock::Clock;
@@ -82,14 +85,11 @@ pub fn build_schema(state: Option<Arc<AppState>>, settings: &Settings) -> AppSch
         MutationRoot::default(),
         EmptySubscription,
     )
-    .limit_depth(settings.graphql_max_depth)
-    .limit_complexity(settings.graphql_max_complexity)
+    // Admission (`Limits::admit`) refuses deeper documents first; this is async-graphql's own
+    // guard, kept as a second line.
+    .limit_recursive_depth(settings.graphql_max_nesting)
     .extension(telemetry::OperationName)
-    .extension(limits::ShapeLimits {
-        max_aliases: settings.graphql_max_aliases,
-        max_root_fields: settings.graphql_max_root_fields,
-        introspection: settings.graphql_introspection,
-    });
+    .extension(Limits::new(settings));
     if !settings.graphql_introspection {
         builder = builder.disable_introspection().disable_suggestions();
     }

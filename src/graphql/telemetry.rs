@@ -30,7 +30,7 @@ struct OperationNameExtension {
 }
 
 /// The label of a request that did not parse or validate.
-const INVALID: &str = "invalid";
+pub const INVALID: &str = "invalid";
 
 fn note(ctx: &ExtensionContext<'_>, label: String) {
     if let Some(note) = ctx.data_opt::<Arc<RequestNote>>() {

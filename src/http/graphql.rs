@@ -5,18 +5,24 @@ use std::sync::Arc;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
+use async_graphql::{ServerError, Variables};
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
+use serde::Deserialize;
 use serde_json::json;
 
 use super::{HttpState, RequestNote};
 use crate::error::{AppError, code};
-use crate::graphql::{Lang, RequestContext};
+use crate::graphql::{Lang, Limits, RequestContext};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+/// Requests up to this size are admitted on the request's own task; larger ones on the blocking
+/// pool, so parsing them never holds up the runtime's workers.
+const INLINE_BYTES: usize = 16 * 1024;
 
 /// `POST /graphql` with an `application/json` body.
 pub async fn post(
@@ -40,19 +46,16 @@ pub async fn post(
             "batched requests are not accepted: send one JSON object with \"query\" per request",
         );
     }
-    let request: async_graphql::Request = match serde_json::from_slice(&body) {
-        Ok(request) => request,
-        Err(err) => {
-            return media.request_error(
-                StatusCode::BAD_REQUEST,
-                code::BAD_USER_INPUT,
-                &format!(
-                    "the body is not a GraphQL request (one JSON object with \"query\"): {err}"
-                ),
-            );
-        }
+    let context = match request_context(&state, &headers, &note) {
+        Ok(context) => context,
+        Err(err) => return refuse_token(&err, &note, media),
     };
-    execute(&state, &headers, &note, request, media).await
+    let limits = state.limits;
+    let size = body.len();
+    match admit(&state, size, move || admit_body(&limits, &body)).await {
+        Ok(request) => execute(&state, &note, request, context, media).await,
+        Err(refusal) => refusal.respond(&note, media),
+    }
 }
 
 /// `GET /graphql`: GraphiQL for a browser, else a query from the URL (never a mutation).
@@ -60,10 +63,10 @@ pub async fn get(
     State(state): State<Arc<HttpState>>,
     Extension(note): Extension<Arc<RequestNote>>,
     headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    uri: Uri,
 ) -> Response {
     let media = ResponseMedia::from(&headers);
-    let Some(query) = query.filter(|q| !q.is_empty()) else {
+    if uri.query().is_none_or(str::is_empty) {
         return Html(
             GraphiQLSource::build()
                 .endpoint("/graphql")
@@ -71,94 +74,235 @@ pub async fn get(
                 .finish(),
         )
         .into_response();
-    };
-    let request = match async_graphql::http::parse_query_string(&query) {
-        Ok(request) => request,
-        Err(err) => {
-            return media.request_error(
-                StatusCode::BAD_REQUEST,
-                code::BAD_USER_INPUT,
-                &err.to_string(),
-            );
-        }
-    };
-    if is_mutation(&request) {
-        let mut response = media.request_error(
-            StatusCode::METHOD_NOT_ALLOWED,
-            code::BAD_USER_INPUT,
-            "mutations are accepted over POST only",
-        );
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return response;
     }
-    execute(&state, &headers, &note, request, media).await
+    let context = match request_context(&state, &headers, &note) {
+        Ok(context) => context,
+        Err(err) => return refuse_token(&err, &note, media),
+    };
+    let limits = state.limits;
+    let size = uri.query().map_or(0, str::len);
+    match admit(&state, size, move || admit_url(&limits, &uri)).await {
+        Ok(request) => execute(&state, &note, request, context, media).await,
+        Err(refusal) => refusal.respond(&note, media),
+    }
 }
 
-async fn execute(
+/// The request's caller and language, from its token and `Accept-Language`.
+fn request_context(
     state: &HttpState,
     headers: &HeaderMap,
-    note: &Arc<RequestNote>,
-    request: async_graphql::Request,
-    media: ResponseMedia,
-) -> Response {
-    let viewer = match super::authenticate(state, headers, note) {
-        Ok(viewer) => viewer,
-        Err(err @ AppError::RateLimited { .. }) => return super::rate::too_many(&err),
-        Err(err) => {
-            let mut response =
-                media.request_error(StatusCode::UNAUTHORIZED, err.code(), &err.to_string());
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer error=\"invalid_token\""),
-            );
-            return response;
-        }
-    };
+    note: &RequestNote,
+) -> Result<RequestContext, AppError> {
+    let viewer = super::authenticate(state, headers, note)?;
     tracing::Span::current().record("role", viewer.role().as_str());
     let lang = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
         .map_or(Lang::Zh, Lang::from_accept_language);
-    let request = request
-        .data(RequestContext { viewer, lang })
-        .data(note.clone());
-    let mut response = state.schema.execute(request).await;
-    for error in &mut response.errors {
-        let coded = error
-            .extensions
-            .as_ref()
-            .is_some_and(|e| e.get("code").is_some());
-        if !coded {
-            // Errors async-graphql raised itself: syntax, validation, limits, input coercion.
-            let code =
-                if error.message.contains("too deep") || error.message.contains("too complex") {
-                    code::QUERY_TOO_COMPLEX
-                } else {
-                    code::BAD_USER_INPUT
-                };
-            error
-                .extensions
-                .get_or_insert_with(Default::default)
-                .set("code", code);
-        }
-        if let Some(async_graphql::Value::String(code)) =
-            error.extensions.as_ref().and_then(|e| e.get("code"))
-        {
-            note.error(code);
+    Ok(RequestContext { viewer, lang })
+}
+
+/// The answer to a request whose token was refused or whose subject is over its rate.
+fn refuse_token(err: &AppError, note: &RequestNote, media: ResponseMedia) -> Response {
+    if let AppError::RateLimited { .. } = err {
+        return super::rate::too_many(err);
+    }
+    note.error(err.code());
+    let mut response = media.request_error(StatusCode::UNAUTHORIZED, err.code(), &err.to_string());
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer error=\"invalid_token\""),
+    );
+    response
+}
+
+/// Runs `work`, the checks and parsing of a request of `size` bytes: small ones here, large ones
+/// on the blocking pool, as many at once as leave a core to the runtime. Should the request time
+/// out, the work still holds its permit until it ends.
+async fn admit(
+    state: &HttpState,
+    size: usize,
+    work: impl FnOnce() -> Result<async_graphql::Request, Refusal> + Send + 'static,
+) -> Result<async_graphql::Request, Refusal> {
+    if size <= INLINE_BYTES {
+        return work();
+    }
+    let permit = state
+        .heavy
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| Refusal::Internal)?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .unwrap_or_else(|err| {
+        tracing::error!(error = %err, "admitting a request failed");
+        Err(Refusal::Internal)
+    })
+}
+
+/// The parameters of a POST body. `query` is required; the rest may be absent or null.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BodyParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: Variables,
+    #[serde(default)]
+    extensions: async_graphql::Extensions,
+}
+
+fn admit_body(limits: &Limits, body: &[u8]) -> Result<async_graphql::Request, Refusal> {
+    // The body's own object is one level above its variables.
+    limits.check_json(body, 1).map_err(Refusal::Request)?;
+    let params: BodyParams = serde_json::from_slice(body).map_err(|err| {
+        Refusal::Malformed(format!(
+            "the body is not a GraphQL request (one JSON object with \"query\"): {err}"
+        ))
+    })?;
+    let query = params
+        .query
+        .ok_or_else(|| Refusal::Malformed(NO_QUERY.to_owned()))?;
+    let mut request = async_graphql::Request::new(query).variables(params.variables);
+    request.operation_name = params.operation_name;
+    request.extensions = params.extensions;
+    limits.admit(request).map_err(Refusal::Request)
+}
+
+const NO_QUERY: &str = "the request has no \"query\": send the GraphQL document as \"query\"";
+
+/// The parameters of a GET URL, named as GraphQL over HTTP names them.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UrlParams {
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+fn admit_url(limits: &Limits, uri: &Uri) -> Result<async_graphql::Request, Refusal> {
+    let Query(params) = Query::<UrlParams>::try_from_uri(uri)
+        .map_err(|err| Refusal::Malformed(format!("the URL's parameters are malformed: {err}")))?;
+    let json = |name: &str, text: Option<String>| -> Result<serde_json::Value, Refusal> {
+        let Some(text) = text else {
+            return Ok(serde_json::Value::Null);
+        };
+        limits
+            .check_json(text.as_bytes(), 0)
+            .map_err(Refusal::Request)?;
+        serde_json::from_str(&text).map_err(|err| {
+            Refusal::Malformed(format!("the {name} parameter is not a JSON object: {err}"))
+        })
+    };
+    let variables = json("variables", params.variables)?;
+    let extensions = json("extensions", params.extensions)?;
+    let query = params
+        .query
+        .ok_or_else(|| Refusal::Malformed(NO_QUERY.to_owned()))?;
+    let mut request = async_graphql::Request::new(query).variables(Variables::from_json(variables));
+    request.operation_name = params.operation_name;
+    request.extensions = serde_json::from_value(extensions).map_err(|err| {
+        Refusal::Malformed(format!(
+            "the extensions parameter is not a JSON object: {err}"
+        ))
+    })?;
+    let mut request = limits.admit(request).map_err(Refusal::Request)?;
+    if is_mutation(&mut request) {
+        return Err(Refusal::MutationOverGet);
+    }
+    Ok(request)
+}
+
+/// Why a request was answered before it ran.
+enum Refusal {
+    /// Not a GraphQL request at all: 400 whatever the media type.
+    Malformed(String),
+    /// A GraphQL request refused before execution (a document that does not parse, a limit).
+    Request(ServerError),
+    MutationOverGet,
+    Internal,
+}
+
+impl Refusal {
+    fn respond(self, note: &RequestNote, media: ResponseMedia) -> Response {
+        match self {
+            Refusal::Malformed(message) => {
+                note.error(code::BAD_USER_INPUT);
+                media.request_error(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, &message)
+            }
+            Refusal::Request(mut error) => {
+                note.operation(crate::graphql::INVALID_OPERATION.to_owned());
+                note.error(&coded(&mut error));
+                media.body(
+                    media.request_failed_status(),
+                    serde_json::to_vec(&json!({ "errors": [error] })),
+                )
+            }
+            Refusal::MutationOverGet => {
+                note.error(code::BAD_USER_INPUT);
+                let mut response = media.request_error(
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    code::BAD_USER_INPUT,
+                    "mutations are accepted over POST only",
+                );
+                response
+                    .headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static("POST"));
+                response
+            }
+            Refusal::Internal => {
+                note.error(code::INTERNAL);
+                media.request_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    code::INTERNAL,
+                    "internal error",
+                )
+            }
         }
     }
-    // Errors without a path came before execution (syntax, validation, limits); once execution
-    // started the answer is 200 even when a field failed, as GraphQL over HTTP says.
+}
+
+/// Gives an error async-graphql raised itself (syntax, validation, input coercion) the code of bad
+/// input; the service's own errors and limits already carry theirs. Returns the code.
+fn coded(error: &mut ServerError) -> String {
+    let extensions = error.extensions.get_or_insert_with(Default::default);
+    if let Some(async_graphql::Value::String(existing)) = extensions.get("code") {
+        return existing.clone();
+    }
+    extensions.set("code", code::BAD_USER_INPUT);
+    code::BAD_USER_INPUT.to_owned()
+}
+
+async fn execute(
+    state: &HttpState,
+    note: &Arc<RequestNote>,
+    request: async_graphql::Request,
+    context: RequestContext,
+    media: ResponseMedia,
+) -> Response {
+    let request = request.data(context).data(note.clone());
+    let mut response = state.schema.execute(request).await;
+    for error in &mut response.errors {
+        note.error(&coded(error));
+    }
+    // Errors without a path came before execution (validation, variables, limits): the request
+    // failed, so it has no `data` entry. Once execution started the answer is 200 even when a field
+    // failed, as GraphQL over HTTP says.
     let request_failed = !response.errors.is_empty()
         && response.data == async_graphql::Value::Null
         && response.errors.iter().all(|e| e.path.is_empty());
-    let status = match media {
-        ResponseMedia::GraphqlResponseJson if request_failed => StatusCode::BAD_REQUEST,
-        _ => StatusCode::OK,
-    };
-    media.body(status, serde_json::to_vec(&response))
+    if request_failed {
+        return media.body(
+            media.request_failed_status(),
+            serde_json::to_vec(&json!({ "errors": response.errors })),
+        );
+    }
+    media.body(StatusCode::OK, serde_json::to_vec(&response))
 }
 
 fn is_json(headers: &HeaderMap) -> bool {
@@ -169,14 +313,15 @@ fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
 }
 
-fn is_mutation(request: &async_graphql::Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+/// Whether the operation a request would run is a mutation (its document is parsed already).
+fn is_mutation(request: &mut async_graphql::Request) -> bool {
+    let selected = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
         return false;
     };
-    let selected = request.operation_name.as_deref();
     document.operations.iter().any(|(name, op)| {
         op.node.ty == OperationType::Mutation
-            && (selected.is_none() || name.map(|n| n.as_str()) == selected)
+            && (selected.is_none() || name.map(|n| n.as_str()) == selected.as_deref())
     })
 }
 
@@ -197,6 +342,15 @@ impl ResponseMedia {
             ResponseMedia::GraphqlResponseJson
         } else {
             ResponseMedia::Json
+        }
+    }
+
+    /// The status of a request that failed before it ran: 400 under graphql-response+json; under
+    /// plain JSON, 200, which older clients expect.
+    fn request_failed_status(self) -> StatusCode {
+        match self {
+            ResponseMedia::Json => StatusCode::OK,
+            ResponseMedia::GraphqlResponseJson => StatusCode::BAD_REQUEST,
         }
     }
 

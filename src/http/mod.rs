@@ -23,15 +23,26 @@ pub use observe::{Metrics, RequestNote};
 pub use rate::RateLimits;
 
 use crate::auth::TokenVerifier;
-use crate::graphql::{AppSchema, AppState};
+use crate::graphql::{AppSchema, AppState, Limits};
 
 /// What the handlers share.
 pub struct HttpState {
     pub schema: AppSchema,
+    /// What a GraphQL request may ask for, checked before it is parsed and run.
+    pub limits: Limits,
+    /// Admissions of large requests running at once on the blocking pool.
+    pub heavy: Arc<tokio::sync::Semaphore>,
     pub app: Arc<AppState>,
     pub verifier: TokenVerifier,
     pub rate: Arc<RateLimits>,
     pub metrics: Metrics,
+}
+
+/// Permits for admitting large requests at once: one core fewer than the machine has, so the
+/// runtime always keeps one for health checks and small requests.
+pub fn heavy_permits() -> Arc<tokio::sync::Semaphore> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    Arc::new(tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1)))
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
