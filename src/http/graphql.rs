@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
+use tracing::Instrument;
 
 use super::{HttpState, RequestNote};
 use crate::error::{AppError, code};
@@ -20,9 +21,9 @@ use crate::graphql::{Lang, Limits, RequestContext};
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 
-/// Requests up to this size are admitted on the request's own task; larger ones on the blocking
-/// pool, so parsing them never holds up the runtime's workers.
-const INLINE_BYTES: usize = 16 * 1024;
+/// Requests up to this size run on the request's own task. Larger ones are read, parsed, validated
+/// and run on the blocking pool, so their CPU work never holds up the runtime's workers.
+const INLINE_BYTES: usize = 8 * 1024;
 
 /// `POST /graphql` with an `application/json` body.
 pub async fn post(
@@ -50,12 +51,7 @@ pub async fn post(
         Ok(context) => context,
         Err(err) => return refuse_token(&err, &note, media),
     };
-    let limits = state.limits;
-    let size = body.len();
-    match admit(&state, size, move || admit_body(&limits, &body)).await {
-        Ok(request) => execute(&state, &note, request, context, media).await,
-        Err(refusal) => refusal.respond(&note, media),
-    }
+    run(state, note, context, media, Source::Body(body)).await
 }
 
 /// `GET /graphql`: GraphiQL for a browser, else a query from the URL (never a mutation).
@@ -79,12 +75,7 @@ pub async fn get(
         Ok(context) => context,
         Err(err) => return refuse_token(&err, &note, media),
     };
-    let limits = state.limits;
-    let size = uri.query().map_or(0, str::len);
-    match admit(&state, size, move || admit_url(&limits, &uri)).await {
-        Ok(request) => execute(&state, &note, request, context, media).await,
-        Err(refusal) => refusal.respond(&note, media),
-    }
+    run(state, note, context, media, Source::Url(uri)).await
 }
 
 /// The request's caller and language, from its token and `Accept-Language`.
@@ -116,32 +107,70 @@ fn refuse_token(err: &AppError, note: &RequestNote, media: ResponseMedia) -> Res
     response
 }
 
-/// Runs `work`, the checks and parsing of a request of `size` bytes: small ones here, large ones
-/// on the blocking pool, as many at once as leave a core to the runtime. Should the request time
-/// out, the work still holds its permit until it ends.
-async fn admit(
-    state: &HttpState,
-    size: usize,
-    work: impl FnOnce() -> Result<async_graphql::Request, Refusal> + Send + 'static,
-) -> Result<async_graphql::Request, Refusal> {
-    if size <= INLINE_BYTES {
-        return work();
+/// Where a request's parameters are.
+enum Source {
+    Body(Bytes),
+    Url(Uri),
+}
+
+impl Source {
+    fn len(&self) -> usize {
+        match self {
+            Source::Body(body) => body.len(),
+            Source::Url(uri) => uri.query().map_or(0, str::len),
+        }
     }
-    let permit = state
-        .heavy
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| Refusal::Internal)?;
+
+    /// The request, checked and parsed.
+    fn admit(&self, limits: &Limits) -> Result<async_graphql::Request, Refusal> {
+        match self {
+            Source::Body(body) => admit_body(limits, body),
+            Source::Url(uri) => admit_url(limits, uri),
+        }
+    }
+}
+
+/// Answers a request: a small one here, a large one on the blocking pool (as many at once as
+/// there are cores), so the runtime's workers stay free for health checks and small requests
+/// and the request timeout still fires. Should it fire, the work keeps its permit until it ends.
+async fn run(
+    state: Arc<HttpState>,
+    note: Arc<RequestNote>,
+    context: RequestContext,
+    media: ResponseMedia,
+    source: Source,
+) -> Response {
+    if source.len() <= INLINE_BYTES {
+        return answer(&state, &note, context, media, &source).await;
+    }
+    let Ok(permit) = state.heavy.clone().acquire_owned().await else {
+        return Refusal::Internal.respond(&note, media);
+    };
+    let runtime = tokio::runtime::Handle::current();
+    let span = tracing::Span::current();
+    let fallback = note.clone();
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        work()
+        runtime.block_on(answer(&state, &note, context, media, &source).instrument(span))
     })
     .await
     .unwrap_or_else(|err| {
-        tracing::error!(error = %err, "admitting a request failed");
-        Err(Refusal::Internal)
+        tracing::error!(error = %err, "a large request failed");
+        Refusal::Internal.respond(&fallback, media)
     })
+}
+
+async fn answer(
+    state: &HttpState,
+    note: &Arc<RequestNote>,
+    context: RequestContext,
+    media: ResponseMedia,
+    source: &Source,
+) -> Response {
+    match source.admit(&state.limits) {
+        Ok(request) => execute(state, note, request, context, media).await,
+        Err(refusal) => refusal.respond(note, media),
+    }
 }
 
 /// The parameters of a POST body. `query` is required; the rest may be absent or null.

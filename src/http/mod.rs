@@ -30,7 +30,7 @@ pub struct HttpState {
     pub schema: AppSchema,
     /// What a GraphQL request may ask for, checked before it is parsed and run.
     pub limits: Limits,
-    /// Admissions of large requests running at once on the blocking pool.
+    /// Large requests running at once on the blocking pool.
     pub heavy: Arc<tokio::sync::Semaphore>,
     pub app: Arc<AppState>,
     pub verifier: TokenVerifier,
@@ -38,11 +38,13 @@ pub struct HttpState {
     pub metrics: Metrics,
 }
 
-/// Permits for admitting large requests at once: one core fewer than the machine has, so the
-/// runtime always keeps one for health checks and small requests.
+/// Permits for large requests running at once on the blocking pool: as many as the machine has
+/// cores (at least two). They run on threads of their own, which the OS shares with the
+/// runtime's workers, so health checks keep answering; the bound keeps their number from growing
+/// with the attackers'.
 pub fn heavy_permits() -> Arc<tokio::sync::Semaphore> {
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    Arc::new(tokio::sync::Semaphore::new(cores.saturating_sub(1).max(1)))
+    let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+    Arc::new(tokio::sync::Semaphore::new(cores.max(2)))
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -428,3 +428,46 @@ pub async fn hold_department_table(db: &DatabaseConnection) -> sea_orm::Database
     lock.execute_unprepared(statement).await.unwrap();
     lock
 }
+
+/// Whether the Node tools of `package.json` can run: `node` on the PATH and `package` installed by
+/// `npm ci`. Absent, the test says it skipped, except under `CI=true`, where it fails.
+pub fn node_tools(package: &str) -> bool {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let node = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success());
+    let installed = root.join("node_modules").join(package).is_dir();
+    if node && installed {
+        return true;
+    }
+    let missing = if node {
+        format!("node_modules/{package} (run `npm ci`)")
+    } else {
+        "node".to_owned()
+    };
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true and {missing} is missing"
+    );
+    eprintln!("skipped: {missing} is missing");
+    false
+}
+
+/// Runs `node SCRIPT ARGS…` from the repository's root and parses the JSON it prints.
+pub async fn node_json(script: &str, args: &[&str]) -> Value {
+    let output = tokio::process::Command::new("node")
+        .arg(script)
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .await
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{script} failed: {stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{script} printed {stdout}: {e}"))
+}

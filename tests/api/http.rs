@@ -144,3 +144,111 @@ async fn a_field_refused_during_execution_still_answers_200_under_graphql_respon
     let body: Value = response.json().await.unwrap();
     assert_eq!(error_code(&body), "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn get_runs_the_operation_named_by_operation_name() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[
+            (
+                "query",
+                "query A { me { role } } query B { me { subject } }",
+            ),
+            ("operationName", "B"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body, json!({"data": {"me": {"subject": null}}}));
+
+    let response = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[
+            (
+                "query",
+                "query A { me { role } } mutation B { upsertDepartment(input: {code: \"AB\", nameZh: \"x\"}) { code } }",
+            ),
+            ("operationName", "A"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        200,
+        "a query chosen beside a mutation runs over GET"
+    );
+}
+
+#[tokio::test]
+async fn a_request_that_fails_before_execution_has_no_data_entry() {
+    let app = TestApp::spawn().await;
+    for accept in ["application/graphql-response+json", "application/json"] {
+        for (what, query) in [
+            ("does not parse", "{ me { role }"),
+            ("does not validate", "{ noSuchField }"),
+            ("is over a limit", &format!("{{ {} }}", "a ".repeat(20_000))),
+        ] {
+            let response = app
+                .client
+                .post(app.url("/graphql"))
+                .header("accept", accept)
+                .json(&json!({ "query": query }))
+                .send()
+                .await
+                .unwrap();
+            let expected = if accept == "application/json" {
+                200
+            } else {
+                400
+            };
+            assert_eq!(response.status(), expected, "{accept}: {what}");
+            let body: Value = response.json().await.unwrap();
+            assert!(body.get("data").is_none(), "{accept}: {what}: {body}");
+            assert!(
+                body["errors"][0]["extensions"]["code"].is_string(),
+                "{body}"
+            );
+        }
+    }
+    let executed = app
+        .client
+        .post(app.url("/graphql"))
+        .header("accept", "application/graphql-response+json")
+        .json(&json!({ "query": "{ firm(uscc: \"bad\") { name } }" }))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = executed.json().await.unwrap();
+    assert!(
+        body.get("data").is_some(),
+        "a field that failed during execution keeps data: {body}"
+    );
+}
+
+#[tokio::test]
+async fn a_body_without_query_is_a_400_naming_it() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({"qeury": "{ __typename }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "BAD_USER_INPUT");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"query\""),
+        "{body}"
+    );
+}
