@@ -20,6 +20,7 @@ pub mod outreach;
 pub mod policy;
 pub mod region;
 mod stored_enum;
+pub mod text;
 pub mod validate;
 
 pub use app::Application;

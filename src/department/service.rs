@@ -9,14 +9,17 @@ use crate::db::begin_write;
 use crate::entity::department;
 use crate::error::{AppResult, InputErrors};
 use crate::region::{RegionCatalog, RegionCode};
-use crate::validate;
+use crate::text::Name;
+
+/// A department's name, in either language.
+pub type DepartmentName = Name<200>;
 
 /// A validated department.
 #[derive(Clone, Debug)]
 pub struct DepartmentRecord {
     pub code: DepartmentCode,
-    pub name_zh: String,
-    pub name_en: Option<String>,
+    pub name_zh: DepartmentName,
+    pub name_en: Option<DepartmentName>,
     pub region: Option<RegionCode>,
 }
 
@@ -30,8 +33,10 @@ pub fn validate(
 ) -> Result<DepartmentRecord, InputErrors> {
     let mut errors = InputErrors::default();
     let code = errors.check("input.code", DepartmentCode::parse(code));
-    let name_zh = errors.check("input.nameZh", validate::name(name_zh, 200));
-    let name_en = name_en.and_then(|n| errors.check("input.nameEn", validate::name(n, 200)));
+    let name_zh = errors.check("input.nameZh", DepartmentName::parse(name_zh));
+    let name_en = errors
+        .check("input.nameEn", DepartmentName::parse_optional(name_en))
+        .flatten();
     let region = region.and_then(|r| errors.check("input.region", regions.parse(r)));
     match (code, name_zh) {
         (Some(code), Some(name_zh)) if errors.is_empty() => Ok(DepartmentRecord {
@@ -53,8 +58,8 @@ pub async fn upsert(
     let txn = begin_write(db).await?;
     department::Entity::insert(department::ActiveModel {
         code: Set(record.code.to_string()),
-        name_zh: Set(record.name_zh.clone()),
-        name_en: Set(record.name_en.clone()),
+        name_zh: Set(record.name_zh.to_string()),
+        name_en: Set(record.name_en.clone().map(String::from)),
         region_code: Set(record.region.map(|r| r.to_string())),
         created_at: Set(now),
         updated_at: Set(now),

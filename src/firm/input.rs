@@ -9,7 +9,11 @@ use super::{CustomsCredit, FirmSize, Uscc};
 use crate::error::InputErrors;
 use crate::graphql::Date;
 use crate::region::{RegionCatalog, RegionCode};
+use crate::text::Name;
 use crate::validate;
+
+/// A firm's registered name.
+pub type FirmName = Name<200>;
 
 /// Most firms one `upsertFirms` call may carry.
 pub const MAX_FIRMS_PER_CALL: usize = 1000;
@@ -41,9 +45,11 @@ pub struct FirmInput {
 /// A validated firm, ready to store.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FirmRecord {
+    /// Where the caller put it in `firms`, for errors found after the records are reordered.
+    pub row: usize,
     pub uscc: Uscc,
     pub customs_code: Option<String>,
-    pub name: String,
+    pub name: FirmName,
     pub region: RegionCode,
     pub province: RegionCode,
     pub prefecture: Option<RegionCode>,
@@ -79,14 +85,13 @@ pub fn validate_all(
     let mut first_row: HashMap<String, usize> = HashMap::new();
     let mut records = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.into_iter().enumerate() {
-        let path = format!("firms[{i}]");
         if let Some(first) = first_row.insert(input.uscc.clone(), i) {
             errors.push(
-                format!("{path}.uscc"),
+                format!("firms[{i}].uscc"),
                 format!("the same firm is already at firms[{first}]; send each firm once"),
             );
         }
-        if let Some(record) = validate(input, &path, regions, &mut errors) {
+        if let Some(record) = validate(input, i, regions, &mut errors) {
             records.push(record);
         }
     }
@@ -95,16 +100,17 @@ pub fn validate_all(
 
 fn validate(
     input: FirmInput,
-    path: &str,
+    row: usize,
     regions: &RegionCatalog,
     errors: &mut InputErrors,
 ) -> Option<FirmRecord> {
+    let path = format!("firms[{row}]");
     let at = |field: &str| format!("{path}.{field}");
     let uscc = errors.check(at("uscc"), Uscc::parse(&input.uscc));
     let customs_code = input
         .customs_code
         .and_then(|c| errors.check(at("customsCode"), customs_code(&c)));
-    let name = errors.check(at("name"), validate::name(&input.name, 200));
+    let name = errors.check(at("name"), FirmName::parse(&input.name));
     let region = errors.check(at("region"), regions.parse(&input.region));
     let industry = input
         .industry
@@ -146,6 +152,7 @@ fn validate(
     });
     let region = region?;
     Some(FirmRecord {
+        row,
         uscc: uscc?,
         customs_code,
         name: name?,

@@ -94,7 +94,7 @@ fn active_model(r: &FirmRecord, now: chrono::DateTime<Utc>) -> firm::ActiveModel
     firm::ActiveModel {
         uscc: Set(r.uscc.to_string()),
         customs_code: Set(r.customs_code.clone()),
-        name: Set(r.name.clone()),
+        name: Set(r.name.to_string()),
         region_code: Set(r.region.to_string()),
         province_code: Set(r.province.to_string()),
         prefecture_code: Set(r.prefecture.map(|c| c.to_string())),
@@ -191,11 +191,11 @@ async fn check_brokers_known(db: &impl ConnectionTrait, records: &[FirmRecord]) 
         .collect();
     let known = existing_usccs(db, &outside).await?;
     let mut errors = InputErrors::default();
-    for (i, record) in records.iter().enumerate() {
+    for record in records {
         for (j, broker) in record.brokers.iter().flatten().enumerate() {
             if !in_call.contains(broker.as_str()) && !known.contains(broker.as_str()) {
                 errors.push(
-                    format!("firms[{i}].brokers[{j}]"),
+                    format!("firms[{}].brokers[{j}]", record.row),
                     format!(
                         "no firm {broker} is known: sync the broker as a firm first (it may come in the same call)"
                     ),

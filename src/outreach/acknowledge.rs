@@ -26,15 +26,17 @@ use crate::firm::access::{self, Purpose};
 use crate::firm::{Uscc, service as firms};
 use crate::graphql::AppState;
 use crate::policy::PolicyStatus;
+use crate::text::Text;
 
-const MAX_COMMENT: usize = 2_000;
+/// What a firm says it still needs, with its response.
+pub type Comment = Text<2_000>;
 
 /// A validated acknowledgement request.
 pub struct AckRequest {
     pub policy_id: Uuid,
     pub firm: Uscc,
     pub response: Response,
-    pub comment: Option<String>,
+    pub comment: Option<Comment>,
     pub declaration_id: Option<String>,
     pub channel: Channel,
     pub key: IdempotencyKey,
@@ -74,11 +76,12 @@ pub async fn validate(app: &AppState, viewer: &Viewer, args: AckArgs) -> AppResu
         "input.idempotencyKey",
         IdempotencyKey::parse(&args.idempotency_key),
     );
-    if let Some(comment) = &args.comment
-        && let Err(problem) = crate::validate::free_text(comment, MAX_COMMENT, false)
-    {
-        errors.push("input.comment", problem);
-    }
+    let comment = errors
+        .check(
+            "input.comment",
+            Comment::parse_optional(args.comment.as_deref()),
+        )
+        .flatten();
     let declaration_id = args
         .declaration_id
         .as_deref()
@@ -118,7 +121,7 @@ pub async fn validate(app: &AppState, viewer: &Viewer, args: AckArgs) -> AppResu
         policy_id: args.policy_id,
         firm,
         response: args.response,
-        comment: args.comment,
+        comment,
         declaration_id: declaration_id.map(DeclarationId::into_string),
         channel,
         key,
@@ -167,7 +170,7 @@ pub async fn acknowledge(
         actor_role: viewer.role(),
         actor_subject: subject,
         actor_uscc: viewer.uscc().map(ToString::to_string),
-        comment: request.comment,
+        comment: request.comment.map(String::from),
         declaration_id: request.declaration_id,
         idempotency_key: request.key.0,
         request_fingerprint: fingerprint,

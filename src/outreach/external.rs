@@ -12,10 +12,13 @@ use crate::error::{AppError, AppResult, InputErrors};
 use crate::firm::{Uscc, service as firm_service};
 use crate::graphql::AppState;
 use crate::policy::catalog;
+use crate::text::Text;
 
 /// Most firms one call may name.
 pub const MAX_FIRMS: usize = 10_000;
-const MAX_NOTE: usize = 500;
+
+/// What a department notes about a campaign, kept on each delivery it records.
+pub type Note = Text<500>;
 
 /// What a call recorded.
 pub struct ExternalOutcome {
@@ -43,12 +46,10 @@ pub async fn record_external(
             format!("give 1 to {MAX_FIRMS} firms, got {}", firm_usccs.len()),
         );
     }
-    let note = note.filter(|n| !n.trim().is_empty());
-    if let Some(note) = &note
-        && let Err(problem) = crate::validate::free_text(note, MAX_NOTE, false)
-    {
-        errors.push("input.note", problem);
-    }
+    let note = errors
+        .check("input.note", Note::parse_optional(note.as_deref()))
+        .flatten()
+        .map(String::from);
     let mut firms: Vec<Uscc> = Vec::with_capacity(firm_usccs.len());
     let mut seen = HashSet::new();
     for (i, text) in firm_usccs.iter().enumerate().take(MAX_FIRMS) {

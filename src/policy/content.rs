@@ -33,12 +33,12 @@ pub struct Content {
 impl Content {
     pub fn of_draft(draft: &PolicyDraft) -> Content {
         Content {
-            title_zh: draft.title_zh.clone(),
-            title_en: draft.title_en.clone(),
-            summary_zh: draft.summary_zh.clone(),
-            summary_en: draft.summary_en.clone(),
-            body_zh: draft.body_zh.clone(),
-            body_en: draft.body_en.clone(),
+            title_zh: draft.title_zh.to_string(),
+            title_en: draft.title_en.clone().map(String::from),
+            summary_zh: draft.summary_zh.to_string(),
+            summary_en: draft.summary_en.clone().map(String::from),
+            body_zh: draft.body_zh.clone().map(String::from),
+            body_en: draft.body_en.clone().map(String::from),
             benefit_kind: draft.benefit_kind,
             co_issuers: draft.co_issuers.iter().map(ToString::to_string).collect(),
             regions: draft.regions.iter().map(ToString::to_string).collect(),

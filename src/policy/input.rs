@@ -10,7 +10,18 @@ use crate::eligibility::{Rule, parse_rule};
 use crate::error::InputErrors;
 use crate::graphql::Date;
 use crate::region::{RegionCatalog, RegionCode};
-use crate::validate::free_text;
+use crate::text::{Name, Text};
+
+/// A policy's title, in either language.
+pub type Title = Name<500>;
+/// A policy's summary.
+pub type Summary = Text<5_000>;
+/// A policy's full text, in Markdown.
+pub type Body = Text<200_000>;
+/// The title of a linked document.
+pub type DocumentTitle = Name<500>;
+/// Why a policy was withdrawn, kept on it and in its audit trail.
+pub type RetireReason = Text<2_000>;
 
 const MAX_REGIONS: usize = 100;
 const MAX_CO_ISSUERS: usize = 20;
@@ -67,12 +78,12 @@ pub struct PolicyDraft {
     pub code: Option<String>,
     pub lead_issuer: Option<DepartmentCode>,
     pub co_issuers: Vec<DepartmentCode>,
-    pub title_zh: String,
-    pub title_en: Option<String>,
-    pub summary_zh: String,
-    pub summary_en: Option<String>,
-    pub body_zh: Option<String>,
-    pub body_en: Option<String>,
+    pub title_zh: Title,
+    pub title_en: Option<Title>,
+    pub summary_zh: Summary,
+    pub summary_en: Option<Summary>,
+    pub body_zh: Option<Body>,
+    pub body_en: Option<Body>,
     pub benefit_kind: BenefitKind,
     pub regions: Vec<RegionCode>,
     pub effective_from: NaiveDate,
@@ -88,7 +99,7 @@ pub struct PolicyDraft {
 
 #[derive(Clone, Debug)]
 pub struct DocumentDraft {
-    pub title: String,
+    pub title: DocumentTitle,
     pub url: String,
     pub kind: DocumentKind,
     pub lang: Option<String>,
@@ -120,12 +131,32 @@ pub fn validate_input(
     {
         errors.push(at("coIssuers"), "the lead issuer is not also a co-issuer");
     }
-    let title_zh = errors.check(at("titleZh"), free_text(&input.title_zh, 500, true));
-    let title_en = optional(&mut errors, at("titleEn"), input.title_en, 500);
-    let summary_zh = errors.check(at("summaryZh"), free_text(&input.summary_zh, 5_000, true));
-    let summary_en = optional(&mut errors, at("summaryEn"), input.summary_en, 5_000);
-    let body_zh = optional(&mut errors, at("bodyZh"), input.body_zh, 200_000);
-    let body_en = optional(&mut errors, at("bodyEn"), input.body_en, 200_000);
+    let title_zh = errors.check(at("titleZh"), Title::parse(&input.title_zh));
+    let title_en = optional(
+        &mut errors,
+        at("titleEn"),
+        input.title_en,
+        Title::parse_optional,
+    );
+    let summary_zh = errors.check(at("summaryZh"), Summary::parse(&input.summary_zh));
+    let summary_en = optional(
+        &mut errors,
+        at("summaryEn"),
+        input.summary_en,
+        Summary::parse_optional,
+    );
+    let body_zh = optional(
+        &mut errors,
+        at("bodyZh"),
+        input.body_zh,
+        Body::parse_optional,
+    );
+    let body_en = optional(
+        &mut errors,
+        at("bodyEn"),
+        input.body_en,
+        Body::parse_optional,
+    );
     let regions_list = list(
         &mut errors,
         &at("regions"),
@@ -160,7 +191,7 @@ pub fn validate_input(
         .enumerate()
         .filter_map(|(i, d)| {
             let at = |field: &str| format!("{path}.documents[{i}].{field}");
-            let title = errors.check(at("title"), free_text(&d.title, 500, true));
+            let title = errors.check(at("title"), DocumentTitle::parse(&d.title));
             let url = errors.check(at("url"), url(&d.url));
             let lang = d
                 .lang
@@ -232,14 +263,14 @@ fn list<T: PartialEq>(
     out
 }
 
-fn optional(
+/// An optional text field: absent or blank is `None`.
+fn optional<T>(
     errors: &mut InputErrors,
     path: String,
     value: Option<String>,
-    max: usize,
-) -> Option<String> {
-    let value = value.filter(|v| !v.trim().is_empty())?;
-    errors.check(path, free_text(&value, max, false))
+    parse: impl Fn(Option<&str>) -> Result<Option<T>, String>,
+) -> Option<T> {
+    errors.check(path, parse(value.as_deref())).flatten()
 }
 
 fn url(value: &str) -> Result<String, String> {

@@ -5,14 +5,12 @@ use uuid::Uuid;
 
 use super::catalog;
 use super::graphql::Policy;
-use super::input::{PolicyInput, validate_input};
+use super::input::{PolicyInput, RetireReason, validate_input};
 use super::store::{self, Change};
 use crate::auth::Role;
 use crate::error::{AppError, AppResult};
 use crate::graphql::{AppState, state, viewer};
 use crate::validate;
-
-const MAX_REASON: usize = 2_000;
 
 /// Policy lifecycle: departments draft, edit, publish and retire the policies they lead.
 #[derive(Default)]
@@ -74,17 +72,8 @@ impl PolicyMutation {
         let viewer = viewer(ctx);
         viewer.require(&[Role::Department, Role::Admin])?;
         let id = policy_id(&id)?;
-        let reason = reason
-            .map(|r| r.trim().to_owned())
-            .filter(|r| !r.is_empty());
-        if reason
-            .as_ref()
-            .is_some_and(|r| r.chars().count() > MAX_REASON)
-        {
-            return Err(
-                AppError::field("reason", format!("at most {MAX_REASON} characters")).into(),
-            );
-        }
+        let reason = RetireReason::parse_optional(reason.as_deref())
+            .map_err(|problem| AppError::field("reason", problem))?;
         let app = state(ctx);
         if store::retire(&app.db, id, reason, viewer).await? == Change::Done {
             refresh(app).await;

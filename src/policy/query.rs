@@ -11,6 +11,7 @@ use crate::error::InputErrors;
 use crate::graphql::pagination::{CountedConnection, Page};
 use crate::graphql::{Date, state, viewer};
 use crate::region::RegionCatalog;
+use crate::text::Text;
 
 /// Which policies to list.
 #[derive(InputObject, Default)]
@@ -37,10 +38,13 @@ impl PolicyFilter {
         let department = self
             .department
             .and_then(|d| errors.check("filter.department", DepartmentCode::parse(&d)));
-        let search = self
-            .search
-            .and_then(|s| errors.check("filter.search", crate::validate::free_text(&s, 100, false)))
-            .filter(|s| !s.is_empty());
+        let search = errors
+            .check(
+                "filter.search",
+                Text::<100>::parse_optional(self.search.as_deref()),
+            )
+            .flatten()
+            .map(String::from);
         errors.into_result(PolicyFilterSpec {
             region,
             department,

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::PolicyStatus;
 use super::content::Content;
-use super::input::PolicyDraft;
+use super::input::{PolicyDraft, RetireReason};
 use crate::auth::Viewer;
 use crate::db::begin_write;
 use crate::department::DepartmentCode;
@@ -253,7 +253,7 @@ pub async fn publish_in(
 pub async fn retire(
     db: &DatabaseConnection,
     id: Uuid,
-    reason: Option<String>,
+    reason: Option<RetireReason>,
     actor: &Viewer,
 ) -> AppResult<Change> {
     let txn = begin_write(db).await?;
@@ -269,7 +269,7 @@ pub async fn retire(
     let mut active = row.into_active_model();
     active.status = Set(PolicyStatus::Retired);
     active.retired_at = Set(Some(now));
-    active.retire_reason = Set(reason.clone());
+    active.retire_reason = Set(reason.clone().map(String::from));
     active.updated_at = Set(now);
     active.update(&txn).await?;
     audit(
@@ -458,12 +458,12 @@ async fn write_version(
         policy_id: Set(id),
         version: Set(version),
         status: Set(PolicyStatus::Draft),
-        title_zh: Set(draft.title_zh.clone()),
-        title_en: Set(draft.title_en.clone()),
-        summary_zh: Set(draft.summary_zh.clone()),
-        summary_en: Set(draft.summary_en.clone()),
-        body_zh: Set(draft.body_zh.clone()),
-        body_en: Set(draft.body_en.clone()),
+        title_zh: Set(draft.title_zh.to_string()),
+        title_en: Set(draft.title_en.clone().map(String::from)),
+        summary_zh: Set(draft.summary_zh.to_string()),
+        summary_en: Set(draft.summary_en.clone().map(String::from)),
+        body_zh: Set(draft.body_zh.clone().map(String::from)),
+        body_en: Set(draft.body_en.clone().map(String::from)),
         benefit_kind: Set(draft.benefit_kind),
         effective_from: Set(draft.effective_from),
         effective_to: Set(draft.effective_to),
@@ -536,7 +536,7 @@ async fn write_version(
                 policy_id: Set(id),
                 version: Set(version),
                 position: Set(position as i16),
-                title: Set(d.title.clone()),
+                title: Set(d.title.to_string()),
                 url: Set(d.url.clone()),
                 kind: Set(d.kind),
                 lang: Set(d.lang.clone()),

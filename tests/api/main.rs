@@ -25,3 +25,4 @@ mod process;
 mod reach;
 mod rules_sql;
 mod schema;
+mod text;
