@@ -13,6 +13,10 @@ pub enum AppError {
     /// The caller may not do this, or may not see the object it names.
     #[error("you are not allowed to do this")]
     Forbidden,
+    /// `FORBIDDEN` with a reason, where the reason tells the caller nothing it may not know (a
+    /// department told that its own draft cannot be used).
+    #[error("{0}")]
+    Denied(String),
     /// The object does not exist (said only where the caller may know that).
     #[error("{0}")]
     NotFound(String),
@@ -51,7 +55,7 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Unauthenticated(_) => code::UNAUTHENTICATED,
-            AppError::Forbidden => code::FORBIDDEN,
+            AppError::Forbidden | AppError::Denied(_) => code::FORBIDDEN,
             AppError::NotFound(_) => code::NOT_FOUND,
             AppError::BadUserInput(_) => code::BAD_USER_INPUT,
             AppError::Conflict(_) => code::CONFLICT,

@@ -13,7 +13,9 @@ pub struct EligibilityQuery;
 
 #[Object]
 impl EligibilityQuery {
-    /// Why a firm qualifies for a policy, or why not, condition by condition. Records nothing.
+    /// Why a firm qualifies for a policy, or why not, condition by condition. Records no delivery.
+    /// A department checks firms against the versions it published, never a draft, and each of
+    /// its checks is kept in the policy's audit trail.
     async fn eligibility(
         &self,
         ctx: &Context<'_>,

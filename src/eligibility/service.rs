@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::firm::access::{self, Purpose};
 use crate::firm::{Uscc, service as firms};
 use crate::graphql::{AppState, Lang};
-use crate::policy::{PolicyStatus, PolicyView, catalog};
+use crate::policy::{PolicyStatus, PolicyView, audit, catalog};
 
 /// The answer to "does this policy apply to this firm, and why?".
 #[derive(Clone, Debug, async_graphql::SimpleObject)]
@@ -35,15 +35,26 @@ pub async fn check(
     lang: Lang,
 ) -> AppResult<EligibilityResult> {
     authorize_firm(app, viewer, firm).await?;
-    let Some(view) = catalog::get(&app.db, &app.regions, viewer, policy_id, None).await? else {
+    let Some(mut view) = catalog::get(&app.db, &app.regions, viewer, policy_id, None).await? else {
         return Err(AppError::NotFound(format!("no policy {policy_id}")));
     };
-    if matches!(viewer, Viewer::Department { .. }) && !view.is_managed_by(viewer) {
-        return Err(AppError::Forbidden);
+    if matches!(viewer, Viewer::Department { .. }) {
+        view = published_version(app, viewer, view).await?;
     }
     let Some(model) = firms::find(&app.db, firm).await? else {
         return Err(firm_not_synced(firm));
     };
+    if matches!(viewer, Viewer::Department { .. }) {
+        audit::firm_checked(
+            &app.db,
+            policy_id,
+            view.version.version,
+            viewer,
+            firm,
+            declaration.is_some(),
+        )
+        .await?;
+    }
     let facts = FirmFacts::from_model(&model, &app.regions)
         .ok_or_else(|| AppError::internal_msg(format!("firm {firm} has an unknown region")))?;
     let rule = compile(&view, app)?;
@@ -60,6 +71,38 @@ pub async fn check(
             && view.version.effective_to.is_none_or(|to| today <= to),
         reasons: rule.explain(facts, &app.regions, lang),
     })
+}
+
+/// The version a department checks firms against: the published (or, once retired, the last
+/// published) version of a policy it issued, never a draft, whose rule it could write to name any
+/// fact of any firm.
+async fn published_version(
+    app: &AppState,
+    viewer: &Viewer,
+    view: PolicyView,
+) -> AppResult<PolicyView> {
+    if !view.is_managed_by(viewer) {
+        return Err(AppError::Forbidden);
+    }
+    let Some(published) = view.policy.live_version else {
+        return Err(AppError::Denied(format!(
+            "policy {} has not been published: a department checks firms against the versions \
+             it published, not against drafts",
+            view.policy.code
+        )));
+    };
+    if view.version.version == published {
+        return Ok(view);
+    }
+    catalog::get(
+        &app.db,
+        &app.regions,
+        viewer,
+        view.policy.id,
+        Some(published),
+    )
+    .await?
+    .ok_or_else(|| AppError::internal_msg(format!("published version {published} is missing")))
 }
 
 /// The compiled rule of a policy version as stored.

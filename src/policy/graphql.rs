@@ -27,13 +27,15 @@ pub struct Document {
 /// One change to a policy: who, when, what.
 #[derive(SimpleObject)]
 pub struct PolicyAuditEntry {
-    /// CREATE, UPDATE, PUBLISH or RETIRE.
+    /// CREATE, UPDATE, PUBLISH, RETIRE, or ELIGIBILITY_CHECK: a department read a firm's facts
+    /// through the version's rule (`eligibility`).
     action: String,
     version: i32,
     actor_role: Role,
     actor_subject: String,
     actor_department: Option<String>,
-    /// CREATE: the content; UPDATE: `{field: {from, to}}`; PUBLISH: the version; RETIRE: the reason.
+    /// CREATE: the content; UPDATE: `{field: {from, to}}`; PUBLISH: the version; RETIRE: the
+    /// reason; ELIGIBILITY_CHECK: `{firm, withDeclaration}`.
     changes: serde_json::Value,
     at: DateTime<Utc>,
 }
@@ -229,7 +231,8 @@ impl Policy {
         self.0.version.published_at
     }
 
-    /// Who created, edited, published and retired it, oldest first (issuers and ADMIN).
+    /// Who created, edited, published and retired it, and which firms departments checked through
+    /// it, oldest first (issuers and ADMIN).
     async fn audit(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PolicyAuditEntry>> {
         if !self.0.is_managed_by(viewer(ctx)) {
             return Err(AppError::Forbidden.into());

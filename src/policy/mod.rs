@@ -1,5 +1,6 @@
 //! Preferential policies: their content, versions, issuers and the public catalog.
 
+pub mod audit;
 pub mod catalog;
 mod content;
 mod graphql;

@@ -11,6 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::PolicyStatus;
+use super::audit::audit;
 use super::content::Content;
 use super::input::{PolicyDraft, RetireReason};
 use crate::auth::Viewer;
@@ -18,7 +19,7 @@ use crate::db::begin_write;
 use crate::department::DepartmentCode;
 use crate::eligibility::parse_rule;
 use crate::entity::{
-    catalog_state, department, policy, policy_audit, policy_document, policy_issuer, policy_region,
+    catalog_state, department, policy, policy_document, policy_issuer, policy_region,
     policy_version,
 };
 use crate::error::{AppError, AppResult, InputErrors, is_unique_violation};
@@ -545,30 +546,6 @@ async fn write_version(
         .exec_without_returning(db)
         .await?;
     }
-    Ok(())
-}
-
-async fn audit(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    version: i32,
-    action: &str,
-    actor: &Viewer,
-    changes: serde_json::Value,
-) -> AppResult<()> {
-    policy_audit::Entity::insert(policy_audit::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        policy_id: Set(id),
-        version: Set(version),
-        action: Set(action.to_owned()),
-        actor_role: Set(actor.role()),
-        actor_subject: Set(actor.subject().unwrap_or_default().to_owned()),
-        actor_department: Set(actor.department().map(ToString::to_string)),
-        changes: Set(changes),
-        created_at: Set(Utc::now()),
-    })
-    .exec_without_returning(db)
-    .await?;
     Ok(())
 }
 

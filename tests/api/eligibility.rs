@@ -214,3 +214,152 @@ async fn checking_eligibility_records_nothing() {
         .unwrap();
     assert_eq!(deliveries, 0);
 }
+
+/// A rule that names every firm fact, as a department might write to read a firm's profile.
+fn prying_rule() -> Value {
+    json!({"all": [
+        {"fact": "firm.customsCredit", "op": "eq", "value": "GENERAL"},
+        {"fact": "firm.importValuePrevYearUsd", "op": "gt", "value": 0},
+        {"fact": "firm.registeredOn", "op": "gt", "value": "1990-01-01"},
+        {"fact": "firm.foreignInvested", "op": "eq", "value": true}
+    ]})
+}
+
+fn facts_of(data: &Value) -> Vec<String> {
+    data["eligibility"]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["fact"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn audited_checks(w: &World, policy: &str) -> Vec<Value> {
+    let data = w
+        .app
+        .ok(
+            Some(&admin()),
+            "query($id: ID!) { policy(id: $id) { audit { action version actorRole actorDepartment changes } } }",
+            json!({"id": policy}),
+        )
+        .await;
+    data["policy"]["audit"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "ELIGIBILITY_CHECK")
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn a_department_reads_firm_facts_only_through_versions_it_published_and_each_read_is_audited()
+{
+    let w = world().await;
+    let official = department("SZ-COMMERCE");
+    let mut draft = policy_input("SZ-PRY", "SZ-COMMERCE", "A throwaway draft");
+    draft["eligibility"] = prying_rule();
+    let created = w
+        .app
+        .ok(
+            Some(&official),
+            "mutation($input: PolicyInput!) { createPolicy(input: $input) { id } }",
+            json!({"input": draft}),
+        )
+        .await;
+    let draft_id = created["createPolicy"]["id"].as_str().unwrap().to_owned();
+    let refused = w
+        .app
+        .gql(
+            Some(&official),
+            CHECK,
+            json!({"policyId": draft_id, "firmUscc": w.large}),
+        )
+        .await;
+    assert_eq!(error_code(&refused), "FORBIDDEN", "{refused}");
+    assert!(
+        refused["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not been published"),
+        "{refused}"
+    );
+    assert!(audited_checks(&w, &draft_id).await.is_empty());
+
+    // A new draft of a published policy does not change what the department reads through it.
+    let mut edit = policy_input("SZ-ECI", "SZ-COMMERCE", "Shenzhen export credit insurance");
+    edit["regions"] = json!(["440300"]);
+    edit["eligibility"] = prying_rule();
+    w.app
+        .ok(
+            Some(&official),
+            "mutation($id: ID!, $input: PolicyInput!) { updatePolicy(id: $id, input: $input) { version } }",
+            json!({"id": w.policy, "input": edit}),
+        )
+        .await;
+    let data = w
+        .app
+        .ok(
+            Some(&official),
+            CHECK,
+            json!({"policyId": w.policy, "firmUscc": w.large}),
+        )
+        .await;
+    assert_eq!(
+        facts_of(&data),
+        [
+            "firm.region",
+            "firm.exportValuePrevYearUsd",
+            "declaration.direction"
+        ],
+        "the published version's rule, not the draft's"
+    );
+    let checks = audited_checks(&w, &w.policy).await;
+    assert_eq!(checks.len(), 1, "{checks:?}");
+    assert_eq!(checks[0]["version"], 1);
+    assert_eq!(checks[0]["actorRole"], "DEPARTMENT");
+    assert_eq!(checks[0]["actorDepartment"], "SZ-COMMERCE");
+    assert_eq!(
+        checks[0]["changes"],
+        json!({"firm": w.large, "withDeclaration": false})
+    );
+
+    // Retired, the last published version still answers, and is still audited.
+    w.app
+        .ok(
+            Some(&official),
+            "mutation($id: ID!) { retirePolicy(id: $id) { status } }",
+            json!({"id": w.policy}),
+        )
+        .await;
+    let data = w
+        .app
+        .ok(
+            Some(&official),
+            CHECK,
+            json!({"policyId": w.policy, "firmUscc": w.small, "declaration": export(&w.small)}),
+        )
+        .await;
+    assert_eq!(data["eligibility"]["inEffect"], false);
+    assert_eq!(facts_of(&data).len(), 3);
+    assert_eq!(audited_checks(&w, &w.policy).await.len(), 2);
+
+    // Another department may not read through it at all; a firm's own check is not audited.
+    let other = w
+        .app
+        .gql(
+            Some(&department("PBOC")),
+            CHECK,
+            json!({"policyId": w.policy, "firmUscc": w.small}),
+        )
+        .await;
+    assert_eq!(error_code(&other), "FORBIDDEN");
+    w.app
+        .ok(
+            Some(&firm(&w.small)),
+            CHECK,
+            json!({"policyId": w.expired, "firmUscc": w.small}),
+        )
+        .await;
+    assert!(audited_checks(&w, &w.expired).await.is_empty());
+}
