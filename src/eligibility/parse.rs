@@ -241,7 +241,8 @@ impl Parser<'_> {
         }
     }
 
-    /// One string (`eq`, `within`, `prefix`) or a non-empty list of strings (`in`), each parsed.
+    /// One string (`eq`, `within`), a non-empty list of strings (`in`), or either (`prefix`: one
+    /// code or any of several), each parsed.
     fn list<T>(
         &mut self,
         op: Op,
@@ -249,25 +250,31 @@ impl Parser<'_> {
         path: &str,
         parse: impl Fn(&str) -> Result<T, String>,
     ) -> Option<Vec<T>> {
-        if op != Op::In {
-            return match value.as_str() {
-                Some(text) => match parse(text) {
+        let items = match value {
+            Value::Array(items) if matches!(op, Op::In | Op::Prefix) => items,
+            Value::String(text) if op != Op::In => {
+                return match parse(text) {
                     Ok(v) => Some(vec![v]),
                     Err(message) => self.fail(path, message),
-                },
-                None => self.fail(path, "expected a string"),
-            };
-        }
-        let Some(items) = value.as_array() else {
-            return self.fail(path, "expected a list of strings");
+                };
+            }
+            _ => {
+                let expected = match op {
+                    Op::In => "expected a list of strings",
+                    Op::Prefix => "expected a string or a list of strings",
+                    _ => "expected a string",
+                };
+                return self.fail(path, expected);
+            }
         };
+        let name = op.name();
         if items.is_empty() {
-            return self.fail(path, "an \"in\" list must not be empty");
+            return self.fail(path, format!("the \"{name}\" list must not be empty"));
         }
         if items.len() > MAX_LIST {
             return self.fail(
                 path,
-                format!("an \"in\" list may have at most {MAX_LIST} values"),
+                format!("the \"{name}\" list may have at most {MAX_LIST} values"),
             );
         }
         let parsed: Vec<Option<T>> = items

@@ -87,6 +87,8 @@ fn every_operator() -> Vec<(&'static str, &'static str, Value, Outcome)> {
         ("firm.industry", "in", json!(["F5179"]), F),
         ("firm.industry", "prefix", json!("C39"), T),
         ("firm.industry", "prefix", json!("C38"), F),
+        ("firm.industry", "prefix", json!(["F51", "C39"]), T),
+        ("firm.industry", "prefix", json!(["F51", "C38"]), F),
         ("firm.customsCredit", "eq", json!("GENERAL"), T),
         ("firm.customsCredit", "eq", json!("DISHONEST"), F),
         (
@@ -158,6 +160,8 @@ fn every_operator() -> Vec<(&'static str, &'static str, Value, Outcome)> {
         ("declaration.country", "in", json!(["DE", "JP"]), F),
         ("declaration.hsCode", "prefix", json!("8471"), T),
         ("declaration.hsCode", "prefix", json!("03"), F),
+        ("declaration.hsCode", "prefix", json!(["8541", "8471"]), T),
+        ("declaration.hsCode", "prefix", json!(["8541", "8542"]), F),
         ("declaration.hsCode", "in", json!(["03", "85"]), T),
         ("declaration.hsCode", "in", json!(["8528", "9403"]), F),
         ("declaration.valueUsd", "gte", json!(100000), T),
@@ -426,4 +430,46 @@ fn reasons_state_the_actual_value_against_the_expected_one() {
         missing[4].text,
         "Foreign investment unknown: the firm's profile does not say; the policy asks for foreign-invested firms"
     );
+}
+
+#[test]
+fn prefix_takes_one_code_or_any_of_a_list_each_checked() {
+    let regions = shipped();
+    let problems = |value: Value| -> Vec<(String, String)> {
+        let json = cond("declaration.hsCode", "prefix", value);
+        parse_rule(&json, "eligibility", &regions)
+            .err()
+            .map(|e| e.0.into_iter().map(|p| (p.field, p.message)).collect())
+            .unwrap_or_default()
+    };
+    assert!(problems(json!(["8541", "8542"])).is_empty());
+    assert_eq!(
+        problems(json!([])),
+        [(
+            "eligibility.value".to_owned(),
+            "the \"prefix\" list must not be empty".to_owned()
+        )]
+    );
+    assert_eq!(problems(json!(["8541", "x"]))[0].0, "eligibility.value[1]");
+    assert_eq!(
+        problems(json!(8541))[0].1,
+        "expected a string or a list of strings"
+    );
+    let in_needs_a_list = cond("firm.size", "in", json!("SMALL"));
+    assert!(parse_rule(&in_needs_a_list, "eligibility", &regions).is_err());
+
+    let chapters = cond("declaration.hsCode", "prefix", json!(["8541", "8471"]));
+    let compiled = CompiledRule::compile(vec![], &chapters, "e", &regions).unwrap();
+    let facts = firm(&regions, "440305");
+    let reasons = compiled.explain(
+        Facts {
+            firm: &facts,
+            declaration: Some(&export_declaration()),
+        },
+        &regions,
+        Lang::En,
+    );
+    let text = &reasons.last().unwrap().text;
+    assert_eq!(reasons.last().unwrap().outcome, T);
+    assert!(text.contains("8541 or 8471"), "{text}");
 }

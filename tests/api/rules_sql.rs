@@ -118,6 +118,7 @@ fn condition() -> BoxedStrategy<Value> {
             .boxed(),
         c("firm.customsCredit", "in", names(CustomsCredit::ALL)),
         c("firm.industry", "prefix", prop::sample::select(&["C", "C39", "C397", "F", "L7299"][..]).prop_map(|p| json!(p)).boxed()),
+        c("firm.industry", "prefix", prop::sample::subsequence(vec!["C39", "C18", "F51", "L"], 1..4).prop_map(|v| json!(v)).boxed()),
         c("firm.industry", "in", prop::sample::subsequence(vec!["C3971", "C3921", "F5179"], 1..3).prop_map(|v| json!(v)).boxed()),
         numeric("firm.exportValuePrevYearUsd"),
         numeric("firm.importValuePrevYearUsd"),
