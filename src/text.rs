@@ -148,7 +148,7 @@ mod tests {
 
     #[test]
     fn control_characters_are_refused_by_code_point() {
-        let nul = Comment::parse("budget\u{0}spent").unwrap_err();
+        let nul = Text::<20>::parse("budget\u{0}spent").unwrap_err();
         assert!(nul.contains("U+0000"), "{nul}");
         assert!(Comment::parse("bell\u{7}").is_err());
         assert!(Comment::parse("a\u{7f}").is_err());
