@@ -49,7 +49,7 @@ pub async fn firm_checked(
         db,
         id,
         version,
-        ELIGIBILITY_CHECK,
+        ELIGIBILITY,
         actor,
         json!({"firm": firm.as_str(), "withDeclaration": declaration}),
     )
@@ -57,4 +57,4 @@ pub async fn firm_checked(
 }
 
 /// The action of a department's `eligibility` read.
-pub const ELIGIBILITY_CHECK: &str = "ELIGIBILITY_CHECK";
+pub const ELIGIBILITY: &str = "ELIGIBILITY";

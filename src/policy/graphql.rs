@@ -27,7 +27,7 @@ pub struct Document {
 /// One change to a policy: who, when, what.
 #[derive(SimpleObject)]
 pub struct PolicyAuditEntry {
-    /// CREATE, UPDATE, PUBLISH, RETIRE, or ELIGIBILITY_CHECK: a department read a firm's facts
+    /// CREATE, UPDATE, PUBLISH, RETIRE, or ELIGIBILITY: a department read a firm's facts
     /// through the version's rule (`eligibility`).
     action: String,
     version: i32,
@@ -35,7 +35,7 @@ pub struct PolicyAuditEntry {
     actor_subject: String,
     actor_department: Option<String>,
     /// CREATE: the content; UPDATE: `{field: {from, to}}`; PUBLISH: the version; RETIRE: the
-    /// reason; ELIGIBILITY_CHECK: `{firm, withDeclaration}`.
+    /// reason; ELIGIBILITY: `{firm, withDeclaration}`.
     changes: serde_json::Value,
     at: DateTime<Utc>,
 }

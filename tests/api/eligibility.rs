@@ -247,7 +247,7 @@ async fn audited_checks(w: &World, policy: &str) -> Vec<Value> {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|e| e["action"] == "ELIGIBILITY_CHECK")
+        .filter(|e| e["action"] == "ELIGIBILITY")
         .cloned()
         .collect()
 }

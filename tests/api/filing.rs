@@ -454,7 +454,10 @@ async fn an_acknowledgement_replays_by_key_and_conflicts_on_other_input() {
     let ack = &first["data"]["acknowledgePolicy"];
     assert_eq!(ack["channel"], "SINGLE_WINDOW");
     assert_eq!(ack["actorRole"], "FIRM");
-    assert_eq!(ack["comment"], "  需要申请表模板  ", "stored as given");
+    assert_eq!(
+        ack["comment"], "需要申请表模板",
+        "stored as checked: trimmed"
+    );
     assert_eq!(ack["firm"]["uscc"], w.exporter.as_str());
     assert_eq!(ack["policy"]["code"], "LATE-DEADLINE");
     let replay = acknowledge(&w, &token, input.clone()).await;

@@ -1,7 +1,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use std::sync::Arc;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 
 use policy_outreach::auth::{Claims, mint};
 use policy_outreach::clock::{Clock, SystemClock};
@@ -9,6 +10,8 @@ use policy_outreach::config::Settings;
 use policy_outreach::{Application, db};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
@@ -223,6 +226,27 @@ impl TestApp {
             request = request.bearer_auth(token);
         }
         request.send().await.unwrap().json().await.unwrap()
+    }
+
+    /// `GET /graphql` with these URL parameters.
+    pub async fn get_graphql(&self, params: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .get(self.url("/graphql"))
+            .query(params)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `POST /graphql` of `body`, accepting `accept`.
+    pub async fn post_accepting(&self, accept: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/graphql"))
+            .header("accept", accept)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Runs a GraphQL request that must succeed, returning `data`.
@@ -456,7 +480,7 @@ pub fn node_tools(package: &str) -> bool {
 
 /// Runs `node SCRIPT ARGS…` from the repository's root and parses the JSON it prints.
 pub async fn node_json(script: &str, args: &[&str]) -> Value {
-    let output = tokio::process::Command::new("node")
+    let output = Command::new("node")
         .arg(script)
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -470,4 +494,67 @@ pub async fn node_json(script: &str, args: &[&str]) -> Value {
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{script} printed {stdout}: {e}"))
+}
+
+/// `policy-outreach serve`, the built binary started as a child process with JSON logs: the
+/// service as an operator runs it, in a process of its own.
+pub struct Service {
+    pub child: Child,
+    pub base: String,
+    pub stdout: Arc<Mutex<Vec<String>>>,
+    pub client: reqwest::Client,
+}
+
+impl Service {
+    pub async fn start(database: &TestDatabase, grace_seconds: u64) -> Service {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_policy-outreach"))
+            .arg("serve")
+            .env("POLICY_OUTREACH_DATABASE_URL", &database.url)
+            .env("POLICY_OUTREACH_LISTEN", "127.0.0.1:0")
+            .env("POLICY_OUTREACH_JWT_HS256_SECRET", SECRET)
+            .env("POLICY_OUTREACH_JWT_ISSUER", ISSUER)
+            .env("POLICY_OUTREACH_JWT_AUDIENCE", AUDIENCE)
+            .env("POLICY_OUTREACH_LOG_FORMAT", "json")
+            .env("POLICY_OUTREACH_LOG", "info")
+            .env("POLICY_OUTREACH_RATE_LIMIT_PER_IP", "0")
+            .env(
+                "POLICY_OUTREACH_SHUTDOWN_GRACE_SECONDS",
+                grace_seconds.to_string(),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the binary starts");
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let (address_tx, address_rx) = oneshot::channel();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let collected = stdout.clone();
+        tokio::spawn(async move {
+            let mut address_tx = Some(address_tx);
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Ok(event) = serde_json::from_str::<Value>(&line)
+                    && event["message"] == "listening"
+                    && let Some(tx) = address_tx.take()
+                {
+                    let _ = tx.send(event["addr"].as_str().unwrap_or_default().to_owned());
+                }
+                collected.lock().unwrap().push(line);
+            }
+        });
+        let address = tokio::time::timeout(Duration::from_secs(60), address_rx)
+            .await
+            .expect("the service says where it listens")
+            .expect("the log carries the address");
+        Service {
+            child,
+            base: format!("http://{address}"),
+            stdout,
+            client: reqwest::Client::new(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
 }

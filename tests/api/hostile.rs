@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::helpers::{TestApp, error_code};
+use crate::helpers::{Service, TestApp, TestDatabase, error_code};
 
 /// A body just under the default 2 MiB limit.
 const NEAR_BODY_LIMIT: usize = 2 * 1024 * 1024 - 4 * 1024;
@@ -145,9 +145,12 @@ async fn each_limit_is_named_in_its_refusal() {
     }
 }
 
+// The built binary in a process of its own, as an operator runs it: the senders' work here is not
+// the service's.
 #[tokio::test]
 async fn health_answers_within_100_ms_while_six_worst_case_requests_run() {
-    let app = TestApp::spawn().await;
+    let database = TestDatabase::create().await;
+    let app = Service::start(&database, 5).await;
     // The costliest the limits still let through to the parser (nearly as many tokens as allowed,
     // refused for its fields once parsed), to validation (3,700 unknown arguments, each an error
     // of its own), and the largest body refused before parsing.
@@ -175,24 +178,43 @@ async fn health_answers_within_100_ms_while_six_worst_case_requests_run() {
                         .send()
                         .await
                         .expect("the server answers");
-                    let json: Value = response.json().await.unwrap_or(Value::Null);
-                    assert!(json.get("data").is_none(), "refused unrun: {json}");
-                    assert_ne!(error_code(&json), "<no error>", "{json}");
+                    let bytes = response.bytes().await.unwrap();
                     slowest = slowest.max(sent.elapsed());
+                    // Read without parsing: a refusal has errors, a code, and no data entry.
+                    let text = String::from_utf8_lossy(&bytes);
+                    assert!(
+                        text.starts_with(r#"{"errors":"#),
+                        "{}",
+                        &text[..200.min(text.len())]
+                    );
+                    assert!(text.contains(r#""code":""#));
                     refused += 1;
                 }
                 (slowest, refused)
             })
         })
         .collect();
-    let mut probes = Vec::new();
-    while started.elapsed() < running {
-        let sent = Instant::now();
-        let health = app.client.get(app.url("/healthz")).send().await.unwrap();
-        assert_eq!(health.status(), 200);
-        probes.push(sent.elapsed());
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    // Probed from a thread of its own, so the time measured is the service's, not that of this
+    // runtime reading the senders' answers.
+    let health = app.url("/healthz");
+    let probes = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let client = reqwest::Client::new();
+            let mut probes = Vec::new();
+            while started.elapsed() < running {
+                let sent = Instant::now();
+                let response = client.get(&health).send().await.unwrap();
+                assert_eq!(response.status(), 200);
+                probes.push(sent.elapsed());
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            probes
+        })
+    });
     for sender in senders {
         let (slowest, refused) = sender.await.unwrap();
         assert!(refused > 0);
@@ -201,6 +223,7 @@ async fn health_answers_within_100_ms_while_six_worst_case_requests_run() {
             "a refusal took {slowest:?}"
         );
     }
+    let probes = probes.join().unwrap();
     let slowest_probe = probes.iter().max().copied().unwrap_or_default();
     assert!(probes.len() >= 10, "{} probes", probes.len());
     assert!(

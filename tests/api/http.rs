@@ -25,27 +25,17 @@ async fn a_post_that_is_not_json_cannot_run_an_operation() {
 #[tokio::test]
 async fn queries_run_over_get_but_mutations_do_not() {
     let app = TestApp::spawn().await;
-    let response = app
-        .client
-        .get(app.url("/graphql"))
-        .query(&[("query", "{ me { role } }")])
-        .send()
-        .await
-        .unwrap();
+    let response = app.get_graphql(&[("query", "{ me { role } }")]).await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["data"]["me"]["role"], "ANONYMOUS");
 
     let response = app
-        .client
-        .get(app.url("/graphql"))
-        .query(&[(
+        .get_graphql(&[(
             "query",
             r#"mutation { upsertDepartment(input: {code: "AB", nameZh: "x"}) { code } }"#,
         )])
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(response.status(), 405);
     assert_eq!(response.headers()["allow"], "POST");
 }
@@ -70,13 +60,8 @@ async fn graphql_response_json_is_negotiated_and_invalid_requests_answer_400_und
     let app = TestApp::spawn().await;
     let invalid = json!({"query": "{ noSuchField }"});
     let response = app
-        .client
-        .post(app.url("/graphql"))
-        .header("accept", "application/graphql-response+json")
-        .json(&invalid)
-        .send()
-        .await
-        .unwrap();
+        .post_accepting("application/graphql-response+json", &invalid)
+        .await;
     assert_eq!(response.status(), 400);
     assert_eq!(
         response.headers()["content-type"],
@@ -148,36 +133,18 @@ async fn a_field_refused_during_execution_still_answers_200_under_graphql_respon
 #[tokio::test]
 async fn get_runs_the_operation_named_by_operation_name() {
     let app = TestApp::spawn().await;
+    let two_queries = "query A { me { role } } query B { me { subject } }";
     let response = app
-        .client
-        .get(app.url("/graphql"))
-        .query(&[
-            (
-                "query",
-                "query A { me { role } } query B { me { subject } }",
-            ),
-            ("operationName", "B"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .get_graphql(&[("query", two_queries), ("operationName", "B")])
+        .await;
     assert_eq!(response.status(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body, json!({"data": {"me": {"subject": null}}}));
 
+    let beside_a_mutation = "query A { me { role } } mutation B { upsertDepartment(input: {code: \"AB\", nameZh: \"x\"}) { code } }";
     let response = app
-        .client
-        .get(app.url("/graphql"))
-        .query(&[
-            (
-                "query",
-                "query A { me { role } } mutation B { upsertDepartment(input: {code: \"AB\", nameZh: \"x\"}) { code } }",
-            ),
-            ("operationName", "A"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .get_graphql(&[("query", beside_a_mutation), ("operationName", "A")])
+        .await;
     assert_eq!(
         response.status(),
         200,
@@ -194,14 +161,7 @@ async fn a_request_that_fails_before_execution_has_no_data_entry() {
             ("does not validate", "{ noSuchField }"),
             ("is over a limit", &format!("{{ {} }}", "a ".repeat(20_000))),
         ] {
-            let response = app
-                .client
-                .post(app.url("/graphql"))
-                .header("accept", accept)
-                .json(&json!({ "query": query }))
-                .send()
-                .await
-                .unwrap();
+            let response = app.post_accepting(accept, &json!({ "query": query })).await;
             let expected = if accept == "application/json" {
                 200
             } else {
@@ -217,13 +177,11 @@ async fn a_request_that_fails_before_execution_has_no_data_entry() {
         }
     }
     let executed = app
-        .client
-        .post(app.url("/graphql"))
-        .header("accept", "application/graphql-response+json")
-        .json(&json!({ "query": "{ firm(uscc: \"bad\") { name } }" }))
-        .send()
-        .await
-        .unwrap();
+        .post_accepting(
+            "application/graphql-response+json",
+            &json!({ "query": "{ firm(uscc: \"bad\") { name } }" }),
+        )
+        .await;
     let body: Value = executed.json().await.unwrap();
     assert!(
         body.get("data").is_some(),

@@ -1,79 +1,16 @@
 //! The released binary as an operator runs it: its log, and how it stops on SIGTERM.
 
-use std::process::{ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
 use crate::helpers::{
-    AUDIENCE, ISSUER, SECRET, TestDatabase, admin, firm, hold_department_table,
-    stored_department_codes, upsert_department, uscc,
+    SECRET, Service, TestDatabase, admin, firm, hold_department_table, stored_department_codes,
+    upsert_department, uscc,
 };
 
-/// `policy-outreach serve`, started as a child process with JSON logs.
-struct Service {
-    child: Child,
-    base: String,
-    stdout: Arc<Mutex<Vec<String>>>,
-    client: reqwest::Client,
-}
-
 impl Service {
-    async fn start(database: &TestDatabase, grace_seconds: u64) -> Service {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_policy-outreach"))
-            .arg("serve")
-            .env("POLICY_OUTREACH_DATABASE_URL", &database.url)
-            .env("POLICY_OUTREACH_LISTEN", "127.0.0.1:0")
-            .env("POLICY_OUTREACH_JWT_HS256_SECRET", SECRET)
-            .env("POLICY_OUTREACH_JWT_ISSUER", ISSUER)
-            .env("POLICY_OUTREACH_JWT_AUDIENCE", AUDIENCE)
-            .env("POLICY_OUTREACH_LOG_FORMAT", "json")
-            .env("POLICY_OUTREACH_LOG", "info")
-            .env("POLICY_OUTREACH_RATE_LIMIT_PER_IP", "0")
-            .env(
-                "POLICY_OUTREACH_SHUTDOWN_GRACE_SECONDS",
-                grace_seconds.to_string(),
-            )
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("the binary starts");
-        let stdout = Arc::new(Mutex::new(Vec::new()));
-        let (address_tx, address_rx) = tokio::sync::oneshot::channel();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let collected = stdout.clone();
-        tokio::spawn(async move {
-            let mut address_tx = Some(address_tx);
-            while let Ok(Some(line)) = lines.next_line().await {
-                if let Ok(event) = serde_json::from_str::<Value>(&line)
-                    && event["message"] == "listening"
-                    && let Some(tx) = address_tx.take()
-                {
-                    let _ = tx.send(event["addr"].as_str().unwrap_or_default().to_owned());
-                }
-                collected.lock().unwrap().push(line);
-            }
-        });
-        let address = tokio::time::timeout(Duration::from_secs(60), address_rx)
-            .await
-            .expect("the service says where it listens")
-            .expect("the log carries the address");
-        Service {
-            child,
-            base: format!("http://{address}"),
-            stdout,
-            client: reqwest::Client::new(),
-        }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
-
     async fn gql(&self, token: Option<&str>, query: &str, request_id: &str) -> reqwest::Response {
         let mut request = self
             .client
