@@ -4,6 +4,7 @@
 mod lang;
 mod lexical;
 mod limits;
+mod measure;
 pub mod pagination;
 mod scalars;
 mod telemetry;

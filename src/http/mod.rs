@@ -1,8 +1,10 @@
 //! The HTTP surface: one router listing every route, and the layers every request passes through.
 
+mod admission;
 mod exports;
 mod graphql;
 mod health;
+mod media;
 mod observe;
 mod rate;
 

@@ -4,24 +4,13 @@ use async_graphql::InputObject;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use super::model::{Body, DocumentTitle, Summary, Title};
 use super::{BenefitKind, DocumentKind};
 use crate::department::DepartmentCode;
 use crate::eligibility::{Rule, parse_rule};
 use crate::error::InputErrors;
 use crate::graphql::Date;
 use crate::region::{RegionCatalog, RegionCode};
-use crate::text::{Name, Text};
-
-/// A policy's title, in either language.
-pub type Title = Name<500>;
-/// A policy's summary.
-pub type Summary = Text<5_000>;
-/// A policy's full text, in Markdown.
-pub type Body = Text<200_000>;
-/// The title of a linked document.
-pub type DocumentTitle = Name<500>;
-/// Why a policy was withdrawn, kept on it and in its audit trail.
-pub type RetireReason = Text<2_000>;
 
 const MAX_REGIONS: usize = 100;
 const MAX_CO_ISSUERS: usize = 20;

@@ -1,4 +1,5 @@
 use crate::stored_enum::stored_enum;
+use crate::text::{Name, Text};
 
 stored_enum! {
     /// Where a policy or one of its versions is in its life.
@@ -32,3 +33,14 @@ stored_enum! {
         Paper = "PAPER",
     }
 }
+
+/// A policy's title, in either language.
+pub type Title = Name<500>;
+/// A policy's summary.
+pub type Summary = Text<5_000>;
+/// A policy's full text, in Markdown.
+pub type Body = Text<200_000>;
+/// The title of a linked document.
+pub type DocumentTitle = Name<500>;
+/// Why a policy was withdrawn, kept on it and in its audit trail.
+pub type RetireReason = Text<2_000>;

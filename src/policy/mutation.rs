@@ -5,7 +5,8 @@ use uuid::Uuid;
 
 use super::catalog;
 use super::graphql::Policy;
-use super::input::{PolicyInput, RetireReason, validate_input};
+use super::input::{PolicyInput, validate_input};
+use super::model::RetireReason;
 use super::store::{self, Change};
 use crate::auth::Role;
 use crate::error::{AppError, AppResult};
