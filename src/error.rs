@@ -173,6 +173,16 @@ impl InputErrors {
         }
     }
 
+    /// [`InputErrors::check`] for an optional input: `None` when it was absent (or blank) or
+    /// failed.
+    pub fn check_optional<T>(
+        &mut self,
+        field: impl Into<String>,
+        check: Result<Option<T>, String>,
+    ) -> Option<T> {
+        self.check(field, check).flatten()
+    }
+
     /// Adds every problem of `other`.
     pub fn extend(&mut self, other: InputErrors) {
         self.0.extend(other.0);

@@ -82,9 +82,11 @@ fn check(trimmed: &str, max: usize, kind: Kind) -> Result<(), String> {
         return Err(format!("at most {max} characters, got {count}"));
     }
     let line_break_allowed = |c: char| kind == Kind::Text && matches!(c, '\t' | '\n' | '\r');
+    // Line and paragraph separators are not control characters, but break a name all the same.
+    let breaks_line = |c: char| kind == Kind::Name && matches!(c, '\u{2028}' | '\u{2029}');
     if let Some(c) = trimmed
         .chars()
-        .find(|&c| c.is_control() && !line_break_allowed(c))
+        .find(|&c| (c.is_control() && !line_break_allowed(c)) || breaks_line(c))
     {
         return Err(if kind == Kind::Name && c.is_whitespace() {
             format!("must be one line (found U+{:04X})", u32::from(c))
@@ -109,17 +111,28 @@ fn check(trimmed: &str, max: usize, kind: Kind) -> Result<(), String> {
     Ok(())
 }
 
-/// Bidirectional controls and zero-width characters: invisible, they change how the text around
-/// them reads or make two different strings look the same.
+/// Invisible characters (Unicode's default-ignorable code points: bidirectional controls,
+/// zero-width characters, fillers, variation selectors, tags): they change how the text around
+/// them reads, or make two different strings look the same.
 fn disguises(c: char) -> bool {
     matches!(c,
-        '\u{061C}'                  // Arabic letter mark
-        | '\u{180E}'                // Mongolian vowel separator
-        | '\u{200B}'..='\u{200F}'   // zero-width space, non-joiner, joiner; LTR and RTL marks
-        | '\u{202A}'..='\u{202E}'   // embeddings and overrides
-        | '\u{2060}'..='\u{2064}'   // word joiner, invisible operators
-        | '\u{2066}'..='\u{2069}'   // isolates
-        | '\u{FEFF}'                // zero-width no-break space
+        '\u{00AD}'                     // soft hyphen
+        | '\u{034F}'                   // combining grapheme joiner
+        | '\u{061C}'                   // Arabic letter mark
+        | '\u{115F}'..='\u{1160}'      // Hangul fillers
+        | '\u{17B4}'..='\u{17B5}'      // Khmer inherent vowels
+        | '\u{180B}'..='\u{180F}'      // Mongolian variation selectors and vowel separator
+        | '\u{200B}'..='\u{200F}'      // zero-width space, non-joiner, joiner; LTR and RTL marks
+        | '\u{202A}'..='\u{202E}'      // embeddings and overrides
+        | '\u{2060}'..='\u{206F}'      // word joiner, invisible operators, isolates
+        | '\u{3164}'                   // Hangul filler
+        | '\u{FE00}'..='\u{FE0F}'      // variation selectors
+        | '\u{FEFF}'                   // zero-width no-break space
+        | '\u{FFA0}'                   // halfwidth Hangul filler
+        | '\u{FFF0}'..='\u{FFF8}'
+        | '\u{1BCA0}'..='\u{1BCA3}'    // shorthand format controls
+        | '\u{1D173}'..='\u{1D17A}'    // musical format controls
+        | '\u{E0000}'..='\u{E0FFF}'    // tags and variation selectors supplement
     )
 }
 
@@ -158,7 +171,22 @@ mod tests {
     fn names_are_one_line_without_disguising_characters() {
         assert_eq!(Title::parse(" 深圳商务局 ").unwrap().as_str(), "深圳商务局");
         assert!(Title::parse("two\nlines").unwrap_err().contains("one line"));
-        for disguise in ['\u{202E}', '\u{2066}', '\u{200B}', '\u{200D}', '\u{FEFF}'] {
+        assert!(
+            Title::parse("two\u{2028}lines")
+                .unwrap_err()
+                .contains("one line")
+        );
+        for disguise in [
+            '\u{202E}',
+            '\u{2066}',
+            '\u{200B}',
+            '\u{200D}',
+            '\u{FEFF}',
+            '\u{00AD}',
+            '\u{3164}',
+            '\u{FE0F}',
+            '\u{E0041}',
+        ] {
             let refused = Title::parse(&format!("ab{disguise}cd")).unwrap_err();
             assert!(refused.contains("invisible"), "{refused}");
             assert!(

@@ -34,9 +34,7 @@ pub fn validate(
     let mut errors = InputErrors::default();
     let code = errors.check("input.code", DepartmentCode::parse(code));
     let name_zh = errors.check("input.nameZh", DepartmentName::parse(name_zh));
-    let name_en = errors
-        .check("input.nameEn", DepartmentName::parse_optional(name_en))
-        .flatten();
+    let name_en = errors.check_optional("input.nameEn", DepartmentName::parse_optional(name_en));
     let region = region.and_then(|r| errors.check("input.region", regions.parse(r)));
     match (code, name_zh) {
         (Some(code), Some(name_zh)) if errors.is_empty() => Ok(DepartmentRecord {
@@ -58,7 +56,7 @@ pub async fn upsert(
     let txn = begin_write(db).await?;
     department::Entity::insert(department::ActiveModel {
         code: Set(record.code.to_string()),
-        name_zh: Set(record.name_zh.to_string()),
+        name_zh: Set(record.name_zh.as_str().to_owned()),
         name_en: Set(record.name_en.clone().map(String::from)),
         region_code: Set(record.region.map(|r| r.to_string())),
         created_at: Set(now),

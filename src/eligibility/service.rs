@@ -39,7 +39,7 @@ pub async fn check(
         return Err(AppError::NotFound(format!("no policy {policy_id}")));
     };
     if matches!(viewer, Viewer::Department { .. }) {
-        view = published_version(app, viewer, view).await?;
+        view = published_version(viewer, view)?;
     }
     let Some(model) = firms::find(&app.db, firm).await? else {
         return Err(firm_not_synced(firm));
@@ -75,34 +75,23 @@ pub async fn check(
 
 /// The version a department checks firms against: the published (or, once retired, the last
 /// published) version of a policy it issued, never a draft, whose rule it could write to name any
-/// fact of any firm.
-async fn published_version(
-    app: &AppState,
-    viewer: &Viewer,
-    view: PolicyView,
-) -> AppResult<PolicyView> {
+/// fact of any firm. A published policy shows its live version, later drafts or not.
+fn published_version(viewer: &Viewer, view: PolicyView) -> AppResult<PolicyView> {
     if !view.is_managed_by(viewer) {
         return Err(AppError::Forbidden);
     }
-    let Some(published) = view.policy.live_version else {
-        return Err(AppError::Denied(format!(
+    match view.policy.live_version {
+        Some(live) if live == view.version.version => Ok(view),
+        Some(live) => Err(AppError::internal_msg(format!(
+            "policy {} shows version {} instead of its live version {live}",
+            view.policy.id, view.version.version
+        ))),
+        None => Err(AppError::Denied(format!(
             "policy {} has not been published: a department checks firms against the versions \
              it published, not against drafts",
             view.policy.code
-        )));
-    };
-    if view.version.version == published {
-        return Ok(view);
+        ))),
     }
-    catalog::get(
-        &app.db,
-        &app.regions,
-        viewer,
-        view.policy.id,
-        Some(published),
-    )
-    .await?
-    .ok_or_else(|| AppError::internal_msg(format!("published version {published} is missing")))
 }
 
 /// The compiled rule of a policy version as stored.

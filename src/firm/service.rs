@@ -94,7 +94,7 @@ fn active_model(r: &FirmRecord, now: chrono::DateTime<Utc>) -> firm::ActiveModel
     firm::ActiveModel {
         uscc: Set(r.uscc.to_string()),
         customs_code: Set(r.customs_code.clone()),
-        name: Set(r.name.to_string()),
+        name: Set(r.name.as_str().to_owned()),
         region_code: Set(r.region.to_string()),
         province_code: Set(r.province.to_string()),
         prefecture_code: Set(r.prefecture.map(|c| c.to_string())),

@@ -37,8 +37,12 @@ pub fn scan(text: &[u8], max_nesting: usize, max_tokens: usize) -> Result<(), Ov
                 }
             }
             b'}' | b']' | b')' => depth = depth.saturating_sub(1),
-            b'"' if text[i..].starts_with(b"\"\"\"") => i = end_of_block_string(text, i + 3),
-            b'"' => i = end_of_string(text, i + 1),
+            // Unterminated, `"""` reads as the parser reads it: an empty string, then a string
+            // opened by the third quote.
+            b'"' => match block_string_end(text, i) {
+                Some(end) => i = end,
+                None => i = end_of_string(text, i + 1),
+            },
             _ if is_word(byte) => {
                 while i + 1 < text.len() && is_word(text[i + 1]) {
                     i += 1;
@@ -55,9 +59,11 @@ pub fn scan(text: &[u8], max_nesting: usize, max_tokens: usize) -> Result<(), Ov
     Ok(())
 }
 
-/// Bytes of a name or a number; anything else outside strings is a punctuator of its own.
+/// Bytes of a name or the digits of a number; anything else outside strings (a sign, a decimal
+/// point, each dot of a spread) is a token of its own, which may count a number as several but
+/// never a run of punctuation as one.
 fn is_word(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'_' | b'-' | b'+' | b'.') || byte >= 0x80
+    byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
 }
 
 /// The index of the line break ending the comment at `start` (or the last byte).
@@ -68,31 +74,36 @@ fn end_of_line(text: &[u8], start: usize) -> usize {
         .map_or(text.len(), |p| start + p)
 }
 
-/// The index of the quote closing a string whose content starts at `start`.
+/// The index of the quote closing a string whose content starts at `start`, or of the line break
+/// that ends it unclosed (a string is one line; the parser refuses it there).
 fn end_of_string(text: &[u8], mut i: usize) -> usize {
     while i < text.len() {
         match text[i] {
             b'\\' => i += 2,
-            b'"' => return i,
+            b'"' | b'\n' | b'\r' => return i,
             _ => i += 1,
         }
     }
     text.len()
 }
 
-/// The index of the last quote closing a block string whose content starts at `start`; `\"""` is
-/// an escaped delimiter inside one.
-fn end_of_block_string(text: &[u8], mut i: usize) -> usize {
+/// For a block string opening at `start` (`"""`), the index of the last quote closing it; `\"""`
+/// is an escaped delimiter inside one. `None` when it is not a block string or never closes.
+fn block_string_end(text: &[u8], start: usize) -> Option<usize> {
+    if !text[start..].starts_with(b"\"\"\"") {
+        return None;
+    }
+    let mut i = start + 3;
     while i < text.len() {
         if text[i..].starts_with(b"\\\"\"\"") {
             i += 4;
         } else if text[i..].starts_with(b"\"\"\"") {
-            return i + 2;
+            return Some(i + 2);
         } else {
             i += 1;
         }
     }
-    text.len()
+    None
 }
 
 #[cfg(test)]
@@ -133,8 +144,8 @@ mod tests {
 
     #[test]
     fn names_numbers_strings_and_punctuators_are_one_token_each() {
-        // { me ( x : -1.5e3 , s : "a b c" ) { role } } # comment
-        let document = "{ me(x: -1.5e3, s: \"a b c\") { role } } # a comment of words";
+        // { me ( x : 15 , s : "a b c" ) { role } } # comment
+        let document = "{ me(x: 15, s: \"a b c\") { role } } # a comment of words";
         assert!(!tokens_over(document, 14));
         assert!(tokens_over(document, 13));
         assert!(!tokens_over(
@@ -142,12 +153,22 @@ mod tests {
             8
         ));
         assert!(tokens_over(&"{ me { role } } ".repeat(1_000), 3_999));
+        assert!(
+            tokens_over("{ ...F...F...F }", 6),
+            "each dot of a spread is a token"
+        );
     }
 
     #[test]
     fn unterminated_strings_and_stray_closers_end_the_scan_without_panicking() {
         assert!(!deeper("{ a(s: \"unterminated {{{", 2));
-        assert!(!deeper("{ a(s: \"\"\"unterminated {{{", 2));
+        assert!(
+            deeper("{ a(s: \"unterminated\n {{{", 2),
+            "a string ends at its line"
+        );
+        // The parser reads an unterminated `"""` as `""` and a string opened by the third quote,
+        // so what follows that string counts.
+        assert!(deeper("{ a(s: [\"\"\" \" [[[[1]]]] ]) }", 4));
         assert!(!deeper("}}}]]] {", 1));
         assert!(!deeper("\"\\", 1));
         assert!(!deeper("# only a comment", 0));

@@ -11,7 +11,7 @@ use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{ErrorExtensionValues, Request, ServerError, ServerResult, ValidationResult};
 
 use super::lexical::{Over, scan};
-use super::measure::{self, Bounds, Exceeded};
+use super::measure::{self, Bounds, Problem};
 use crate::config::Settings;
 use crate::error::code;
 
@@ -50,12 +50,13 @@ impl Limits {
         }
     }
 
-    /// Refuses JSON text (a request body, GET variables) that nests deeper than the limit allows
-    /// the variables to, `envelope` levels above them.
+    /// Refuses JSON text (a request body, GET variables or extensions) that nests deeper than the
+    /// limit allows the variables to, `envelope` levels above them.
     pub fn check_json(&self, json: &[u8], envelope: usize) -> ServerResult<()> {
         if scan(json, self.max_nesting + envelope, usize::MAX).is_err() {
             return Err(too_complex(format!(
-                "the variables nest more than {} levels of objects and lists (graphql_max_nesting)",
+                "the variables or extensions nest more than {} levels of objects and lists \
+                 (graphql_max_nesting)",
                 self.max_nesting
             )));
         }
@@ -96,13 +97,17 @@ impl Limits {
             fields: self.max_fields,
             depth: self.max_depth,
         };
-        measure::fields(document, bounds).map_err(|exceeded| match exceeded {
-            Exceeded::Nesting => self.too_nested(),
-            Exceeded::Fields => self.too_many_fields(),
-            Exceeded::Depth => self.too_deep(),
-            Exceeded::Cycle(name) => refused(
+        measure::fields(document, bounds).map_err(|problem| match problem {
+            Problem::Nesting => self.too_nested(),
+            Problem::Fields => self.too_many_fields(),
+            Problem::Depth => self.too_deep(),
+            Problem::Cycle(name) => refused(
                 code::BAD_USER_INPUT,
                 format!("fragment \"{name}\" spreads itself, directly or through other fragments"),
+            ),
+            Problem::Unknown(name) => refused(
+                code::BAD_USER_INPUT,
+                format!("unknown fragment \"{name}\": define it in the document"),
             ),
         })?;
         let aliases = measure::aliases(document);

@@ -18,19 +18,24 @@ pub struct Bounds {
     pub depth: usize,
 }
 
-/// The bound a document passed, or the fragment that spreads itself.
+/// Why a document cannot be measured to the end: a bound it passed, or a fragment spread that
+/// cannot be expanded. Validation would refuse the last two as well, but async-graphql's own
+/// walks expand spreads before it does, without remembering what they measured.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Exceeded {
+pub enum Problem {
     Nesting,
     Fields,
     Depth,
+    /// This fragment spreads itself, directly or through others.
     Cycle(String),
+    /// No fragment of this name is defined.
+    Unknown(String),
 }
 
 /// The fields of every operation, and of every fragment no operation spreads (validation visits
 /// those too), expanded; refused as soon as a bound is passed, so the walk never recurses deeper
 /// than the nesting bound.
-pub fn fields(document: &ExecutableDocument, bounds: Bounds) -> Result<usize, Exceeded> {
+pub fn fields(document: &ExecutableDocument, bounds: Bounds) -> Result<usize, Problem> {
     Measure::new(document, bounds).document()
 }
 
@@ -63,12 +68,12 @@ impl<'a> Measure<'a> {
         }
     }
 
-    fn document(mut self) -> Result<usize, Exceeded> {
+    fn document(mut self) -> Result<usize, Problem> {
         let mut fields = 0usize;
         for (_, operation) in self.document.operations.iter() {
             fields = fields.saturating_add(self.set(&operation.node.selection_set.node, 0)?.fields);
             if fields > self.bounds.fields {
-                return Err(Exceeded::Fields);
+                return Err(Problem::Fields);
             }
         }
         for name in self.document.fragments.keys() {
@@ -77,15 +82,15 @@ impl<'a> Measure<'a> {
             }
         }
         if fields > self.bounds.fields {
-            return Err(Exceeded::Fields);
+            return Err(Problem::Fields);
         }
         Ok(fields)
     }
 
     /// A selection set at `level` selection sets below its operation.
-    fn set(&mut self, set: &'a SelectionSet, level: usize) -> Result<Size, Exceeded> {
+    fn set(&mut self, set: &'a SelectionSet, level: usize) -> Result<Size, Problem> {
         if level > self.bounds.nesting {
-            return Err(Exceeded::Nesting);
+            return Err(Problem::Nesting);
         }
         let mut size = Size::default();
         for item in &set.items {
@@ -120,29 +125,28 @@ impl<'a> Measure<'a> {
                 size.levels = size.levels.max(inner.levels + 1);
             }
             if size.fields > self.bounds.fields {
-                return Err(Exceeded::Fields);
+                return Err(Problem::Fields);
             }
             if size.depth > self.bounds.depth {
-                return Err(Exceeded::Depth);
+                return Err(Problem::Depth);
             }
         }
         Ok(size)
     }
 
     /// A fragment spread at `level`: measured once, then reused.
-    fn fragment(&mut self, name: &'a str, level: usize) -> Result<Size, Exceeded> {
+    fn fragment(&mut self, name: &'a str, level: usize) -> Result<Size, Problem> {
         if let Some(size) = self.measured.get(name) {
             if level + size.levels > self.bounds.nesting {
-                return Err(Exceeded::Nesting);
+                return Err(Problem::Nesting);
             }
             return Ok(*size);
         }
         if self.open.contains(&name) {
-            return Err(Exceeded::Cycle(name.to_owned()));
+            return Err(Problem::Cycle(name.to_owned()));
         }
-        // An unknown fragment is for validation to report.
         let Some(fragment) = self.document.fragments.get(name) else {
-            return Ok(Size::default());
+            return Err(Problem::Unknown(name.to_owned()));
         };
         self.open.push(name);
         let size = self.set(&fragment.node.selection_set.node, level)?;

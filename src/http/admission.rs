@@ -82,19 +82,25 @@ struct UrlParams {
 fn admit_url(limits: &Limits, uri: &Uri) -> Result<async_graphql::Request, Refusal> {
     let Query(params) = Query::<UrlParams>::try_from_uri(uri)
         .map_err(|err| Refusal::Malformed(format!("the URL's parameters are malformed: {err}")))?;
-    let json = |name: &str, text: Option<String>| -> Result<serde_json::Value, Refusal> {
+    let object = |name: &str, text: Option<String>| -> Result<serde_json::Value, Refusal> {
         let Some(text) = text else {
             return Ok(serde_json::Value::Null);
         };
         limits
             .check_json(text.as_bytes(), 0)
             .map_err(Refusal::Request)?;
-        serde_json::from_str(&text).map_err(|err| {
-            Refusal::Malformed(format!("the {name} parameter is not a JSON object: {err}"))
-        })
+        match serde_json::from_str(&text) {
+            Ok(value @ (serde_json::Value::Object(_) | serde_json::Value::Null)) => Ok(value),
+            Ok(_) => Err(Refusal::Malformed(format!(
+                "the {name} parameter must be a JSON object"
+            ))),
+            Err(err) => Err(Refusal::Malformed(format!(
+                "the {name} parameter is not a JSON object: {err}"
+            ))),
+        }
     };
-    let variables = json("variables", params.variables)?;
-    let extensions = json("extensions", params.extensions)?;
+    let variables = object("variables", params.variables)?;
+    let extensions = object("extensions", params.extensions)?;
     let query = params
         .query
         .ok_or_else(|| Refusal::Malformed(NO_QUERY.to_owned()))?;

@@ -106,7 +106,7 @@ fn refuse_token(err: &AppError, note: &RequestNote, media: ResponseMedia) -> Res
 
 /// Answers a request: a small one here, a large one on the blocking pool (as many at once as
 /// there are cores), so the runtime's workers stay free for health checks and small requests
-/// and the request timeout still fires. Should it fire, the work keeps its permit until it ends.
+/// and the request timeout still fires. Should it fire, the work stops at its next await.
 async fn run(
     state: Arc<HttpState>,
     note: Arc<RequestNote>,
@@ -123,15 +123,28 @@ async fn run(
     let runtime = tokio::runtime::Handle::current();
     let span = tracing::Span::current();
     let fallback = note.clone();
-    tokio::task::spawn_blocking(move || {
+    // Dropped with this future (the request timed out, or its client went away), `_running` ends
+    // the work at its next await, so an open transaction rolls back as it would on a task.
+    let (_running, abandoned) = tokio::sync::oneshot::channel::<()>();
+    let work = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        runtime.block_on(answer(&state, &note, context, media, &source).instrument(span))
-    })
-    .await
-    .unwrap_or_else(|err| {
-        tracing::error!(error = %err, "a large request failed");
-        Refusal::Internal.respond(&fallback, media)
-    })
+        runtime.block_on(async {
+            tokio::select! {
+                response = answer(&state, &note, context, media, &source).instrument(span) => {
+                    Some(response)
+                }
+                _ = abandoned => None,
+            }
+        })
+    });
+    match work.await {
+        Ok(Some(response)) => response,
+        Ok(None) => Refusal::Internal.respond(&fallback, media),
+        Err(err) => {
+            tracing::error!(error = %err, "a large request failed");
+            Refusal::Internal.respond(&fallback, media)
+        }
+    }
 }
 
 async fn answer(

@@ -76,12 +76,10 @@ pub async fn validate(app: &AppState, viewer: &Viewer, args: AckArgs) -> AppResu
         "input.idempotencyKey",
         IdempotencyKey::parse(&args.idempotency_key),
     );
-    let comment = errors
-        .check(
-            "input.comment",
-            Comment::parse_optional(args.comment.as_deref()),
-        )
-        .flatten();
+    let comment = errors.check_optional(
+        "input.comment",
+        Comment::parse_optional(args.comment.as_deref()),
+    );
     let declaration_id = args
         .declaration_id
         .as_deref()

@@ -47,8 +47,7 @@ pub async fn record_external(
         );
     }
     let note = errors
-        .check("input.note", Note::parse_optional(note.as_deref()))
-        .flatten()
+        .check_optional("input.note", Note::parse_optional(note.as_deref()))
         .map(String::from);
     let mut firms: Vec<Uscc> = Vec::with_capacity(firm_usccs.len());
     let mut seen = HashSet::new();

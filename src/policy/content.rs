@@ -33,9 +33,9 @@ pub struct Content {
 impl Content {
     pub fn of_draft(draft: &PolicyDraft) -> Content {
         Content {
-            title_zh: draft.title_zh.to_string(),
+            title_zh: draft.title_zh.as_str().to_owned(),
             title_en: draft.title_en.clone().map(String::from),
-            summary_zh: draft.summary_zh.to_string(),
+            summary_zh: draft.summary_zh.as_str().to_owned(),
             summary_en: draft.summary_en.clone().map(String::from),
             body_zh: draft.body_zh.clone().map(String::from),
             body_en: draft.body_en.clone().map(String::from),

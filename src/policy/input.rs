@@ -121,31 +121,19 @@ pub fn validate_input(
         errors.push(at("coIssuers"), "the lead issuer is not also a co-issuer");
     }
     let title_zh = errors.check(at("titleZh"), Title::parse(&input.title_zh));
-    let title_en = optional(
-        &mut errors,
+    let title_en = errors.check_optional(
         at("titleEn"),
-        input.title_en,
-        Title::parse_optional,
+        Title::parse_optional(input.title_en.as_deref()),
     );
     let summary_zh = errors.check(at("summaryZh"), Summary::parse(&input.summary_zh));
-    let summary_en = optional(
-        &mut errors,
+    let summary_en = errors.check_optional(
         at("summaryEn"),
-        input.summary_en,
-        Summary::parse_optional,
+        Summary::parse_optional(input.summary_en.as_deref()),
     );
-    let body_zh = optional(
-        &mut errors,
-        at("bodyZh"),
-        input.body_zh,
-        Body::parse_optional,
-    );
-    let body_en = optional(
-        &mut errors,
-        at("bodyEn"),
-        input.body_en,
-        Body::parse_optional,
-    );
+    let body_zh =
+        errors.check_optional(at("bodyZh"), Body::parse_optional(input.body_zh.as_deref()));
+    let body_en =
+        errors.check_optional(at("bodyEn"), Body::parse_optional(input.body_en.as_deref()));
     let regions_list = list(
         &mut errors,
         &at("regions"),
@@ -250,16 +238,6 @@ fn list<T: PartialEq>(
         }
     }
     out
-}
-
-/// An optional text field: absent or blank is `None`.
-fn optional<T>(
-    errors: &mut InputErrors,
-    path: String,
-    value: Option<String>,
-    parse: impl Fn(Option<&str>) -> Result<Option<T>, String>,
-) -> Option<T> {
-    errors.check(path, parse(value.as_deref())).flatten()
 }
 
 fn url(value: &str) -> Result<String, String> {

@@ -39,11 +39,10 @@ impl PolicyFilter {
             .department
             .and_then(|d| errors.check("filter.department", DepartmentCode::parse(&d)));
         let search = errors
-            .check(
+            .check_optional(
                 "filter.search",
                 Text::<100>::parse_optional(self.search.as_deref()),
             )
-            .flatten()
             .map(String::from);
         errors.into_result(PolicyFilterSpec {
             region,

@@ -210,3 +210,21 @@ async fn a_body_without_query_is_a_400_naming_it() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn get_variables_must_be_a_json_object() {
+    let app = TestApp::spawn().await;
+    let query = "query($n: Int) { policies(first: $n) { totalCount } }";
+    let ok = app
+        .get_graphql(&[("query", query), ("variables", r#"{"n": 1}"#)])
+        .await;
+    assert_eq!(ok.status(), 200);
+    for variables in ["[1]", "5", "\"x\"", "{"] {
+        let response = app
+            .get_graphql(&[("query", query), ("variables", variables)])
+            .await;
+        assert_eq!(response.status(), 400, "{variables}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{variables}");
+    }
+}

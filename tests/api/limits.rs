@@ -160,23 +160,32 @@ async fn a_request_over_the_time_limit_is_answered_408_and_writes_nothing() {
         json!({}),
     )
     .await;
-    // Hold the department table so the next write must wait longer than the limit.
-    let blocker = hold_department_table(&app.db).await;
-    let started = std::time::Instant::now();
-    let response = app
-        .client
-        .post(app.url("/graphql"))
-        .bearer_auth(admin())
-        .json(
-            &json!({"query": format!("mutation {{ {} }}", upsert_department_field("TO-2", None))}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 408);
-    assert!(started.elapsed() < Duration::from_secs(5));
-    blocker.rollback().await.unwrap();
-    assert_eq!(departments(&app).await, ["TO-1"]);
+    // A small request runs on its own task; one padded past 8 KiB on the blocking pool. Neither
+    // may go on to write once it has been answered 408.
+    for (code, padding) in [("TO-2", 0), ("TO-3", 10_000)] {
+        // Hold the department table so the write must wait longer than the limit.
+        let blocker = hold_department_table(&app.db).await;
+        let started = std::time::Instant::now();
+        let document = format!(
+            "mutation {{ {} }} # {}",
+            upsert_department_field(code, None),
+            "x".repeat(padding)
+        );
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .bearer_auth(admin())
+            .json(&json!({ "query": document }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 408, "{code}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        blocker.rollback().await.unwrap();
+        // Time for an abandoned write to land, were it still running.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(departments(&app).await, ["TO-1"], "{code}");
+    }
 }
 
 #[tokio::test]

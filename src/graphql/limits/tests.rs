@@ -229,3 +229,22 @@ fn a_document_over_its_size_in_bytes_or_tokens_is_refused_before_it_is_parsed() 
     let (_, message) = check_with(&small, "{ me { role subject } regions { code } }").unwrap_err();
     assert!(message.contains("graphql_max_tokens"), "{message}");
 }
+
+#[test]
+fn a_spread_of_an_undefined_fragment_is_refused_before_anything_expands_it() {
+    // Ten levels, each spreading the one below three times, the bottom one spreading a fragment
+    // that does not exist: nothing to count, but 3^10 spreads to walk.
+    let mut document = String::from("{ ...F10 } fragment F0 on Query { ...Missing }");
+    for i in 1..=10 {
+        document.push_str(&format!(
+            " fragment F{i} on Query {{ ...F{p} ...F{p} ...F{p} }}",
+            p = i - 1
+        ));
+    }
+    let (code, message) = check_with(&LIMITS, &document).unwrap_err();
+    assert_eq!(code, "\"BAD_USER_INPUT\"");
+    assert!(
+        message.contains("unknown fragment \"Missing\""),
+        "{message}"
+    );
+}
