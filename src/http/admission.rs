@@ -6,13 +6,13 @@ use async_graphql::{ServerError, Variables};
 use axum::body::Bytes;
 use axum::extract::Query;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::RequestNote;
 use super::media::ResponseMedia;
-use crate::error::code;
+use crate::error::{AppError, code};
 use crate::graphql::Limits;
 
 /// Where a request's parameters are.
@@ -157,10 +157,8 @@ impl Refusal {
             }
             Refusal::Internal => {
                 note.error(code::INTERNAL);
-                media.request_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    code::INTERNAL,
-                    "internal error",
+                media.retype(
+                    AppError::internal_msg("a request could not be answered").into_response(),
                 )
             }
         }

@@ -8,16 +8,15 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use serde::Deserialize;
 
 use super::{HttpState, RequestNote};
-use crate::eligibility::sql::inside;
-use crate::error::{AppError, AppResult, code};
+use crate::error::{AppError, AppResult};
 use crate::outreach::{
-    FunnelStage, audience_of, brokers_of_all, export_page, reach_reader, stuck_at,
+    FunnelStage, brokers_of_all, export_page, reach_reader, unreached_condition,
 };
 use crate::validate;
 
@@ -65,7 +64,7 @@ pub async fn unreached_csv(
             )
                 .into_response()
         }
-        Err(err) => error_response(err),
+        Err(err) => err.into_response(),
     }
 }
 
@@ -93,10 +92,7 @@ async fn prepare(
         })
         .transpose()?;
     let view = reach_reader(app, &viewer, policy_id).await?;
-    let mut condition = audience_of(app, &view)?.and(stuck_at(policy_id, stage));
-    if let Some(region) = region {
-        condition = condition.and(inside(region, &app.regions));
-    }
+    let condition = unreached_condition(app, &view, stage, region)?;
     let filename = format!(
         "{}-{}.csv",
         view.policy.code,
@@ -214,27 +210,6 @@ fn cell(text: &str) -> Cow<'_, str> {
     } else {
         Cow::Borrowed(text)
     }
-}
-
-fn error_response(err: AppError) -> Response {
-    if let AppError::RateLimited { .. } = err {
-        return super::rate::too_many(&err);
-    }
-    let status = match err.code() {
-        _ if matches!(err, AppError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
-        code::UNAUTHENTICATED => StatusCode::UNAUTHORIZED,
-        code::FORBIDDEN => StatusCode::FORBIDDEN,
-        code::NOT_FOUND => StatusCode::NOT_FOUND,
-        code::BAD_USER_INPUT => StatusCode::BAD_REQUEST,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    match &err {
-        AppError::Internal(detail) => tracing::error!(error = ?detail, "internal error"),
-        AppError::Unavailable(detail) => tracing::warn!(error = %detail, "database unavailable"),
-        _ => {}
-    }
-    let body = serde_json::json!({"errors": [{"message": err.to_string(), "extensions": {"code": err.code()}}]});
-    (status, axum::Json(body)).into_response()
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use async_graphql::http::GraphiQLSource;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 use tracing::Instrument;
@@ -46,7 +46,7 @@ pub async fn post(
     }
     let context = match request_context(&state, &headers, &note) {
         Ok(context) => context,
-        Err(err) => return refuse_token(&err, &note, media),
+        Err(err) => return refuse_token(err, &note, media),
     };
     run(state, note, context, media, Source::Body(body)).await
 }
@@ -70,7 +70,7 @@ pub async fn get(
     }
     let context = match request_context(&state, &headers, &note) {
         Ok(context) => context,
-        Err(err) => return refuse_token(&err, &note, media),
+        Err(err) => return refuse_token(err, &note, media),
     };
     run(state, note, context, media, Source::Url(uri)).await
 }
@@ -90,18 +90,11 @@ fn request_context(
     Ok(RequestContext { viewer, lang })
 }
 
-/// The answer to a request whose token was refused or whose subject is over its rate.
-fn refuse_token(err: &AppError, note: &RequestNote, media: ResponseMedia) -> Response {
-    if let AppError::RateLimited { .. } = err {
-        return super::rate::too_many(err);
-    }
+/// The answer to a request whose token was refused or whose subject is over its rate, in the
+/// negotiated media type.
+fn refuse_token(err: AppError, note: &RequestNote, media: ResponseMedia) -> Response {
     note.error(err.code());
-    let mut response = media.request_error(StatusCode::UNAUTHORIZED, err.code(), &err.to_string());
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer error=\"invalid_token\""),
-    );
-    response
+    media.retype(err.into_response())
 }
 
 /// Answers a request: a small one here, a large one on the blocking pool (as many at once as

@@ -1,7 +1,7 @@
 //! The media type of a GraphQL response, negotiated from `Accept`, and the bodies of answers
 //! given before a request runs.
 
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -41,6 +41,15 @@ impl ResponseMedia {
             ResponseMedia::Json => "application/json",
             ResponseMedia::GraphqlResponseJson => GRAPHQL_RESPONSE_JSON,
         }
+    }
+
+    /// `response`, a JSON error, as this media type.
+    pub fn retype(self, mut response: Response) -> Response {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.content_type()),
+        );
+        response
     }
 
     /// An error found before the GraphQL request could run: a malformed body, a bad token, a

@@ -1,6 +1,7 @@
 //! The HTTP surface: one router listing every route, and the layers every request passes through.
 
 mod admission;
+mod error;
 mod exports;
 mod graphql;
 mod health;
@@ -60,9 +61,8 @@ fn panicked(cause: Box<dyn std::any::Any + Send + 'static>) -> axum::response::R
         .map(|s| (*s).to_owned())
         .or_else(|| cause.downcast_ref::<String>().cloned())
         .unwrap_or_default();
-    tracing::error!(panic = %detail, "request handler panicked");
-    let body = serde_json::json!({"errors": [{"message": "internal error", "extensions": {"code": "INTERNAL"}}]});
-    (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
+    crate::error::AppError::internal_msg(format!("request handler panicked: {detail}"))
+        .into_response()
 }
 
 /// Every route of the service.

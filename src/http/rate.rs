@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock, DefaultClock};
@@ -18,7 +17,7 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 use super::HttpState;
 use crate::auth::Viewer;
 use crate::config::Settings;
-use crate::error::{AppError, code};
+use crate::error::AppError;
 
 /// One limit: a bucket per key.
 struct Limit<K: Hash + Eq + Clone> {
@@ -99,28 +98,7 @@ pub async fn per_ip(
     if let Some(limit) = &state.rate.per_ip
         && let Err(wait) = limit.check(&peer.ip())
     {
-        return too_many(&AppError::RateLimited { retry_after: wait });
+        return AppError::RateLimited { retry_after: wait }.into_response();
     }
     next.run(request).await
-}
-
-/// 429 with `Retry-After` in whole seconds (at least 1) and the error in the GraphQL shape.
-pub fn too_many(err: &AppError) -> Response {
-    let body = serde_json::json!({"errors": [{"message": err.to_string(), "extensions": {"code": code::RATE_LIMITED}}]});
-    let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
-    if let Some(value) = retry_after(err) {
-        response.headers_mut().insert(header::RETRY_AFTER, value);
-    }
-    response
-}
-
-/// The `Retry-After` header of a rate-limited error.
-pub fn retry_after(err: &AppError) -> Option<HeaderValue> {
-    match err {
-        AppError::RateLimited { retry_after } => {
-            let seconds = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-            Some(HeaderValue::from(seconds.max(1)))
-        }
-        _ => None,
-    }
 }

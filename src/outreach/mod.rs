@@ -18,7 +18,7 @@ mod unreached;
 pub use activity::Activity;
 pub use graphql::{Acknowledgement, OutreachMutation, OutreachQuery};
 pub use recorder::Recorder;
-pub use report::{ReportQuery, audience_of, reach_reader};
+pub use report::{ReportQuery, reach_reader, unreached_condition};
 pub use unreached::{ExportRow, FunnelStage, brokers_of_all, export_page, stuck_at};
 
 use crate::stored_enum::stored_enum;

@@ -21,7 +21,7 @@ use crate::firm::{Firm, FirmAccess};
 use crate::graphql::pagination::{MAX_PAGE, TotalCount};
 use crate::graphql::{AppState, Date, state, viewer};
 use crate::policy::{Policy, PolicyView, catalog};
-use crate::region::Region;
+use crate::region::{Region, RegionCode};
 use crate::validate;
 
 /// The longest daily series returned (ten years).
@@ -46,6 +46,21 @@ pub async fn reach_reader(
 /// The audience condition of a policy's shown version.
 pub fn audience_of(app: &AppState, view: &PolicyView) -> AppResult<sea_orm::sea_query::Expr> {
     Ok(compile(view, app)?.audience_sql(&app.regions))
+}
+
+/// The firms of a policy's audience still at `stage`, within `region` when given: what both
+/// `unreachedFirms` and the CSV export list.
+pub fn unreached_condition(
+    app: &AppState,
+    view: &PolicyView,
+    stage: FunnelStage,
+    region: Option<RegionCode>,
+) -> AppResult<sea_orm::sea_query::Expr> {
+    let mut condition = audience_of(app, view)?.and(stuck_at(view.policy.id, stage));
+    if let Some(region) = region {
+        condition = condition.and(inside(region, &app.regions));
+    }
+    Ok(condition)
 }
 
 /// The reach of a policy over a window. Each group of figures is computed once, when first asked.
@@ -335,13 +350,8 @@ impl ReportQuery {
         };
         errors.into_result(())?;
         let view = reach_reader(app, viewer(ctx), policy_id).await?;
-        let mut condition = audience_of(app, &view)?.and(stuck_at(
-            policy_id,
-            stage.unwrap_or(FunnelStage::NotReached),
-        ));
-        if let Some(region) = region {
-            condition = condition.and(inside(region, &app.regions));
-        }
+        let stage = stage.unwrap_or(FunnelStage::NotReached);
+        let condition = unreached_condition(app, &view, stage, region)?;
         let limit = first as u64;
         let (mut rows, total) =
             unreached::page(&app.db, condition, after.as_deref(), limit + 1).await?;
