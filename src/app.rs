@@ -47,7 +47,7 @@ impl Application {
         verifier.watch_keys(jwt.jwks_poll);
         let db = db::connect(&settings)
             .await
-            .with_context(|| format!("connecting to {}", redact(&settings.database_url)))?;
+            .with_context(|| format!("connecting to {}", settings.database_url))?;
         if settings.migrate_on_start {
             db::migrate_up(&db).await.context("applying migrations")?;
         }
@@ -169,45 +169,5 @@ pub async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = terminate => {},
-    }
-}
-
-/// The database URL without its password, for messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
-            match credentials.find(':') {
-                Some(colon) => format!(
-                    "{}{}:***{}",
-                    &url[..scheme_end + 3],
-                    &credentials[..colon],
-                    &url[at..]
-                ),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn passwords_never_reach_messages() {
-        assert_eq!(
-            redact("postgres://app:s3cret@db:5432/po"),
-            "postgres://app:***@db:5432/po"
-        );
-        assert_eq!(
-            redact("postgres://postgres@127.0.0.1/test"),
-            "postgres://postgres@127.0.0.1/test"
-        );
-        assert_eq!(
-            redact("sqlite://policy-outreach.db?mode=rwc"),
-            "sqlite://policy-outreach.db?mode=rwc"
-        );
     }
 }

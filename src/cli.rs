@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use rand::distr::{Alphanumeric, SampleString};
 use secrecy::SecretString;
 
-use crate::app::{Application, redact};
+use crate::app::Application;
 use crate::auth::{Claims, Role, Viewer, mint};
 use crate::config::{LogFormat, Settings};
 use crate::error::AppError;
@@ -239,7 +239,7 @@ async fn serve(mut settings: Settings, demo: bool) -> anyhow::Result<()> {
     };
     let application = Application::build(settings.clone()).await?;
     let addr = application.local_addr()?;
-    tracing::info!(%addr, database = %redact(&settings.database_url), "listening");
+    tracing::info!(%addr, database = %settings.database_url, "listening");
     if let Some(seeded) = seeded {
         print_demo_guide(&settings, &seeded, addr)?;
     }

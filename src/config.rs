@@ -4,6 +4,10 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+mod database_url;
+
+pub use database_url::DatabaseUrl;
+
 use chrono_tz::Tz;
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
@@ -21,7 +25,7 @@ pub struct Settings {
     /// Where data lives: `sqlite://FILE?mode=rwc` (embedded, the default) or
     /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (production).
     #[serde(default = "defaults::database_url")]
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     /// Address and port the HTTP server listens on.
     #[serde(default = "defaults::listen")]
     pub listen: SocketAddr,
@@ -130,8 +134,8 @@ pub enum LogFormat {
 mod defaults {
     use super::*;
 
-    pub fn database_url() -> String {
-        "sqlite://policy-outreach.db?mode=rwc".to_owned()
+    pub fn database_url() -> DatabaseUrl {
+        "sqlite://policy-outreach.db?mode=rwc".into()
     }
     pub fn listen() -> SocketAddr {
         SocketAddr::from(([127, 0, 0, 1], 8080))
@@ -259,7 +263,7 @@ impl Settings {
 
     /// Checks the values that types alone cannot.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if !(self.database_url.starts_with("sqlite:") || self.is_postgres()) {
+        if !(self.database_url.is_sqlite() || self.database_url.is_postgres()) {
             return Err(ConfigError::setting(
                 "database_url",
                 "must start with sqlite: or postgres://",
@@ -309,8 +313,7 @@ impl Settings {
 
     /// Whether the database is PostgreSQL (else SQLite).
     pub fn is_postgres(&self) -> bool {
-        self.database_url.starts_with("postgres://")
-            || self.database_url.starts_with("postgresql://")
+        self.database_url.is_postgres()
     }
 
     /// The token settings, or an error naming the first one missing.
@@ -365,7 +368,7 @@ mod tests {
     fn defaults_match_the_design() {
         let settings = Settings::defaults();
         assert_eq!(
-            settings.database_url,
+            settings.database_url.expose(),
             "sqlite://policy-outreach.db?mode=rwc"
         );
         assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
@@ -407,7 +410,10 @@ mod tests {
         assert!(err.contains("POLICY_OUTREACH_JWT_HS256_SECRET"), "{err}");
 
         settings.jwt_hs256_secret = Some("a-very-secret-value-of-32-bytes!!".into());
-        assert!(!format!("{settings:?}").contains("a-very-secret"));
+        settings.database_url = "postgres://app:db-password@db/po".into();
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("a-very-secret"), "{printed}");
+        assert!(!printed.contains("db-password"), "{printed}");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::config::Settings;
 /// Opens the pool. SQLite runs in WAL mode with foreign keys on and a busy timeout, so readers
 /// never block the writer and writers queue instead of failing.
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
-    let mut options = ConnectOptions::new(settings.database_url.clone());
+    let mut options = ConnectOptions::new(settings.database_url.expose());
     options
         .max_connections(settings.db_max_connections)
         .min_connections(1)

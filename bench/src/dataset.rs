@@ -178,10 +178,10 @@ impl Dataset {
 
 async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     let mut settings = Settings::defaults();
-    url.clone_into(&mut settings.database_url);
+    settings.database_url = url.into();
     db::connect(&settings)
         .await
-        .with_context(|| format!("connecting to {url}"))
+        .with_context(|| format!("connecting to {}", settings.database_url))
 }
 
 async fn strings(db: &DatabaseConnection, sql: &str) -> anyhow::Result<Vec<String>> {

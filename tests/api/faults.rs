@@ -103,7 +103,11 @@ async fn behind_proxy() -> Option<(TestApp, Proxy, String)> {
     };
     let proxy = Proxy::start(postgres.clone()).await;
     let app = TestApp::spawn_with(|s| {
-        s.database_url = s.database_url.replacen(&postgres, &proxy.address, 1);
+        s.database_url = s
+            .database_url
+            .expose()
+            .replacen(&postgres, &proxy.address, 1)
+            .into();
         s.db_acquire_timeout_seconds = 2;
     })
     .await;

@@ -97,7 +97,7 @@ impl Drop for TestDatabase {
 /// Settings for a test instance on `database_url`, listening on an ephemeral port.
 pub fn settings(database_url: &str) -> Settings {
     let mut settings = Settings::defaults();
-    settings.database_url = database_url.to_owned();
+    settings.database_url = database_url.into();
     settings.listen = "127.0.0.1:0".parse().unwrap();
     settings.jwt_hs256_secret = Some(SECRET.into());
     settings.jwt_issuer = Some(ISSUER.to_owned());
@@ -177,7 +177,7 @@ impl TestApp {
         let (base, stop) = start(settings.clone(), clock).await;
         // The test reads the database directly, even when the service reaches it another way.
         let mut direct = settings.clone();
-        direct.database_url.clone_from(&database.url);
+        direct.database_url = database.url.as_str().into();
         let db = db::connect(&direct).await.unwrap();
         TestApp {
             base,
