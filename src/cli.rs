@@ -11,6 +11,7 @@ use secrecy::SecretString;
 
 use crate::app::Application;
 use crate::auth::{Claims, Role, Viewer, mint};
+use crate::clock::{Clock, SystemClock};
 use crate::config::{LogFormat, Settings};
 use crate::error::AppError;
 use crate::policy::import;
@@ -411,7 +412,17 @@ async fn import_policies(
         subject: "import-policies".to_owned(),
     };
     let outcome = match import::parse(&text) {
-        Ok(entries) => import::import(&db, &regions, entries, publish, &actor).await,
+        Ok(entries) => {
+            import::import(
+                &db,
+                &regions,
+                entries,
+                publish,
+                &actor,
+                SystemClock.now_micros(),
+            )
+            .await
+        }
         Err(err) => Err(err),
     };
     db.close().await?;

@@ -116,7 +116,7 @@ pub async fn seed_departments(
     for (code, zh, en, region) in DEPARTMENTS {
         let record = departments::validate(regions, code, zh, Some(en), *region)
             .map_err(|e| anyhow::anyhow!("demo department {code}: {e:?}"))?;
-        departments::upsert(db, &record)
+        departments::upsert(db, &record, chrono::Utc::now())
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
@@ -136,16 +136,16 @@ pub async fn seed(db: &DatabaseConnection, zone: chrono_tz::Tz) -> anyhow::Resul
         for (code, zh, en, region) in DEPARTMENTS {
             let record = departments::validate(&regions, code, zh, Some(en), *region)
                 .map_err(|e| anyhow::anyhow!("demo department {code}: {e:?}"))?;
-            departments::upsert(db, &record)
+            departments::upsert(db, &record, chrono::Utc::now())
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
         let entries =
             import::parse(POLICIES_JSON).map_err(|e| anyhow::anyhow!("demo/policies.json: {e}"))?;
-        import::import(db, &regions, entries, false, &admin)
+        import::import(db, &regions, entries, false, &admin, chrono::Utc::now())
             .await
             .map_err(|e| anyhow::anyhow!("demo/policies.json: {e}"))?;
-        firm_service::upsert(db, &regions, population.inputs.clone())
+        firm_service::upsert(db, &regions, population.inputs.clone(), chrono::Utc::now())
             .await
             .map_err(|e| anyhow::anyhow!("demo firms: {e}"))?;
         let simulated = reach::simulate(db, &regions, chrono::Utc::now(), zone).await?;

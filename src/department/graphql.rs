@@ -91,6 +91,8 @@ impl DepartmentMutation {
             input.name_en.as_deref(),
             input.region.as_deref(),
         )?;
-        Ok(service::upsert(&app.db, &record).await?.into())
+        Ok(service::upsert(&app.db, &record, app.clock.now_micros())
+            .await?
+            .into())
     }
 }

@@ -1,6 +1,6 @@
 //! Reading and writing departments.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 
@@ -51,8 +51,8 @@ pub fn validate(
 pub async fn upsert(
     db: &DatabaseConnection,
     record: &DepartmentRecord,
+    now: DateTime<Utc>,
 ) -> AppResult<department::Model> {
-    let now = Utc::now();
     let txn = begin_write(db).await?;
     department::Entity::insert(department::ActiveModel {
         code: Set(record.code.to_string()),

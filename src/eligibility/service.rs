@@ -52,6 +52,7 @@ pub async fn check(
             viewer,
             firm,
             declaration.is_some(),
+            app.clock.now_micros(),
         )
         .await?;
     }

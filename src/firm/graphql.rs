@@ -206,7 +206,7 @@ impl FirmMutation {
     ) -> async_graphql::Result<UpsertFirmsResult> {
         viewer(ctx).require(&[Role::System, Role::Admin])?;
         let app = state(ctx);
-        let counts = service::upsert(&app.db, &app.regions, firms).await?;
+        let counts = service::upsert(&app.db, &app.regions, firms, app.clock.now_micros()).await?;
         Ok(UpsertFirmsResult {
             created: counts.created as i32,
             updated: counts.updated as i32,

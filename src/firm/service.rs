@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
@@ -33,6 +33,7 @@ pub async fn upsert(
     db: &DatabaseConnection,
     regions: &RegionCatalog,
     inputs: Vec<FirmInput>,
+    now: DateTime<Utc>,
 ) -> AppResult<UpsertCounts> {
     let mut records = validate_all(inputs, regions)?;
     // Key order: concurrent syncs lock rows in the same order and cannot deadlock.
@@ -51,7 +52,6 @@ pub async fn upsert(
             (was != &now).then(|| (r.uscc.to_string(), now))
         })
         .collect();
-    let now = Utc::now();
     for chunk in records.chunks(ROWS_PER_STATEMENT) {
         firm::Entity::insert_many(chunk.iter().map(|r| active_model(r, now)))
             .on_conflict(
@@ -90,7 +90,7 @@ pub async fn upsert(
     })
 }
 
-fn active_model(r: &FirmRecord, now: chrono::DateTime<Utc>) -> firm::ActiveModel {
+fn active_model(r: &FirmRecord, now: DateTime<Utc>) -> firm::ActiveModel {
     firm::ActiveModel {
         uscc: Set(r.uscc.to_string()),
         customs_code: Set(r.customs_code.clone()),
@@ -209,7 +209,7 @@ async fn check_brokers_known(db: &impl ConnectionTrait, records: &[FirmRecord]) 
 async fn replace_brokers(
     db: &impl ConnectionTrait,
     records: &[FirmRecord],
-    now: chrono::DateTime<Utc>,
+    now: DateTime<Utc>,
 ) -> AppResult<()> {
     let replaced: Vec<&FirmRecord> = records.iter().filter(|r| r.brokers.is_some()).collect();
     for chunk in replaced.chunks(ROWS_PER_STATEMENT) {

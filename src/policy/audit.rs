@@ -1,7 +1,7 @@
 //! A policy's audit trail: who created, edited, published and retired it, and which firms its
 //! departments looked into through it.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use serde_json::json;
 use uuid::Uuid;
@@ -11,7 +11,7 @@ use crate::entity::policy_audit;
 use crate::error::AppResult;
 use crate::firm::Uscc;
 
-/// Adds an entry: `action` by `actor` on `version`, with what it changed.
+/// Adds an entry: `action` by `actor` on `version` at `at`, with what it changed.
 pub(crate) async fn audit(
     db: &impl ConnectionTrait,
     id: Uuid,
@@ -19,6 +19,7 @@ pub(crate) async fn audit(
     action: &str,
     actor: &Viewer,
     changes: serde_json::Value,
+    at: DateTime<Utc>,
 ) -> AppResult<()> {
     policy_audit::Entity::insert(policy_audit::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -29,7 +30,7 @@ pub(crate) async fn audit(
         actor_subject: Set(actor.subject().unwrap_or_default().to_owned()),
         actor_department: Set(actor.department().map(ToString::to_string)),
         changes: Set(changes),
-        created_at: Set(Utc::now()),
+        created_at: Set(at),
     })
     .exec_without_returning(db)
     .await?;
@@ -44,6 +45,7 @@ pub async fn firm_checked(
     actor: &Viewer,
     firm: &Uscc,
     declaration: bool,
+    at: DateTime<Utc>,
 ) -> AppResult<()> {
     audit(
         db,
@@ -52,6 +54,7 @@ pub async fn firm_checked(
         ELIGIBILITY,
         actor,
         json!({"firm": firm.as_str(), "withDeclaration": declaration}),
+        at,
     )
     .await
 }

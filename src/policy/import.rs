@@ -5,6 +5,7 @@
 //! fields of `PolicyInput` in camelCase (as in `src/demo/policies.json`). `leadIssuer` is required:
 //! the import runs as ADMIN.
 
+use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
@@ -45,13 +46,14 @@ pub fn parse(text: &str) -> AppResult<Vec<ImportEntry>> {
     })
 }
 
-/// Validates every entry, then creates (and publishes) them all in one transaction.
+/// Validates every entry, then creates (and publishes) them all at `now`, in one transaction.
 pub async fn import(
     db: &DatabaseConnection,
     regions: &RegionCatalog,
     entries: Vec<ImportEntry>,
     publish_all: bool,
     actor: &Viewer,
+    now: DateTime<Utc>,
 ) -> AppResult<Imported> {
     let mut errors = InputErrors::default();
     check_references(db, &entries, &mut errors).await?;
@@ -71,10 +73,10 @@ pub async fn import(
         published: 0,
     };
     for (draft, publish) in &drafts {
-        let id = store::create_in(&txn, draft, actor).await?;
+        let id = store::create_in(&txn, draft, actor, now).await?;
         imported.created += 1;
         if *publish {
-            store::publish_in(&txn, regions, id, actor).await?;
+            store::publish_in(&txn, regions, id, actor, now).await?;
             imported.published += 1;
         }
     }

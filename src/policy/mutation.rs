@@ -30,7 +30,7 @@ impl PolicyMutation {
         viewer.require(&[Role::Department, Role::Admin])?;
         let app = state(ctx);
         let draft = validate_input(input, "input", &app.regions)?;
-        let id = store::create(&app.db, &draft, viewer).await?;
+        let id = store::create(&app.db, &draft, viewer, app.clock.now_micros()).await?;
         Ok(shown(ctx, id, Some(1)).await?)
     }
 
@@ -47,7 +47,7 @@ impl PolicyMutation {
         let id = policy_id(&id)?;
         let app = state(ctx);
         let draft = validate_input(input, "input", &app.regions)?;
-        let version = store::update(&app.db, id, &draft, viewer).await?;
+        let version = store::update(&app.db, id, &draft, viewer, app.clock.now_micros()).await?;
         Ok(shown(ctx, id, Some(version)).await?)
     }
 
@@ -57,7 +57,9 @@ impl PolicyMutation {
         viewer.require(&[Role::Department, Role::Admin])?;
         let id = policy_id(&id)?;
         let app = state(ctx);
-        if store::publish(&app.db, &app.regions, id, viewer).await? == Change::Done {
+        if store::publish(&app.db, &app.regions, id, viewer, app.clock.now_micros()).await?
+            == Change::Done
+        {
             refresh(app).await;
         }
         Ok(shown(ctx, id, None).await?)
@@ -76,7 +78,8 @@ impl PolicyMutation {
         let reason = RetireReason::parse_optional(reason.as_deref())
             .map_err(|problem| AppError::field("reason", problem))?;
         let app = state(ctx);
-        if store::retire(&app.db, id, reason, viewer).await? == Change::Done {
+        if store::retire(&app.db, id, reason, viewer, app.clock.now_micros()).await? == Change::Done
+        {
             refresh(app).await;
         }
         Ok(shown(ctx, id, None).await?)

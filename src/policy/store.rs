@@ -39,9 +39,10 @@ pub async fn create(
     db: &DatabaseConnection,
     draft: &PolicyDraft,
     actor: &Viewer,
+    now: DateTime<Utc>,
 ) -> AppResult<Uuid> {
     let txn = begin_write(db).await?;
-    let id = create_in(&txn, draft, actor).await?;
+    let id = create_in(&txn, draft, actor, now).await?;
     txn.commit().await?;
     Ok(id)
 }
@@ -51,6 +52,7 @@ pub async fn create_in(
     txn: &DatabaseTransaction,
     draft: &PolicyDraft,
     actor: &Viewer,
+    now: DateTime<Utc>,
 ) -> AppResult<Uuid> {
     let lead = match (actor, &draft.lead_issuer) {
         (Viewer::Department { department, .. }, None) => department.clone(),
@@ -72,7 +74,6 @@ pub async fn create_in(
     };
     check_issuers(txn, &lead, &draft.co_issuers).await?;
     let id = Uuid::now_v7();
-    let now = Utc::now();
     let code = draft
         .code
         .clone()
@@ -104,6 +105,7 @@ pub async fn create_in(
         "CREATE",
         actor,
         json!({"code": code, "lead": lead.as_str(), "content": content}),
+        now,
     )
     .await?;
     Ok(id)
@@ -116,6 +118,7 @@ pub async fn update(
     id: Uuid,
     draft: &PolicyDraft,
     actor: &Viewer,
+    now: DateTime<Utc>,
 ) -> AppResult<i32> {
     let txn = begin_write(db).await?;
     let row = managed(&txn, id, actor).await?;
@@ -156,7 +159,6 @@ pub async fn update(
     } else {
         row.latest_version
     };
-    let now = Utc::now();
     write_version(&txn, id, version, draft, &lead, actor, now, !new_version).await?;
 
     let mut active = row.clone().into_active_model();
@@ -184,6 +186,7 @@ pub async fn update(
         "UPDATE",
         actor,
         json!({"newVersion": new_version, "changes": changes}),
+        now,
     )
     .await?;
     // The live version is untouched: no instance needs to reload.
@@ -197,9 +200,10 @@ pub async fn publish(
     regions: &RegionCatalog,
     id: Uuid,
     actor: &Viewer,
+    now: DateTime<Utc>,
 ) -> AppResult<Change> {
     let txn = begin_write(db).await?;
-    let change = publish_in(&txn, regions, id, actor).await?;
+    let change = publish_in(&txn, regions, id, actor, now).await?;
     txn.commit().await?;
     Ok(change)
 }
@@ -210,6 +214,7 @@ pub async fn publish_in(
     regions: &RegionCatalog,
     id: Uuid,
     actor: &Viewer,
+    now: DateTime<Utc>,
 ) -> AppResult<Change> {
     let row = managed(txn, id, actor).await?;
     if row.status == PolicyStatus::Retired {
@@ -227,7 +232,6 @@ pub async fn publish_in(
         .await?
         .ok_or_else(|| AppError::internal_msg(format!("policy {id} has no version {version}")))?;
     check_publishable(&stored, regions)?;
-    let now = Utc::now();
     if let Some(previous) = row.live_version {
         set_version_status(txn, id, previous, PolicyStatus::Retired, None).await?;
     }
@@ -245,6 +249,7 @@ pub async fn publish_in(
         "PUBLISH",
         actor,
         json!({"version": version}),
+        now,
     )
     .await?;
     bump_catalog(txn).await?;
@@ -257,13 +262,13 @@ pub async fn retire(
     id: Uuid,
     reason: Option<RetireReason>,
     actor: &Viewer,
+    now: DateTime<Utc>,
 ) -> AppResult<Change> {
     let txn = begin_write(db).await?;
     let row = managed(&txn, id, actor).await?;
     if row.status == PolicyStatus::Retired {
         return Ok(Change::AlreadySo);
     }
-    let now = Utc::now();
     if let Some(live) = row.live_version {
         set_version_status(&txn, id, live, PolicyStatus::Retired, None).await?;
     }
@@ -281,6 +286,7 @@ pub async fn retire(
         "RETIRE",
         actor,
         json!({"reason": reason}),
+        now,
     )
     .await?;
     bump_catalog(&txn).await?;

@@ -6,8 +6,8 @@ use policy_outreach::clock::ManualClock;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, admin, broker, create_departments, department, error_code, error_fields, firm,
-    firm_input, policy_input, sync_firms, system, uscc,
+    TestApp, admin, broker, create_departments, create_policy, department, error_code,
+    error_fields, firm, firm_input, policy_input, sync_firms, system, uscc,
 };
 
 const CREATE: &str = "mutation($input: PolicyInput!) { createPolicy(input: $input) { id code status version versionStatus leadIssuer { code } issuers { code } } }";
@@ -495,7 +495,7 @@ async fn an_import_writes_everything_or_nothing() {
         json!({"all": [{"fact": "firm.size", "op": "eq", "value": "HUGE"}]});
     let file = json!([good("IMP-1"), good("IMP-1"), bad]).to_string();
     let entries = import::parse(&file).unwrap();
-    let err = import::import(&app.db, &regions, entries, false, &actor)
+    let err = import::import(&app.db, &regions, entries, false, &actor, Utc::now())
         .await
         .unwrap_err();
     let policy_outreach::error::AppError::BadUserInput(errors) = err else {
@@ -526,6 +526,7 @@ async fn an_import_writes_everything_or_nothing() {
         import::parse(&file).unwrap(),
         false,
         &actor,
+        Utc::now(),
     )
     .await
     .unwrap();
@@ -560,4 +561,38 @@ async fn a_published_policy_keeps_its_code_and_lead() {
         .gql(Some(&admin()), UPDATE, json!({"id": id, "input": relead}))
         .await;
     assert_eq!(error_fields(&response), ["input.leadIssuer"]);
+}
+
+#[tokio::test]
+async fn policy_department_and_firm_writes_are_stamped_by_the_service_clock() {
+    use policy_outreach::entity::{department, firm, policy_audit, policy_version};
+    use sea_orm::EntityTrait;
+
+    let at: DateTime<Utc> = "2030-01-02T03:04:05Z".parse().unwrap();
+    let app = TestApp::spawn_with_clock(Arc::new(ManualClock::new(at))).await;
+    create_departments(&app, &[("SZ-COMMERCE", Some("440300"))]).await;
+    sync_firms(&app, json!([firm_input(&uscc("440305", 1), "440305")])).await;
+    let id = create_policy(&app, policy_input("CLOCK-1", "SZ-COMMERCE", "Clock"), true).await;
+
+    let departments = department::Entity::find().all(&app.db).await.unwrap();
+    assert!(
+        departments
+            .iter()
+            .all(|d| d.created_at == at && d.updated_at == at)
+    );
+    let firms = firm::Entity::find().all(&app.db).await.unwrap();
+    assert!(
+        firms
+            .iter()
+            .all(|f| f.created_at == at && f.updated_at == at)
+    );
+    let version = policy_version::Entity::find_by_id((id, 1))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((version.created_at, version.published_at), (at, Some(at)));
+    let audit = policy_audit::Entity::find().all(&app.db).await.unwrap();
+    assert_eq!(audit.len(), 2, "create and publish");
+    assert!(audit.iter().all(|a| a.created_at == at));
 }
