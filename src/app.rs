@@ -13,11 +13,12 @@ use crate::auth::TokenVerifier;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::db;
-use crate::graphql::{AppState, Limits, build_schema};
 use crate::http::{HttpState, Metrics, RateLimits, heavy_permits, router};
-use crate::outreach::{Activity, acknowledge, recorder};
+use crate::outreach::{Activity, OutreachService, answers, recorder};
 use crate::policy::live::LiveCatalog;
 use crate::region::RegionCatalog;
+use crate::schema::{Handles, Limits, build_schema};
+use crate::state::Base;
 
 /// How long stopping waits for the pool to close once requests are done or abandoned.
 const POOL_CLOSE_WAIT: Duration = Duration::from_secs(1);
@@ -70,21 +71,30 @@ impl Application {
             .with_context(|| format!("binding {}", settings.listen))?;
         let grace = Duration::from_secs(settings.shutdown_grace_seconds);
         let settings = Arc::new(settings);
-        let app = Arc::new(AppState {
+        let base = Base {
             db: db.clone(),
             regions,
-            settings: settings.clone(),
+            clock: clock.clone(),
+            zone: settings.time_zone,
+        };
+        let outreach = Arc::new(OutreachService {
+            base: base.clone(),
+            live: live.clone(),
             recorder: recorder::start(db.clone(), clock.clone(), settings.time_zone),
-            answers: acknowledge::start(db.clone(), clock.clone(), settings.time_zone),
-            clock,
-            live,
+            answers: answers::start(db.clone(), clock, settings.time_zone),
             activity: Activity::start(db.clone()),
         });
+        let handles = Handles {
+            base: base.clone(),
+            live,
+            outreach,
+        };
         let http = Arc::new(HttpState {
-            schema: build_schema(Some(app.clone()), &settings),
+            schema: build_schema(Some(handles), &settings),
             limits: Limits::new(&settings),
             heavy: heavy_permits(),
-            app,
+            base,
+            settings: settings.clone(),
             verifier,
             rate: RateLimits::new(&settings),
             metrics: Metrics::new(settings.db_max_connections),

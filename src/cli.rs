@@ -16,7 +16,7 @@ use crate::config::{LogFormat, Settings};
 use crate::error::AppError;
 use crate::policy::import;
 use crate::region::RegionCatalog;
-use crate::{db, demo, graphql};
+use crate::{db, demo, schema};
 
 /// Tells foreign-trade firms which preferential policies apply to them, during a customs filing.
 #[derive(Parser, Debug)]
@@ -450,7 +450,7 @@ async fn import_policies(
 }
 
 fn export_schema(output: Option<PathBuf>) -> anyhow::Result<()> {
-    let sdl = graphql::sdl();
+    let sdl = schema::sdl();
     match output {
         Some(path) => {
             std::fs::write(&path, sdl).with_context(|| format!("writing {}", path.display()))?

@@ -3,7 +3,7 @@ use async_graphql::{Context, Object, SimpleObject};
 use super::Role;
 use crate::department::{Department, service as departments};
 use crate::firm::{Firm, FirmAccess, service as firms};
-use crate::graphql::{state, viewer};
+use crate::graphql::{base, viewer};
 
 /// The caller as the service sees it.
 #[derive(SimpleObject)]
@@ -27,7 +27,7 @@ impl AuthQuery {
     /// Who the service thinks is calling.
     async fn me(&self, ctx: &Context<'_>) -> async_graphql::Result<ViewerInfo> {
         let viewer = viewer(ctx);
-        let db = &state(ctx).db;
+        let db = &base(ctx).db;
         let firm = match viewer.uscc() {
             Some(uscc) => firms::find(db, uscc)
                 .await?

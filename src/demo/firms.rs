@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::firm::service::FirmInput;
+use crate::firm::FirmInput;
 use crate::firm::{CustomsCredit, FirmSize, Uscc};
 use crate::graphql::Date;
 use crate::region::RegionCatalog;

@@ -11,7 +11,7 @@ use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use crate::auth::Viewer;
 use crate::department::service as departments;
 use crate::entity::policy;
-use crate::firm::service as firm_service;
+use crate::firm::sync as firm_sync;
 use crate::policy::import;
 use crate::region::RegionCatalog;
 
@@ -145,7 +145,7 @@ pub async fn seed(db: &DatabaseConnection, zone: chrono_tz::Tz) -> anyhow::Resul
         import::import(db, &regions, entries, false, &admin, chrono::Utc::now())
             .await
             .map_err(|e| anyhow::anyhow!("demo/policies.json: {e}"))?;
-        firm_service::upsert(db, &regions, population.inputs.clone(), chrono::Utc::now())
+        firm_sync::upsert(db, &regions, population.inputs.clone(), chrono::Utc::now())
             .await
             .map_err(|e| anyhow::anyhow!("demo firms: {e}"))?;
         let simulated = reach::simulate(db, &regions, chrono::Utc::now(), zone).await?;

@@ -14,7 +14,7 @@ use crate::db::begin_write;
 use crate::eligibility::{Facts, FirmFacts, Outcome};
 use crate::entity::{acknowledgement, firm, firm_broker};
 use crate::outreach::deliveries::{self, NewDelivery};
-use crate::outreach::{Channel, Response, acknowledge};
+use crate::outreach::{Channel, Response, answers};
 use crate::policy::live::LiveCatalog;
 use crate::region::RegionCatalog;
 
@@ -146,7 +146,7 @@ pub async fn simulate(
                 request_fingerprint: "demo".to_owned(),
                 created_at: answered,
             };
-            if acknowledge::record(&txn, &ack, role == Role::Firm, zone)
+            if answers::record(&txn, &ack, role == Role::Firm, zone)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?
             {

@@ -3,7 +3,7 @@ use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject};
 use super::service;
 use crate::auth::Role;
 use crate::entity::department;
-use crate::graphql::{Lang, lang, state, viewer};
+use crate::graphql::{Lang, base, lang, viewer};
 use crate::region::Region;
 
 /// An issuing body: a bureau of commerce, a branch of the central bank, a customs district.
@@ -41,7 +41,7 @@ impl Department {
 
     /// The region it governs; none for a national department.
     async fn region(&self, ctx: &Context<'_>) -> Option<Region> {
-        let regions = &state(ctx).regions;
+        let regions = &base(ctx).regions;
         let code = regions.parse(self.region_code.as_deref()?).ok()?;
         Some(Region::new(regions, code))
     }
@@ -65,7 +65,7 @@ pub struct DepartmentQuery;
 impl DepartmentQuery {
     /// Every issuing department.
     async fn departments(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Department>> {
-        let all = service::all(&state(ctx).db).await?;
+        let all = service::all(&base(ctx).db).await?;
         Ok(all.into_iter().map(Department::from).collect())
     }
 }
@@ -83,7 +83,7 @@ impl DepartmentMutation {
         input: DepartmentInput,
     ) -> async_graphql::Result<Department> {
         viewer(ctx).require(&[Role::Admin])?;
-        let app = state(ctx);
+        let app = base(ctx);
         let record = service::validate(
             &app.regions,
             &input.code,
@@ -91,8 +91,6 @@ impl DepartmentMutation {
             input.name_en.as_deref(),
             input.region.as_deref(),
         )?;
-        Ok(service::upsert(&app.db, &record, app.clock.now_micros())
-            .await?
-            .into())
+        Ok(service::upsert(&app.db, &record, app.now()).await?.into())
     }
 }

@@ -3,14 +3,13 @@
 use serde_json::Value;
 
 use super::eval::{evaluate, evaluate_condition, may_hold_with_a_declaration};
-use super::fact::{Fact, Op};
 use super::facts::Facts;
 use super::outcome::Outcome;
 use super::parse::parse_rule;
 use super::reason::{Reason, reason, scope_reason};
 use super::rule::Rule;
 use crate::error::InputErrors;
-use crate::graphql::Lang;
+use crate::lang::Lang;
 use crate::region::{RegionCatalog, RegionCode};
 
 /// A policy's eligibility: the region scope (empty: nationwide) and the rule, parsed once.
@@ -94,7 +93,3 @@ impl CompiledRule {
             .any(|c| c.fact.is_declaration())
     }
 }
-
-/// The fact and operator the region scope is reported under.
-pub const SCOPE_FACT: Fact = Fact::FirmRegion;
-pub const SCOPE_OP: Op = Op::In;

@@ -4,7 +4,7 @@ use super::declaration::DeclarationInput;
 use super::service::{self, EligibilityResult};
 use crate::error::AppError;
 use crate::firm::Uscc;
-use crate::graphql::{lang, state, viewer};
+use crate::graphql::{base, lang, viewer};
 use crate::validate;
 
 /// Eligibility reads.
@@ -40,7 +40,7 @@ impl EligibilityQuery {
             None => None,
         };
         let result = service::check(
-            state(ctx),
+            base(ctx),
             viewer(ctx),
             policy_id,
             &firm,

@@ -7,7 +7,7 @@ use super::facts::Facts;
 use super::outcome::Outcome;
 use super::rule::{Condition, Operand};
 use super::text::{alternatives, credit_words, direction_words, money, operand_words, size_words};
-use crate::graphql::Lang;
+use crate::lang::Lang;
 use crate::region::{RegionCatalog, RegionCode};
 
 /// One condition of a rule, checked against a firm and a declaration.
@@ -24,6 +24,10 @@ pub struct Reason {
     /// The condition in words: "Export value last year US$3,200,000 is below US$8,000,000".
     pub text: String,
 }
+
+/// The fact and operator the region scope is reported under.
+pub const SCOPE_FACT: Fact = Fact::FirmRegion;
+pub const SCOPE_OP: Op = Op::In;
 
 /// The reason for the policy's region scope.
 pub(super) fn scope_reason(
@@ -45,8 +49,8 @@ pub(super) fn scope_reason(
         (Lang::Zh, false) => format!("注册地{at}，不属于{names}"),
     };
     Reason {
-        fact: super::compiled::SCOPE_FACT.name().to_owned(),
-        op: super::compiled::SCOPE_OP.name().to_owned(),
+        fact: SCOPE_FACT.name().to_owned(),
+        op: SCOPE_OP.name().to_owned(),
         expected: json!(scope.iter().map(ToString::to_string).collect::<Vec<_>>()),
         actual: Some(json!(facts.firm.region.to_string())),
         outcome: Outcome::from_bool(inside),

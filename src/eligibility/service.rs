@@ -10,8 +10,10 @@ use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::firm::access::{self, Purpose};
 use crate::firm::{Uscc, service as firms};
-use crate::graphql::{AppState, Lang};
+use crate::lang::Lang;
 use crate::policy::{PolicyStatus, PolicyView, audit, catalog};
+use crate::region::RegionCatalog;
+use crate::state::Base;
 
 /// The answer to "does this policy apply to this firm, and why?".
 #[derive(Clone, Debug, async_graphql::SimpleObject)]
@@ -27,50 +29,51 @@ pub struct EligibilityResult {
 
 /// Checks a firm (and optionally a declaration) against a policy, as the viewer may.
 pub async fn check(
-    app: &AppState,
+    base: &Base,
     viewer: &Viewer,
     policy_id: Uuid,
     firm: &Uscc,
     declaration: Option<&DeclarationFacts>,
     lang: Lang,
 ) -> AppResult<EligibilityResult> {
-    authorize_firm(app, viewer, firm).await?;
-    let Some(mut view) = catalog::get(&app.db, &app.regions, viewer, policy_id, None).await? else {
+    authorize_firm(base, viewer, firm).await?;
+    let Some(mut view) = catalog::get(&base.db, &base.regions, viewer, policy_id, None).await?
+    else {
         return Err(AppError::NotFound(format!("no policy {policy_id}")));
     };
     if matches!(viewer, Viewer::Department { .. }) {
         view = published_version(viewer, view)?;
     }
-    let Some(model) = firms::find(&app.db, firm).await? else {
+    let Some(model) = firms::find(&base.db, firm).await? else {
         return Err(firm_not_synced(firm));
     };
     if matches!(viewer, Viewer::Department { .. }) {
         audit::firm_checked(
-            &app.db,
+            &base.db,
             policy_id,
             view.version.version,
             viewer,
             firm,
             declaration.is_some(),
-            app.clock.now_micros(),
+            base.now(),
         )
         .await?;
     }
-    let facts = FirmFacts::from_model(&model, &app.regions)
+    let facts = FirmFacts::from_model(&model, &base.regions)
         .ok_or_else(|| AppError::internal_msg(format!("firm {firm} has an unknown region")))?;
-    let rule = compile(&view, app)?;
+    let rule = compile(&view, &base.regions)?;
     let facts = Facts {
         firm: &facts,
         declaration,
     };
-    let today = app.clock.today(app.settings.time_zone);
+    let today = base.today();
     Ok(EligibilityResult {
         outcome: rule.evaluate(facts),
         in_scope: rule.in_scope(facts),
         in_effect: view.policy.status == PolicyStatus::Published
             && view.version.effective_from <= today
             && view.version.effective_to.is_none_or(|to| today <= to),
-        reasons: rule.explain(facts, &app.regions, lang),
+        reasons: rule.explain(facts, &base.regions, lang),
     })
 }
 
@@ -96,12 +99,12 @@ fn published_version(viewer: &Viewer, view: PolicyView) -> AppResult<PolicyView>
 }
 
 /// The compiled rule of a policy version as stored.
-pub fn compile(view: &PolicyView, app: &AppState) -> AppResult<CompiledRule> {
+pub fn compile(view: &PolicyView, regions: &RegionCatalog) -> AppResult<CompiledRule> {
     CompiledRule::compile(
         view.regions.clone(),
         &view.version.eligibility,
         "eligibility",
-        &app.regions,
+        regions,
     )
     .map_err(|e| {
         AppError::internal_msg(format!(
@@ -120,9 +123,9 @@ pub fn firm_not_synced(firm: &impl std::fmt::Display) -> AppError {
 
 /// Any firm for departments (their own policies, checked after) and ADMIN; otherwise whoever may
 /// act for the firm.
-async fn authorize_firm(app: &AppState, viewer: &Viewer, firm: &Uscc) -> AppResult<()> {
+async fn authorize_firm(base: &Base, viewer: &Viewer, firm: &Uscc) -> AppResult<()> {
     match viewer {
         Viewer::Department { .. } | Viewer::Admin { .. } => Ok(()),
-        _ => access::authorize(&app.db, viewer, firm, Purpose::ActFor).await,
+        _ => access::authorize(&base.db, viewer, firm, Purpose::ActFor).await,
     }
 }

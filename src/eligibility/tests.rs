@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::firm::{CustomsCredit, FirmSize};
-use crate::graphql::Lang;
+use crate::lang::Lang;
 use crate::region::RegionCatalog;
 use crate::region::tests::shipped;
 use Outcome::{False as F, True as T, Unknown as U};

@@ -3,7 +3,7 @@
 use super::fact::{Direction, Fact, Op};
 use super::rule::{Condition, Operand, Rule};
 use crate::firm::{CustomsCredit, FirmSize};
-use crate::graphql::Lang;
+use crate::lang::Lang;
 use crate::region::RegionCatalog;
 
 /// The whole rule as one sentence: "registered in 深圳市 and previous-year exports below US$8,000,000".

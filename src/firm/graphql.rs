@@ -1,16 +1,20 @@
+//! A firm as GraphQL shows it, and its answers to policies: the two name each other.
+
 use std::sync::Arc;
 
-use async_graphql::{Context, Object, SimpleObject};
+use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
+use chrono::{DateTime, Utc};
 
 use super::access::{Purpose, authorize};
-use super::service::{self, FirmInput};
+use super::service;
 use super::{CustomsCredit, FirmSize, Uscc};
 use crate::auth::Role;
-use crate::entity::firm;
+use crate::entity::{acknowledgement, firm};
 use crate::error::AppError;
 use crate::graphql::pagination::{CountedConnection, Page};
-use crate::graphql::{Date, state, viewer};
-use crate::outreach::{Acknowledgement, acknowledge};
+use crate::graphql::{Date, base, viewer};
+use crate::outreach::{Channel, Response, acknowledge};
+use crate::policy::{Policy, catalog};
 use crate::region::Region;
 
 /// How much of a firm the viewer may see where the object was reached.
@@ -88,7 +92,7 @@ impl Firm {
 
     /// Where the firm is registered.
     async fn region(&self, ctx: &Context<'_>) -> async_graphql::Result<Region> {
-        let regions = &state(ctx).regions;
+        let regions = &base(ctx).regions;
         let code = regions
             .parse(&self.model.region_code)
             .map_err(AppError::internal_msg)?;
@@ -130,7 +134,7 @@ impl Firm {
         self.shown(FirmAccess::Listing, ())?;
         let brokers = match &self.brokers {
             Some(loaded) => loaded.clone(),
-            None => service::brokers_of(&state(ctx).db, &self.model.uscc).await?,
+            None => service::brokers_of(&base(ctx).db, &self.model.uscc).await?,
         };
         let viewer = viewer(ctx);
         Ok(brokers
@@ -158,7 +162,7 @@ impl Firm {
     ) -> async_graphql::Result<CountedConnection<Acknowledgement>> {
         self.shown(FirmAccess::Full, ())?;
         let page = Page::parse(first, after)?;
-        let db = &state(ctx).db;
+        let db = &base(ctx).db;
         let uscc = Uscc::parse(&self.model.uscc).map_err(AppError::internal_msg)?;
         authorize(db, viewer(ctx), &uscc, Purpose::ReadProfile).await?;
         let (rows, total) =
@@ -167,49 +171,59 @@ impl Firm {
     }
 }
 
-/// Firm reads.
-#[derive(Default)]
-pub struct FirmQuery;
+/// A firm's or broker's response to a policy version.
+#[derive(SimpleObject, Clone)]
+#[graphql(complex)]
+pub struct Acknowledgement {
+    id: ID,
+    policy_version: i32,
+    response: Response,
+    channel: Channel,
+    actor_role: Role,
+    comment: Option<String>,
+    declaration_id: Option<String>,
+    created_at: DateTime<Utc>,
+    #[graphql(skip)]
+    row: Arc<acknowledgement::Model>,
+}
 
-#[Object]
-impl FirmQuery {
-    /// A firm's profile: the firm itself, a broker (itself and the firms that entrusted it),
-    /// SYSTEM and ADMIN.
-    async fn firm(&self, ctx: &Context<'_>, uscc: String) -> async_graphql::Result<Option<Firm>> {
-        let uscc = Uscc::parse(&uscc).map_err(|e| AppError::field("uscc", e))?;
-        let db = &state(ctx).db;
-        authorize(db, viewer(ctx), &uscc, Purpose::ReadProfile).await?;
-        Ok(service::find(db, &uscc)
-            .await?
-            .map(|m| Firm::new(m, FirmAccess::Full)))
+impl From<acknowledgement::Model> for Acknowledgement {
+    fn from(m: acknowledgement::Model) -> Acknowledgement {
+        Acknowledgement {
+            id: ID(m.id.to_string()),
+            policy_version: m.policy_version,
+            response: m.response,
+            channel: m.channel,
+            actor_role: m.actor_role,
+            comment: m.comment.clone(),
+            declaration_id: m.declaration_id.clone(),
+            created_at: m.created_at,
+            row: Arc::new(m),
+        }
     }
 }
 
-/// How many firms a sync created and updated.
-#[derive(SimpleObject)]
-pub struct UpsertFirmsResult {
-    created: i32,
-    updated: i32,
-}
+#[ComplexObject]
+impl Acknowledgement {
+    /// The policy, at the version shown by default.
+    async fn policy(&self, ctx: &Context<'_>) -> async_graphql::Result<Policy> {
+        let app = base(ctx);
+        let view = catalog::get(&app.db, &app.regions, viewer(ctx), self.row.policy_id, None)
+            .await?
+            .ok_or_else(|| {
+                AppError::internal_msg(format!(
+                    "acknowledged policy {} is gone",
+                    self.row.policy_id
+                ))
+            })?;
+        Ok(Policy(Arc::new(view)))
+    }
 
-/// Firm sync.
-#[derive(Default)]
-pub struct FirmMutation;
-
-#[Object]
-impl FirmMutation {
-    /// Creates or updates up to 1000 firms, all or nothing (SYSTEM, ADMIN).
-    async fn upsert_firms(
-        &self,
-        ctx: &Context<'_>,
-        firms: Vec<FirmInput>,
-    ) -> async_graphql::Result<UpsertFirmsResult> {
-        viewer(ctx).require(&[Role::System, Role::Admin])?;
-        let app = state(ctx);
-        let counts = service::upsert(&app.db, &app.regions, firms, app.clock.now_micros()).await?;
-        Ok(UpsertFirmsResult {
-            created: counts.created as i32,
-            updated: counts.updated as i32,
-        })
+    async fn firm(&self, ctx: &Context<'_>) -> async_graphql::Result<Firm> {
+        let uscc = Uscc::parse(&self.row.firm_uscc).map_err(AppError::internal_msg)?;
+        let firm = service::find(&base(ctx).db, &uscc)
+            .await?
+            .ok_or_else(|| AppError::internal_msg(format!("acknowledging firm {uscc} is gone")))?;
+        Ok(Firm::new(firm, FirmAccess::Full))
     }
 }

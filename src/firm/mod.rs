@@ -4,10 +4,13 @@ pub mod access;
 mod graphql;
 mod input;
 mod model;
+mod query;
 pub mod service;
+pub mod sync;
 mod uscc;
 
-pub use graphql::{Firm, FirmAccess, FirmMutation, FirmQuery};
-pub use input::validate_industry;
+pub use graphql::{Acknowledgement, Firm, FirmAccess};
+pub use input::{FirmInput, validate_industry};
 pub use model::{CustomsCredit, FirmSize};
+pub use query::{FirmMutation, FirmQuery};
 pub use uscc::Uscc;

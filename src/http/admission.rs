@@ -10,10 +10,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::RequestNote;
 use super::media::ResponseMedia;
 use crate::error::{AppError, code};
-use crate::graphql::Limits;
+use crate::schema::Limits;
+use crate::schema::RequestNote;
 
 /// Where a request's parameters are.
 pub enum Source {
@@ -136,7 +136,7 @@ impl Refusal {
                 media.request_error(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, &message)
             }
             Refusal::Request(mut error) => {
-                note.operation(crate::graphql::INVALID_OPERATION.to_owned());
+                note.operation(crate::schema::INVALID_OPERATION.to_owned());
                 note.error(&coded(&mut error));
                 media.body(
                     media.request_failed_status(),

@@ -13,11 +13,12 @@ use axum::response::{IntoResponse, Response};
 use sea_orm::sea_query::Expr;
 use serde::Deserialize;
 
-use super::{HttpState, RequestNote};
+use super::HttpState;
 use crate::error::{AppError, AppResult};
 use crate::outreach::{
     FunnelStage, brokers_of_all, export_page, reach_reader, unreached_condition,
 };
+use crate::schema::RequestNote;
 use crate::validate;
 
 const ROWS_PER_PAGE: u64 = 1_000;
@@ -76,7 +77,7 @@ async fn prepare(
     note: &RequestNote,
 ) -> AppResult<(String, Expr)> {
     let viewer = super::authenticate(state, headers, note)?;
-    let app = &state.app;
+    let app = &state.base;
     let policy_id = validate::policy_id("id", &async_graphql::ID(id.to_owned()))?;
     let stage = match params.stage.as_deref() {
         None => FunnelStage::NotReached,
@@ -92,7 +93,7 @@ async fn prepare(
         })
         .transpose()?;
     let view = reach_reader(app, &viewer, policy_id).await?;
-    let condition = unreached_condition(app, &view, stage, region)?;
+    let condition = unreached_condition(&app.regions, &view, stage, region)?;
     let filename = format!(
         "{}-{}.csv",
         view.policy.code,
@@ -147,7 +148,7 @@ async fn next_page(cursor: &mut Cursor) -> AppResult<Bytes> {
         cursor.started = true;
         out.write_record(COLUMNS).map_err(AppError::internal)?;
     }
-    let app = &cursor.state.app;
+    let app = &cursor.state.base;
     let firms = export_page(
         &app.db,
         cursor.condition.clone(),

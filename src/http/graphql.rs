@@ -12,11 +12,12 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::json;
 use tracing::Instrument;
 
+use super::HttpState;
 use super::admission::{Refusal, Source, coded};
 use super::media::ResponseMedia;
-use super::{HttpState, RequestNote};
 use crate::error::{AppError, code};
 use crate::graphql::{Lang, RequestContext};
+use crate::schema::RequestNote;
 
 /// Requests up to this size run on the request's own task. Larger ones are read, parsed, validated
 /// and run on the blocking pool, so their CPU work never holds up the runtime's workers.

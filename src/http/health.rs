@@ -20,7 +20,7 @@ const READY_WITHIN: Duration = Duration::from_secs(2);
 
 /// Ready: the database answers and every migration is applied.
 pub async fn readyz(State(state): State<Arc<HttpState>>) -> (StatusCode, Json<Value>) {
-    let ready = tokio::time::timeout(READY_WITHIN, db::is_ready(&state.app.db)).await;
+    let ready = tokio::time::timeout(READY_WITHIN, db::is_ready(&state.base.db)).await;
     if ready == Ok(true) {
         (StatusCode::OK, Json(json!({"status": "ready"})))
     } else {

@@ -22,11 +22,15 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-pub use observe::{Metrics, RequestNote};
+pub use observe::Metrics;
+
+use crate::schema::RequestNote;
 pub use rate::RateLimits;
 
 use crate::auth::TokenVerifier;
-use crate::graphql::{AppSchema, AppState, Limits};
+use crate::config::Settings;
+use crate::schema::{AppSchema, Limits};
+use crate::state::Base;
 
 /// What the handlers share.
 pub struct HttpState {
@@ -35,7 +39,9 @@ pub struct HttpState {
     pub limits: Limits,
     /// Large requests running at once on the blocking pool.
     pub heavy: Arc<tokio::sync::Semaphore>,
-    pub app: Arc<AppState>,
+    /// The handles the CSV export and the health checks read.
+    pub base: Base,
+    pub settings: Arc<Settings>,
     pub verifier: TokenVerifier,
     pub rate: Arc<RateLimits>,
     pub metrics: Metrics,
@@ -67,7 +73,7 @@ fn panicked(cause: Box<dyn std::any::Any + Send + 'static>) -> axum::response::R
 
 /// Every route of the service.
 pub fn router(state: Arc<HttpState>) -> Router {
-    let settings = &state.app.settings;
+    let settings = &state.settings;
     let timeout = Duration::from_secs(settings.request_timeout_seconds);
     let max_body = settings.max_body_bytes;
     let rated = Router::new()

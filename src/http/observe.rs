@@ -5,7 +5,7 @@
 //! [`observe`] middleware reads it once the response is ready. Label values come from the schema
 //! and the routes, never from the caller, so no client can grow the number of series.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -21,46 +21,8 @@ use prometheus_client::registry::Registry;
 use sea_orm::{DatabaseBackend, DatabaseConnection};
 
 use super::HttpState;
-use crate::auth::Viewer;
 use crate::error::code;
-
-/// What a handler learnt about its request, for the log line and the metrics.
-#[derive(Debug, Default)]
-pub struct RequestNote {
-    inner: Mutex<Noted>,
-}
-
-#[derive(Debug, Default)]
-struct Noted {
-    operation: Option<String>,
-    role: Option<&'static str>,
-    subject: Option<String>,
-    codes: Vec<String>,
-}
-
-impl RequestNote {
-    fn with<T>(&self, f: impl FnOnce(&mut Noted) -> T) -> T {
-        f(&mut self.inner.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-
-    /// The caller the token proved.
-    pub fn viewer(&self, viewer: &Viewer) {
-        self.with(|n| {
-            n.role = Some(viewer.role().as_str());
-            n.subject = viewer.subject().map(str::to_owned);
-        });
-    }
-
-    /// The GraphQL operation: `query policies`, `mutation acknowledgePolicy`, or `invalid`.
-    pub fn operation(&self, operation: String) {
-        self.with(|n| n.operation = Some(operation));
-    }
-
-    /// The code of an error the response carries.
-    pub fn error(&self, code: &str) {
-        self.with(|n| n.codes.push(code.to_owned()));
-    }
-}
+use crate::schema::RequestNote;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -207,7 +169,7 @@ pub async fn metrics(State(state): State<Arc<HttpState>>) -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
         )],
-        state.metrics.render(&state.app.db),
+        state.metrics.render(&state.base.db),
     )
         .into_response()
 }
@@ -258,7 +220,7 @@ pub async fn observe(
     }
     let elapsed = started.elapsed();
     let status = response.status();
-    let noted = note.with(std::mem::take);
+    let noted = note.take();
     let operation = noted
         .operation
         .unwrap_or_else(|| format!("{method} {route}"));

@@ -1,31 +1,20 @@
 //! `acknowledgePolicy`: a firm's (or its broker's) response to a policy, idempotent by key.
 
-use std::collections::HashSet;
-use std::sync::Arc;
-
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
-use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::funnel;
-use super::group_commit::{GroupCommit, Job, Sink};
+use super::answers::{Pending, find_by_key, replay};
+use super::service::OutreachService;
 use super::{Channel, Response};
 use crate::auth::{Role, Viewer};
-use crate::clock::Clock;
-use crate::db::{self, begin_write};
 use crate::eligibility::DeclarationId;
-use crate::eligibility::service::firm_not_synced;
 use crate::entity::{acknowledgement, policy};
 use crate::error::{AppError, AppResult, InputErrors};
+use crate::firm::Uscc;
 use crate::firm::access::{self, Purpose};
-use crate::firm::{Uscc, service as firms};
-use crate::graphql::AppState;
 use crate::policy::PolicyStatus;
+use crate::state::Base;
 use crate::text::Text;
 
 /// What a firm says it still needs, with its response.
@@ -69,7 +58,7 @@ pub struct AckArgs {
 }
 
 /// Validates the arguments against who is asking (DESIGN §4, §5).
-pub async fn validate(app: &AppState, viewer: &Viewer, args: AckArgs) -> AppResult<AckRequest> {
+pub async fn validate(base: &Base, viewer: &Viewer, args: AckArgs) -> AppResult<AckRequest> {
     viewer.require(&[Role::Firm, Role::Broker, Role::System])?;
     let mut errors = InputErrors::default();
     let key = errors.check(
@@ -102,7 +91,7 @@ pub async fn validate(app: &AppState, viewer: &Viewer, args: AckArgs) -> AppResu
         }
     };
     if let Some(firm) = &firm {
-        access::authorize(&app.db, viewer, firm, Purpose::ActFor).await?;
+        access::authorize(&base.db, viewer, firm, Purpose::ActFor).await?;
     }
     errors.into_result(())?;
     let (Some(firm), Some(key)) = (firm, key) else {
@@ -129,7 +118,7 @@ pub async fn validate(app: &AppState, viewer: &Viewer, args: AckArgs) -> AppResu
 /// Records the acknowledgement, or returns the one recorded before under the same key. Concurrent
 /// requests with one key record exactly one: the unique key decides, the others read its row.
 pub async fn acknowledge(
-    app: &AppState,
+    app: &OutreachService,
     viewer: &Viewer,
     request: AckRequest,
 ) -> AppResult<acknowledgement::Model> {
@@ -146,11 +135,11 @@ pub async fn acknowledge(
         // policy, or one this instance has not seen published yet.
         None => {
             if let Some(existing) =
-                find_by_key(&app.db, viewer.role(), &subject, &request.key.0).await?
+                find_by_key(&app.base.db, viewer.role(), &subject, &request.key.0).await?
             {
                 return replay(existing, &fingerprint);
             }
-            stored_live_version(app, request.policy_id).await?
+            stored_live_version(&app.base, request.policy_id).await?
         }
     };
     let by_firm = match viewer {
@@ -173,16 +162,16 @@ pub async fn acknowledge(
         idempotency_key: request.key.0,
         request_fingerprint: fingerprint,
         // Stamped by the writer, so later acknowledgements carry later times.
-        created_at: app.clock.now_micros(),
+        created_at: app.base.now(),
     };
     app.answers.submit(Pending { row, by_firm }).await
 }
 
 /// The live version of a policy the snapshot does not hold: `NOT_FOUND` when it was never
 /// published, `CONFLICT` when it was retired.
-async fn stored_live_version(app: &AppState, id: Uuid) -> AppResult<i32> {
+async fn stored_live_version(base: &Base, id: Uuid) -> AppResult<i32> {
     let Some(policy) = policy::Entity::find_by_id(id)
-        .one(&app.db)
+        .one(&base.db)
         .await?
         .filter(|p| p.live_version.is_some())
     else {
@@ -195,189 +184,6 @@ async fn stored_live_version(app: &AppState, id: Uuid) -> AppResult<i32> {
         )));
     }
     Ok(policy.live_version.unwrap_or(policy.current_version))
-}
-
-/// An acknowledgement waiting to be written. `by_firm`: the firm answered itself, not through its
-/// broker.
-pub struct Pending {
-    pub row: acknowledgement::Model,
-    pub by_firm: bool,
-}
-
-impl Job for Pending {
-    type Answer = acknowledgement::Model;
-
-    fn pairs(&self) -> impl Iterator<Item = (Uuid, &str)> {
-        std::iter::once((self.row.policy_id, self.row.firm_uscc.as_str()))
-    }
-
-    fn rows(&self) -> usize {
-        1
-    }
-}
-
-/// Where acknowledgements are sent to be written.
-pub type Answers = GroupCommit<Pending>;
-
-/// Starts the writer of acknowledgements: one, since a batch of them is light and a second
-/// writer only halves the batches (measured on PostgreSQL: 2,194 a second with one writer,
-/// 1,480 to 1,644 with two).
-pub fn start(db: DatabaseConnection, clock: Arc<dyn Clock>, zone: Tz) -> Answers {
-    GroupCommit::start(Acknowledgements { db, zone }, clock, 1)
-}
-
-struct Acknowledgements {
-    db: DatabaseConnection,
-    zone: Tz,
-}
-
-impl Sink for Acknowledgements {
-    type Job = Pending;
-
-    async fn write(
-        &self,
-        jobs: &[Pending],
-        now: DateTime<Utc>,
-    ) -> AppResult<Vec<AppResult<acknowledgement::Model>>> {
-        let stamped: Vec<Pending> = jobs
-            .iter()
-            .map(|job| Pending {
-                row: acknowledgement::Model {
-                    created_at: now,
-                    ..job.row.clone()
-                },
-                by_firm: job.by_firm,
-            })
-            .collect();
-        let txn = begin_write(&self.db).await?;
-        let answers = record_all(&txn, &stamped, self.zone).await?;
-        txn.commit().await?;
-        Ok(answers)
-    }
-}
-
-/// Records acknowledgements (each (policy, firm) pair once) and counts them in the funnel. Each
-/// is answered with its stored row, the row stored before under its key, or why it was refused.
-pub async fn record_all(
-    txn: &DatabaseTransaction,
-    pending: &[Pending],
-    zone: Tz,
-) -> AppResult<Vec<AppResult<acknowledgement::Model>>> {
-    let usccs: Vec<&str> = pending.iter().map(|p| p.row.firm_uscc.as_str()).collect();
-    let prefectures = firms::hold_prefectures(txn, &usccs).await?;
-    let known: Vec<&Pending> = pending
-        .iter()
-        .filter(|p| prefectures.contains_key(&p.row.firm_uscc))
-        .collect();
-    let inserted = insert_new(txn, &known).await?;
-    let counted: Vec<funnel::Answered<'_>> = known
-        .iter()
-        .filter(|p| inserted.contains(&p.row.id))
-        .map(|p| funnel::Answered {
-            row: &p.row,
-            prefecture: prefectures
-                .get(&p.row.firm_uscc)
-                .cloned()
-                .unwrap_or_default(),
-            by_firm: p.by_firm,
-        })
-        .collect();
-    funnel::answered(txn, &counted, zone).await?;
-    let mut answers = Vec::with_capacity(pending.len());
-    for p in pending {
-        let row = &p.row;
-        answers.push(if !prefectures.contains_key(&row.firm_uscc) {
-            Err(firm_not_synced(&row.firm_uscc))
-        } else if inserted.contains(&row.id) {
-            Ok(row.clone())
-        } else {
-            // Another request with this key won; answer with its row.
-            match find_by_key(
-                txn,
-                row.actor_role,
-                &row.actor_subject,
-                &row.idempotency_key,
-            )
-            .await?
-            {
-                Some(existing) => replay(existing, &row.request_fingerprint),
-                None => Err(AppError::internal_msg(
-                    "idempotency key conflicted but no row holds it",
-                )),
-            }
-        });
-    }
-    Ok(answers)
-}
-
-/// Inserts the acknowledgements whose idempotency keys are free; returns the ids inserted.
-async fn insert_new(txn: &DatabaseTransaction, pending: &[&Pending]) -> AppResult<HashSet<Uuid>> {
-    use acknowledgement::Column as A;
-    let models = pending
-        .iter()
-        .map(|p| acknowledgement::ActiveModel::from(p.row.clone()))
-        .collect();
-    db::insert_models(txn, models, |insert| {
-        insert
-            .on_conflict(
-                OnConflict::columns([A::ActorRole, A::ActorSubject, A::IdempotencyKey])
-                    .do_nothing()
-                    .to_owned(),
-            )
-            .returning_col(A::Id);
-    })
-    .await?
-    .iter()
-    .map(|row| row.try_get::<Uuid>("", "id").map_err(Into::into))
-    .collect()
-}
-
-/// Inserts one acknowledgement and counts it; false when its idempotency key is already taken
-/// (nothing written). `by_firm`: the firm answered itself, not through its broker.
-pub async fn record(
-    txn: &DatabaseTransaction,
-    row: &acknowledgement::Model,
-    by_firm: bool,
-    zone: Tz,
-) -> AppResult<bool> {
-    let pending = [Pending {
-        row: row.clone(),
-        by_firm,
-    }];
-    match record_all(txn, &pending, zone).await?.pop() {
-        Some(Ok(stored)) => Ok(stored.id == row.id),
-        Some(Err(AppError::Conflict(_))) => Ok(false),
-        Some(Err(err)) => Err(err),
-        None => Err(AppError::internal_msg("an acknowledgement gave no answer")),
-    }
-}
-
-fn replay(
-    existing: acknowledgement::Model,
-    fingerprint: &str,
-) -> AppResult<acknowledgement::Model> {
-    if existing.request_fingerprint == fingerprint {
-        Ok(existing)
-    } else {
-        Err(AppError::Conflict(
-            "this idempotency key was used for a different acknowledgement; use a new key"
-                .to_owned(),
-        ))
-    }
-}
-
-async fn find_by_key(
-    db: &impl ConnectionTrait,
-    role: Role,
-    subject: &str,
-    key: &str,
-) -> AppResult<Option<acknowledgement::Model>> {
-    Ok(acknowledgement::Entity::find()
-        .filter(acknowledgement::Column::ActorRole.eq(role))
-        .filter(acknowledgement::Column::ActorSubject.eq(subject))
-        .filter(acknowledgement::Column::IdempotencyKey.eq(key))
-        .one(db)
-        .await?)
 }
 
 /// A digest of everything the caller asked for, so a reused key with other input is told apart.

@@ -10,12 +10,11 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{DatabaseConnection, DatabaseTransaction};
 
 use crate::db::{self, begin_write};
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::Channel;
+pub use super::delivery::{NewDelivery, Recorded};
 use super::funnel;
-use crate::auth::Role;
 use crate::entity::delivery;
 use crate::error::AppResult;
 use crate::firm::service as firms;
@@ -23,36 +22,6 @@ use crate::firm::service as firms;
 /// Deliveries written, then counted in their funnel rows, per round: bounds the rows returned and
 /// held at once ([`db::insert_all`] cuts each round into statements).
 const ROWS_PER_ROUND: usize = 1_000;
-
-/// One presentation to record.
-#[derive(Clone, Debug)]
-pub struct NewDelivery {
-    pub policy_id: Uuid,
-    pub policy_version: i32,
-    pub firm_uscc: String,
-    pub channel: Channel,
-    /// Empty when there was no declaration.
-    pub declaration_id: String,
-    pub actor_role: Role,
-    pub actor_subject: Option<String>,
-    pub broker_uscc: Option<String>,
-    pub decision: Option<Value>,
-    pub note: Option<String>,
-}
-
-/// A delivery as recorded: `is_new` is false when the same presentation was recorded before (its
-/// impressions grew instead).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Recorded {
-    pub id: Uuid,
-    pub policy_id: Uuid,
-    pub firm_uscc: String,
-    pub policy_version: i32,
-    pub channel: Channel,
-    pub declaration_id: String,
-    pub delivered_at: DateTime<Utc>,
-    pub is_new: bool,
-}
 
 /// [`record`] in a transaction of its own; nothing to write, nothing done.
 pub async fn save(

@@ -10,8 +10,8 @@ use super::deliveries::{self, NewDelivery};
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult, InputErrors};
 use crate::firm::{Uscc, service as firm_service};
-use crate::graphql::AppState;
 use crate::policy::catalog;
+use crate::state::Base;
 use crate::text::Text;
 
 /// Most firms one call may name.
@@ -29,7 +29,7 @@ pub struct ExternalOutcome {
 
 /// Records one delivery per known firm on an external channel, for the live version.
 pub async fn record_external(
-    app: &AppState,
+    base: &Base,
     viewer: &Viewer,
     policy_id: Uuid,
     channel: Channel,
@@ -60,7 +60,7 @@ pub async fn record_external(
     }
     errors.into_result(())?;
 
-    let Some(view) = catalog::get(&app.db, &app.regions, viewer, policy_id, None).await? else {
+    let Some(view) = catalog::get(&base.db, &base.regions, viewer, policy_id, None).await? else {
         return Err(AppError::NotFound(format!("no policy {policy_id}")));
     };
     let allowed = match viewer {
@@ -83,7 +83,7 @@ pub async fn record_external(
     };
 
     let codes: Vec<&str> = firms.iter().map(Uscc::as_str).collect();
-    let known = firm_service::prefectures_of(&app.db, &codes).await?;
+    let known = firm_service::prefectures_of(&base.db, &codes).await?;
     let (known_firms, unknown): (Vec<Uscc>, Vec<Uscc>) = firms
         .into_iter()
         .partition(|f| known.contains_key(f.as_str()));
@@ -102,8 +102,8 @@ pub async fn record_external(
             note: note.clone(),
         })
         .collect();
-    let now = app.clock.now_micros();
-    let recorded = deliveries::save(&app.db, &rows, now, app.settings.time_zone).await?;
+    let now = base.now();
+    let recorded = deliveries::save(&base.db, &rows, now, base.zone).await?;
     let new = recorded.iter().filter(|r| r.is_new).count();
     Ok(ExternalOutcome {
         recorded: new,

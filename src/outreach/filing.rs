@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::deliveries::{NewDelivery, Recorded};
 use super::recorder::Presentations;
+use super::service::OutreachService;
 use super::{Channel, Response};
 use crate::auth::Viewer;
 use crate::eligibility::service::firm_not_synced;
@@ -19,8 +20,9 @@ use crate::entity::{acknowledgement, firm, policy_firm_funnel as funnel};
 use crate::error::{AppError, AppResult};
 use crate::firm::access::{self, Purpose};
 use crate::firm::{Uscc, service as firms};
-use crate::graphql::{AppState, Lang};
+use crate::lang::Lang;
 use crate::policy::live::LivePolicy;
+use crate::state::Base;
 
 /// A policy presented to a firm.
 pub struct Presented {
@@ -41,7 +43,7 @@ pub struct Filer {
 /// FIRM: its own declarations (channel SINGLE_WINDOW); BROKER: those of firms that entrusted it
 /// (BROKER); SYSTEM: any (SINGLE_WINDOW unless it names the channel).
 pub async fn authorize(
-    app: &AppState,
+    base: &Base,
     viewer: &Viewer,
     firm: &Uscc,
     channel: Option<Channel>,
@@ -49,7 +51,7 @@ pub async fn authorize(
     if matches!(viewer, Viewer::Department { .. } | Viewer::Admin { .. }) {
         return Err(AppError::Forbidden);
     }
-    access::authorize(&app.db, viewer, firm, Purpose::ActFor).await?;
+    access::authorize(&base.db, viewer, firm, Purpose::ActFor).await?;
     if channel.is_some() && !matches!(viewer, Viewer::System { .. }) {
         return Err(AppError::field("channel", "only SYSTEM names the channel"));
     }
@@ -70,11 +72,11 @@ pub async fn authorize(
 }
 
 /// The firm's stored profile as rule facts, or `NOT_FOUND` telling the single window to sync it.
-pub async fn firm_facts(app: &AppState, uscc: &Uscc) -> AppResult<(firm::Model, FirmFacts)> {
-    let model = firms::find(&app.db, uscc)
+pub async fn firm_facts(base: &Base, uscc: &Uscc) -> AppResult<(firm::Model, FirmFacts)> {
+    let model = firms::find(&base.db, uscc)
         .await?
         .ok_or_else(|| firm_not_synced(uscc))?;
-    let facts = FirmFacts::from_model(&model, &app.regions)
+    let facts = FirmFacts::from_model(&model, &base.regions)
         .ok_or_else(|| AppError::internal_msg(format!("firm {uscc} has an unknown region")))?;
     Ok((model, facts))
 }
@@ -83,7 +85,7 @@ pub async fn firm_facts(app: &AppState, uscc: &Uscc) -> AppResult<(firm::Model, 
 /// the matches in the order of DESIGN §7, with their reasons worded in `explain_in` (none when
 /// the caller did not ask for them).
 pub async fn applicable(
-    app: &AppState,
+    app: &OutreachService,
     viewer: &Viewer,
     filer: Filer,
     firm: (firm::Model, FirmFacts),
@@ -92,8 +94,8 @@ pub async fn applicable(
     explain_in: Option<Lang>,
 ) -> AppResult<Vec<Presented>> {
     let (model, facts) = firm;
-    let now = app.clock.now_micros();
-    let today = app.clock.today(app.settings.time_zone);
+    let now = app.base.now();
+    let today = app.base.today();
     let snapshot = app.live.snapshot();
     let input = Facts {
         firm: &facts,
@@ -105,7 +107,7 @@ pub async fn applicable(
         .map(|p| (p.clone(), p.rule.matched_conditions(input)))
         .collect();
 
-    let funnels = funnel_rows(app, &model.uscc).await?;
+    let funnels = funnel_rows(&app.base, &model.uscc).await?;
     if !include_dismissed {
         matches.retain(|(p, _)| !is_closed(&funnels, p));
     }
@@ -147,9 +149,12 @@ pub async fn applicable(
     let recorded = app.recorder.submit(Presentations(rows)).await?;
     app.activity.filed(&model.uscc, model.last_filed_at, now);
 
-    let acknowledgements =
-        latest_acknowledgements(app, &funnels, matches.iter().map(|(p, _)| p.view.policy.id))
-            .await?;
+    let acknowledgements = latest_acknowledgements(
+        &app.base,
+        &funnels,
+        matches.iter().map(|(p, _)| p.view.policy.id),
+    )
+    .await?;
     let presented = matches
         .into_iter()
         .map(|(policy, _)| {
@@ -159,7 +164,7 @@ pub async fn applicable(
                 certain: true,
                 is_new: !has_seen(&funnels, id, live),
                 reasons: explain_in
-                    .map(|lang| policy.rule.explain(input, &app.regions, lang))
+                    .map(|lang| policy.rule.explain(input, &app.base.regions, lang))
                     .unwrap_or_default(),
                 delivery: recorded.iter().find(|r| r.policy_id == id).cloned(),
                 acknowledgement: acknowledgements.get(&id).cloned(),
@@ -201,10 +206,10 @@ pub fn has_seen(funnels: &HashMap<Uuid, funnel::Model>, policy: Uuid, live: i32)
 }
 
 /// The firm's funnel rows, by policy: one indexed read, whatever the number of matches.
-pub async fn funnel_rows(app: &AppState, uscc: &str) -> AppResult<HashMap<Uuid, funnel::Model>> {
+pub async fn funnel_rows(base: &Base, uscc: &str) -> AppResult<HashMap<Uuid, funnel::Model>> {
     Ok(funnel::Entity::find()
         .filter(funnel::Column::FirmUscc.eq(uscc))
-        .all(&app.db)
+        .all(&base.db)
         .await?
         .into_iter()
         .map(|f| (f.policy_id, f))
@@ -213,7 +218,7 @@ pub async fn funnel_rows(app: &AppState, uscc: &str) -> AppResult<HashMap<Uuid, 
 
 /// The firm's latest acknowledgement of each of `policies`, by policy.
 pub async fn latest_acknowledgements(
-    app: &AppState,
+    base: &Base,
     funnels: &HashMap<Uuid, funnel::Model>,
     policies: impl Iterator<Item = Uuid>,
 ) -> AppResult<HashMap<Uuid, acknowledgement::Model>> {
@@ -224,7 +229,7 @@ pub async fn latest_acknowledgements(
     for chunk in crate::db::in_pieces(&ids, crate::db::KEYS_PER_LIST) {
         let rows = acknowledgement::Entity::find()
             .filter(acknowledgement::Column::Id.is_in(chunk.to_vec()))
-            .all(&app.db)
+            .all(&base.db)
             .await?;
         found.extend(rows.into_iter().map(|a| (a.policy_id, a)));
     }

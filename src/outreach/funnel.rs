@@ -10,7 +10,7 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::deliveries::{NewDelivery, Recorded};
+use super::delivery::{NewDelivery, Recorded};
 use crate::db;
 use crate::entity::{acknowledgement, policy_daily_reach as daily, policy_firm_funnel as funnel};
 use crate::error::AppResult;

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use async_graphql::{ComplexObject, Context, ID, InputObject, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::acknowledge::{self, AckArgs};
@@ -8,15 +8,15 @@ use super::deliveries::Recorded;
 use super::external;
 use super::filing::{self, Presented};
 use super::inbox::{self, InboxEntry};
+use super::service::OutreachService;
 use super::{Channel, Response};
 use crate::auth::{Role, Viewer};
 use crate::eligibility::{DeclarationInput, Reason};
-use crate::entity::acknowledgement;
 use crate::error::AppError;
-use crate::firm::{Firm, FirmAccess, Uscc, service as firms};
+use crate::firm::Acknowledgement;
 use crate::graphql::pagination::{CountedConnection, Page};
-use crate::graphql::{lang, state, viewer};
-use crate::policy::{Policy, catalog};
+use crate::graphql::{base, dep, lang, viewer};
+use crate::policy::Policy;
 use crate::validate;
 
 /// A policy presented to a firm on a channel.
@@ -38,63 +38,6 @@ impl From<&Recorded> for Delivery {
             declaration_id: Some(r.declaration_id.clone()).filter(|d| !d.is_empty()),
             delivered_at: r.delivered_at,
         }
-    }
-}
-
-/// A firm's or broker's response to a policy version.
-#[derive(SimpleObject, Clone)]
-#[graphql(complex)]
-pub struct Acknowledgement {
-    id: ID,
-    policy_version: i32,
-    response: Response,
-    channel: Channel,
-    actor_role: Role,
-    comment: Option<String>,
-    declaration_id: Option<String>,
-    created_at: DateTime<Utc>,
-    #[graphql(skip)]
-    row: Arc<acknowledgement::Model>,
-}
-
-impl From<acknowledgement::Model> for Acknowledgement {
-    fn from(m: acknowledgement::Model) -> Acknowledgement {
-        Acknowledgement {
-            id: ID(m.id.to_string()),
-            policy_version: m.policy_version,
-            response: m.response,
-            channel: m.channel,
-            actor_role: m.actor_role,
-            comment: m.comment.clone(),
-            declaration_id: m.declaration_id.clone(),
-            created_at: m.created_at,
-            row: Arc::new(m),
-        }
-    }
-}
-
-#[ComplexObject]
-impl Acknowledgement {
-    /// The policy, at the version shown by default.
-    async fn policy(&self, ctx: &Context<'_>) -> async_graphql::Result<Policy> {
-        let app = state(ctx);
-        let view = catalog::get(&app.db, &app.regions, viewer(ctx), self.row.policy_id, None)
-            .await?
-            .ok_or_else(|| {
-                AppError::internal_msg(format!(
-                    "acknowledged policy {} is gone",
-                    self.row.policy_id
-                ))
-            })?;
-        Ok(Policy(Arc::new(view)))
-    }
-
-    async fn firm(&self, ctx: &Context<'_>) -> async_graphql::Result<Firm> {
-        let uscc = Uscc::parse(&self.row.firm_uscc).map_err(AppError::internal_msg)?;
-        let firm = firms::find(&state(ctx).db, &uscc)
-            .await?
-            .ok_or_else(|| AppError::internal_msg(format!("acknowledging firm {uscc} is gone")))?;
-        Ok(Firm::new(firm, FirmAccess::Full))
     }
 }
 
@@ -179,11 +122,11 @@ impl OutreachQuery {
         #[graphql(default_with = "Some(false)")] include_dismissed: Option<bool>,
         channel: Option<Channel>,
     ) -> async_graphql::Result<Vec<PolicyMatch>> {
-        let app = state(ctx);
+        let app = outreach(ctx);
         let viewer = viewer(ctx);
         let (firm, facts) = declaration.validate("declaration")?;
-        let filer = filing::authorize(app, viewer, &firm, channel).await?;
-        let profile = filing::firm_facts(app, &firm).await?;
+        let filer = filing::authorize(&app.base, viewer, &firm, channel).await?;
+        let profile = filing::firm_facts(&app.base, &firm).await?;
         // Reasons are worded only when the caller selects them.
         let explain_in = ctx
             .look_ahead()
@@ -219,8 +162,8 @@ impl OutreachQuery {
         let Viewer::Firm { uscc, .. } = viewer else {
             return Err(AppError::Forbidden.into());
         };
-        let app = state(ctx);
-        let (model, facts) = filing::firm_facts(app, uscc).await?;
+        let app = outreach(ctx);
+        let (model, facts) = filing::firm_facts(&app.base, uscc).await?;
         let (entries, total) = inbox::inbox(
             app,
             &model.uscc,
@@ -244,7 +187,7 @@ impl OutreachQuery {
                      is_new,
                      acknowledgement,
                  }| PolicyMatch {
-                    reasons: policy.rule.explain(input, &app.regions, lang),
+                    reasons: policy.rule.explain(input, &app.base.regions, lang),
                     policy: Policy(policy.view.clone()),
                     certain,
                     is_new,
@@ -270,11 +213,11 @@ impl OutreachMutation {
         ctx: &Context<'_>,
         input: AcknowledgementInput,
     ) -> async_graphql::Result<Acknowledgement> {
-        let app = state(ctx);
+        let app = outreach(ctx);
         let viewer = viewer(ctx);
         let policy_id = validate::policy_id("input.policyId", &input.policy_id)?;
         let request = acknowledge::validate(
-            app,
+            &app.base,
             viewer,
             AckArgs {
                 policy_id,
@@ -301,7 +244,7 @@ impl OutreachMutation {
         viewer.require(&[Role::Department, Role::System, Role::Admin])?;
         let policy_id = validate::policy_id("input.policyId", &input.policy_id)?;
         let outcome = external::record_external(
-            state(ctx),
+            base(ctx),
             viewer,
             policy_id,
             input.channel,
@@ -315,4 +258,9 @@ impl OutreachMutation {
             unknown_firms: outcome.unknown_firms,
         })
     }
+}
+
+/// Outreach's services, as the schema was built with them.
+fn outreach<'a>(ctx: &Context<'a>) -> &'a OutreachService {
+    dep::<Arc<OutreachService>>(ctx)
 }

@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use super::filing::{funnel_rows, has_seen, is_closed, latest_acknowledgements};
+use super::service::OutreachService;
 use crate::eligibility::{Facts, FirmFacts, Outcome};
 use crate::entity::acknowledgement;
 use crate::error::AppResult;
-use crate::graphql::AppState;
 use crate::policy::live::LivePolicy;
 
 /// One inbox entry.
@@ -21,15 +21,15 @@ pub struct InboxEntry {
 
 /// The whole inbox, newest first, and the page of it asked for.
 pub async fn inbox(
-    app: &AppState,
+    app: &OutreachService,
     uscc: &str,
     facts: &FirmFacts,
     include_dismissed: bool,
     offset: usize,
     limit: usize,
 ) -> AppResult<(Vec<InboxEntry>, usize)> {
-    let funnels = funnel_rows(app, uscc).await?;
-    let today = app.clock.today(app.settings.time_zone);
+    let funnels = funnel_rows(&app.base, uscc).await?;
+    let today = app.base.today();
     let snapshot = app.live.snapshot();
     let input = Facts {
         firm: facts,
@@ -54,8 +54,12 @@ pub async fn inbox(
     });
     let total = entries.len();
     let page: Vec<(Arc<LivePolicy>, bool)> = entries.into_iter().skip(offset).take(limit).collect();
-    let mut acknowledgements =
-        latest_acknowledgements(app, &funnels, page.iter().map(|(p, _)| p.view.policy.id)).await?;
+    let mut acknowledgements = latest_acknowledgements(
+        &app.base,
+        &funnels,
+        page.iter().map(|(p, _)| p.view.policy.id),
+    )
+    .await?;
     let page = page
         .into_iter()
         .map(|(policy, certain)| {

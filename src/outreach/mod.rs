@@ -3,72 +3,26 @@
 
 pub mod acknowledge;
 mod activity;
+pub mod answers;
 pub mod deliveries;
+mod delivery;
 mod external;
 mod filing;
 pub mod funnel;
 mod graphql;
 mod group_commit;
 mod inbox;
+mod model;
 pub mod recorder;
 mod report;
+mod service;
 mod stats;
 mod unreached;
 
 pub use activity::Activity;
-pub use graphql::{Acknowledgement, OutreachMutation, OutreachQuery};
+pub use graphql::{OutreachMutation, OutreachQuery};
+pub use model::{Channel, Response};
 pub use recorder::Recorder;
 pub use report::{ReportQuery, reach_reader, unreached_condition};
+pub use service::OutreachService;
 pub use unreached::{ExportRow, FunnelStage, brokers_of_all, export_page, stuck_at};
-
-use crate::stored_enum::stored_enum;
-
-stored_enum! {
-    /// Where a firm was shown a policy or answered it.
-    pub enum Channel {
-        SingleWindow = "SINGLE_WINDOW",
-        Broker = "BROKER",
-        Sms = "SMS",
-        Wechat = "WECHAT",
-        Paper = "PAPER",
-        Email = "EMAIL",
-        Other = "OTHER",
-    }
-}
-
-stored_enum! {
-    /// A firm's answer to a policy.
-    pub enum Response {
-        Seen = "SEEN",
-        Interested = "INTERESTED",
-        WillApply = "WILL_APPLY",
-        Applied = "APPLIED",
-        NotApplicable = "NOT_APPLICABLE",
-        Dismissed = "DISMISSED",
-    }
-}
-
-impl Channel {
-    /// The channel's bit in the funnel's channel sets.
-    pub const fn bit(self) -> i32 {
-        match self {
-            Channel::SingleWindow => 1,
-            Channel::Broker => 2,
-            Channel::Sms => 4,
-            Channel::Wechat => 8,
-            Channel::Paper => 16,
-            Channel::Email => 32,
-            Channel::Other => 64,
-        }
-    }
-}
-
-impl Response {
-    /// Whether the firm asked not to be shown the policy's current version again.
-    pub fn closes(self) -> bool {
-        matches!(
-            self,
-            Response::Dismissed | Response::NotApplicable | Response::Applied
-        )
-    }
-}

@@ -19,9 +19,10 @@ use crate::eligibility::{CompiledRule, service::compile};
 use crate::error::{AppError, AppResult, InputErrors};
 use crate::firm::{Firm, FirmAccess};
 use crate::graphql::pagination::{MAX_PAGE, TotalCount};
-use crate::graphql::{AppState, Date, state, viewer};
+use crate::graphql::{Date, base, viewer};
 use crate::policy::{Policy, PolicyView, catalog};
-use crate::region::{Region, RegionCode};
+use crate::region::{Region, RegionCatalog, RegionCode};
+use crate::state::Base;
 use crate::validate;
 
 /// The longest daily series returned (ten years).
@@ -29,12 +30,12 @@ const MAX_DAYS: i64 = 3_660;
 
 /// The policy as a reader of its reach may see it: an issuer, SYSTEM or ADMIN.
 pub async fn reach_reader(
-    app: &AppState,
+    base: &Base,
     viewer: &Viewer,
     policy_id: uuid::Uuid,
 ) -> AppResult<PolicyView> {
     viewer.require(&[Role::Department, Role::System, Role::Admin])?;
-    let view = catalog::get(&app.db, &app.regions, viewer, policy_id, None)
+    let view = catalog::get(&base.db, &base.regions, viewer, policy_id, None)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("no policy {policy_id}")))?;
     if matches!(viewer, Viewer::Department { .. }) && !view.is_managed_by(viewer) {
@@ -44,21 +45,24 @@ pub async fn reach_reader(
 }
 
 /// The audience condition of a policy's shown version.
-pub fn audience_of(app: &AppState, view: &PolicyView) -> AppResult<sea_orm::sea_query::Expr> {
-    Ok(compile(view, app)?.audience_sql(&app.regions))
+pub fn audience_of(
+    regions: &RegionCatalog,
+    view: &PolicyView,
+) -> AppResult<sea_orm::sea_query::Expr> {
+    Ok(compile(view, regions)?.audience_sql(regions))
 }
 
 /// The firms of a policy's audience still at `stage`, within `region` when given: what both
 /// `unreachedFirms` and the CSV export list.
 pub fn unreached_condition(
-    app: &AppState,
+    regions: &RegionCatalog,
     view: &PolicyView,
     stage: FunnelStage,
     region: Option<RegionCode>,
 ) -> AppResult<sea_orm::sea_query::Expr> {
-    let mut condition = audience_of(app, view)?.and(stuck_at(view.policy.id, stage));
+    let mut condition = audience_of(regions, view)?.and(stuck_at(view.policy.id, stage));
     if let Some(region) = region {
-        condition = condition.and(inside(region, &app.regions));
+        condition = condition.and(inside(region, regions));
     }
     Ok(condition)
 }
@@ -223,7 +227,7 @@ impl Outreach {
 
     /// Per prefecture (the province for firms registered at province level).
     async fn by_region(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RegionReach>> {
-        let regions = &state(ctx).regions;
+        let regions = &base(ctx).regions;
         let (audience, funnel) = tokio::try_join!(self.audience_counts(), self.funnel_counts())?;
         Ok(by_region(audience, funnel)
             .iter()
@@ -296,12 +300,12 @@ impl ReportQuery {
         from: Option<Date>,
         to: Option<Date>,
     ) -> async_graphql::Result<Outreach> {
-        let app = state(ctx);
+        let app = base(ctx);
         let policy_id = validate::policy_id("policyId", &policy_id)?;
         let (from, to) = (from.map(|d| d.0), to.map(|d| d.0));
-        let window = Window::of_days(from, to, app.settings.time_zone)?;
+        let window = Window::of_days(from, to, app.zone)?;
         let view = reach_reader(app, viewer(ctx), policy_id).await?;
-        let audience = audience_of(app, &view)?;
+        let audience = audience_of(&app.regions, &view)?;
         Ok(Outreach {
             figures: Figures {
                 db: app.db.clone(),
@@ -328,7 +332,7 @@ impl ReportQuery {
         #[graphql(default = 50)] first: Option<i32>,
         after: Option<String>,
     ) -> async_graphql::Result<Connection<OpaqueCursor<String>, Firm, TotalCount>> {
-        let app = state(ctx);
+        let app = base(ctx);
         let policy_id = validate::policy_id("policyId", &policy_id)?;
         let mut errors = InputErrors::default();
         let first = first.unwrap_or(50);
@@ -351,7 +355,7 @@ impl ReportQuery {
         errors.into_result(())?;
         let view = reach_reader(app, viewer(ctx), policy_id).await?;
         let stage = stage.unwrap_or(FunnelStage::NotReached);
-        let condition = unreached_condition(app, &view, stage, region)?;
+        let condition = unreached_condition(&app.regions, &view, stage, region)?;
         let limit = first as u64;
         let (mut rows, total) =
             unreached::page(&app.db, condition, after.as_deref(), limit + 1).await?;
@@ -384,14 +388,14 @@ impl ReportQuery {
         policy_id: ID,
         #[graphql(default = 20)] first: Option<i32>,
     ) -> async_graphql::Result<Vec<BrokerReach>> {
-        let app = state(ctx);
+        let app = base(ctx);
         let policy_id = validate::policy_id("policyId", &policy_id)?;
         let first = first.unwrap_or(20);
         if !(1..=MAX_PAGE).contains(&first) {
             return Err(AppError::field("first", format!("must be from 1 to {MAX_PAGE}")).into());
         }
         let view = reach_reader(app, viewer(ctx), policy_id).await?;
-        let audience = audience_of(app, &view)?;
+        let audience = audience_of(&app.regions, &view)?;
         let ranked = unreached::broker_leverage(&app.db, audience, policy_id, first as u64).await?;
         let access = FirmAccess::Summary.for_viewer(viewer(ctx));
         Ok(ranked
@@ -412,7 +416,7 @@ impl ReportQuery {
         regions: Option<Vec<String>>,
     ) -> async_graphql::Result<AudienceEstimate> {
         viewer(ctx).require(&[Role::Department, Role::System, Role::Admin])?;
-        let app = state(ctx);
+        let app = base(ctx);
         let mut errors = InputErrors::default();
         let scope: Vec<_> = regions
             .unwrap_or_default()

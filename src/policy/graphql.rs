@@ -9,7 +9,7 @@ use crate::auth::Role;
 use crate::department::Department;
 use crate::eligibility::{describe, parse_rule};
 use crate::error::AppError;
-use crate::graphql::{Date, Lang, lang, state, viewer};
+use crate::graphql::{Date, Lang, base, lang, viewer};
 use crate::region::Region;
 
 /// A preferential policy, at one of its versions.
@@ -154,7 +154,7 @@ impl Policy {
 
     /// The regions covered; empty means nationwide.
     async fn regions(&self, ctx: &Context<'_>) -> Vec<Region> {
-        let regions = &state(ctx).regions;
+        let regions = &base(ctx).regions;
         self.0
             .regions
             .iter()
@@ -212,7 +212,7 @@ impl Policy {
         ctx: &Context<'_>,
         lang: Option<Lang>,
     ) -> async_graphql::Result<String> {
-        let regions = &state(ctx).regions;
+        let regions = &base(ctx).regions;
         let rule =
             parse_rule(&self.0.version.eligibility, "eligibility", regions).map_err(|e| {
                 AppError::internal_msg(format!(
@@ -237,7 +237,7 @@ impl Policy {
         if !self.0.is_managed_by(viewer(ctx)) {
             return Err(AppError::Forbidden.into());
         }
-        let entries = catalog::audit(&state(ctx).db, self.0.policy.id).await?;
+        let entries = catalog::audit(&base(ctx).db, self.0.policy.id).await?;
         Ok(entries
             .into_iter()
             .map(|e| PolicyAuditEntry {
@@ -257,7 +257,7 @@ impl Policy {
         if !self.0.is_managed_by(viewer(ctx)) {
             return Err(AppError::Forbidden.into());
         }
-        let versions = catalog::versions(&state(ctx).db, self.0.policy.id).await?;
+        let versions = catalog::versions(&base(ctx).db, self.0.policy.id).await?;
         Ok(versions
             .into_iter()
             .map(|v| PolicyVersionInfo {

@@ -6,11 +6,13 @@ use uuid::Uuid;
 use super::catalog;
 use super::graphql::Policy;
 use super::input::{PolicyInput, validate_input};
+use super::live::LiveCatalog;
 use super::model::RetireReason;
 use super::store::{self, Change};
 use crate::auth::Role;
 use crate::error::{AppError, AppResult};
-use crate::graphql::{AppState, state, viewer};
+use crate::graphql::{base, dep, viewer};
+use crate::state::Base;
 use crate::validate;
 
 /// Policy lifecycle: departments draft, edit, publish and retire the policies they lead.
@@ -28,9 +30,9 @@ impl PolicyMutation {
     ) -> async_graphql::Result<Policy> {
         let viewer = viewer(ctx);
         viewer.require(&[Role::Department, Role::Admin])?;
-        let app = state(ctx);
+        let app = base(ctx);
         let draft = validate_input(input, "input", &app.regions)?;
-        let id = store::create(&app.db, &draft, viewer, app.clock.now_micros()).await?;
+        let id = store::create(&app.db, &draft, viewer, app.now()).await?;
         Ok(shown(ctx, id, Some(1)).await?)
     }
 
@@ -45,9 +47,9 @@ impl PolicyMutation {
         let viewer = viewer(ctx);
         viewer.require(&[Role::Department, Role::Admin])?;
         let id = policy_id(&id)?;
-        let app = state(ctx);
+        let app = base(ctx);
         let draft = validate_input(input, "input", &app.regions)?;
-        let version = store::update(&app.db, id, &draft, viewer, app.clock.now_micros()).await?;
+        let version = store::update(&app.db, id, &draft, viewer, app.now()).await?;
         Ok(shown(ctx, id, Some(version)).await?)
     }
 
@@ -56,11 +58,9 @@ impl PolicyMutation {
         let viewer = viewer(ctx);
         viewer.require(&[Role::Department, Role::Admin])?;
         let id = policy_id(&id)?;
-        let app = state(ctx);
-        if store::publish(&app.db, &app.regions, id, viewer, app.clock.now_micros()).await?
-            == Change::Done
-        {
-            refresh(app).await;
+        let app = base(ctx);
+        if store::publish(&app.db, &app.regions, id, viewer, app.now()).await? == Change::Done {
+            refresh(app, dep::<Arc<LiveCatalog>>(ctx)).await;
         }
         Ok(shown(ctx, id, None).await?)
     }
@@ -77,10 +77,9 @@ impl PolicyMutation {
         let id = policy_id(&id)?;
         let reason = RetireReason::parse_optional(reason.as_deref())
             .map_err(|problem| AppError::field("reason", problem))?;
-        let app = state(ctx);
-        if store::retire(&app.db, id, reason, viewer, app.clock.now_micros()).await? == Change::Done
-        {
-            refresh(app).await;
+        let app = base(ctx);
+        if store::retire(&app.db, id, reason, viewer, app.now()).await? == Change::Done {
+            refresh(app, dep::<Arc<LiveCatalog>>(ctx)).await;
         }
         Ok(shown(ctx, id, None).await?)
     }
@@ -88,8 +87,8 @@ impl PolicyMutation {
 
 /// Serves a committed change from this instance at once. Should the reload fail, the change
 /// stands and the catalog poll picks it up within a second; the caller is not told otherwise.
-async fn refresh(app: &AppState) {
-    if let Err(err) = app.live.refresh(&app.db, &app.regions).await {
+async fn refresh(app: &Base, live: &LiveCatalog) {
+    if let Err(err) = live.refresh(&app.db, &app.regions).await {
         tracing::warn!(error = %err, "could not refresh the live catalog after a change");
     }
 }
@@ -100,7 +99,7 @@ pub fn policy_id(id: &ID) -> AppResult<Uuid> {
 }
 
 async fn shown(ctx: &Context<'_>, id: Uuid, version: Option<i32>) -> AppResult<Policy> {
-    let app = state(ctx);
+    let app = base(ctx);
     catalog::get(&app.db, &app.regions, viewer(ctx), id, version)
         .await?
         .map(|v| Policy(Arc::new(v)))

@@ -9,7 +9,7 @@ use super::{BenefitKind, PolicyStatus};
 use crate::department::DepartmentCode;
 use crate::error::InputErrors;
 use crate::graphql::pagination::{CountedConnection, Page};
-use crate::graphql::{Date, state, viewer};
+use crate::graphql::{Date, base, viewer};
 use crate::region::RegionCatalog;
 use crate::text::Text;
 
@@ -69,7 +69,7 @@ impl PolicyQuery {
         version: Option<i32>,
     ) -> async_graphql::Result<Option<Policy>> {
         let id = policy_id(&id)?;
-        let app = state(ctx);
+        let app = base(ctx);
         let view = catalog::get(&app.db, &app.regions, viewer(ctx), id, version).await?;
         Ok(view.map(|v| Policy(Arc::new(v))))
     }
@@ -84,7 +84,7 @@ impl PolicyQuery {
         after: Option<String>,
     ) -> async_graphql::Result<CountedConnection<Policy>> {
         let page = Page::parse(first, after)?;
-        let app = state(ctx);
+        let app = base(ctx);
         let filter = filter.unwrap_or_default().validate(&app.regions)?;
         let (views, total) = catalog::list(
             &app.db,

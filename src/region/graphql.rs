@@ -3,7 +3,7 @@ use std::sync::Arc;
 use async_graphql::{ComplexObject, Context, SimpleObject};
 
 use super::{RegionCatalog, RegionCode};
-use crate::graphql::state;
+use crate::graphql::base;
 
 /// An administrative division (GB/T 2260).
 #[derive(SimpleObject, Clone)]
@@ -31,7 +31,7 @@ impl Region {
 impl Region {
     /// The division this one belongs to; none for a province.
     async fn parent(&self, ctx: &Context<'_>) -> Option<Region> {
-        let catalog: &Arc<RegionCatalog> = &state(ctx).regions;
+        let catalog: &Arc<RegionCatalog> = &base(ctx).regions;
         self.parent.map(|code| Region::new(catalog, code))
     }
 }

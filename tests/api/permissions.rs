@@ -1814,7 +1814,7 @@ fn every_path_to_firm_data_in_the_schema_is_covered_by_the_matrix() {
         "Outreach",
         "EligibilityResult",
     ];
-    let paths: BTreeSet<String> = fields(&policy_outreach::graphql::sdl())
+    let paths: BTreeSet<String> = fields(&policy_outreach::schema::sdl())
         .into_iter()
         .filter(|(path, _)| {
             let owner = path.split('.').next().unwrap_or_default();

@@ -12,7 +12,7 @@ use async_graphql::parser::types::{
 };
 use async_graphql::{Positioned, ServerError, ServerResult, ValidationResult, Variables};
 
-use crate::http::RequestNote;
+use super::note::RequestNote;
 
 /// Records the operation on the span and the request's note.
 pub struct OperationName;
