@@ -20,7 +20,7 @@ use crate::eligibility::parse_rule;
 use crate::entity::{policy, policy_issuer, policy_region, policy_version};
 use crate::firm::{CustomsCredit, FirmSize, Uscc};
 use crate::outreach::{Channel, Response};
-use crate::policy::{BenefitKind, PolicyStatus, store};
+use crate::policy::{BenefitKind, PolicyStatus, live};
 use crate::region::{RegionCatalog, RegionCode};
 
 use super::{bulk, log_normal};
@@ -182,7 +182,7 @@ pub async fn seed(
         size.zone,
     )
     .await?;
-    store::bump_catalog(db)
+    live::bump_catalog(db)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {

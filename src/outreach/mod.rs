@@ -4,6 +4,7 @@
 pub mod acknowledge;
 mod activity;
 pub mod answers;
+mod counts;
 pub mod deliveries;
 mod delivery;
 mod external;
@@ -18,6 +19,7 @@ mod report;
 mod service;
 mod stats;
 mod unreached;
+mod window;
 
 pub use activity::Activity;
 pub use graphql::{OutreachMutation, OutreachQuery};

@@ -10,8 +10,10 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::ExprTrait;
 use tokio::sync::OnceCell;
 
-use super::stats::{AudienceCounts, Day, Figures, FunnelCounts, Window, by_region};
+use super::counts::{AudienceCounts, Day, FunnelCounts, by_region};
+use super::stats::Figures;
 use super::unreached::{self, FunnelStage, stuck_at};
+use super::window::Window;
 use super::{Channel, Response};
 use crate::auth::{Role, Viewer};
 use crate::eligibility::sql::inside;

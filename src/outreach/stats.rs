@@ -5,132 +5,20 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use chrono_tz::Tz;
+use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
 use uuid::Uuid;
 
+use super::counts::{AudienceCounts, Day, FunnelCounts};
 use super::unreached::read_i64;
+use super::window::Window;
 use super::{Channel, Response};
 use crate::entity::{
     acknowledgement as ack, delivery, firm, policy_daily_reach as daily,
     policy_firm_funnel as funnel,
 };
-use crate::error::{AppError, AppResult};
-
-/// `[from, until)` in UTC, from dates in the configured zone; open ends are unbounded.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Window {
-    pub from: Option<DateTime<Utc>>,
-    pub until: Option<DateTime<Utc>>,
-    pub from_day: Option<NaiveDate>,
-    pub to_day: Option<NaiveDate>,
-}
-
-/// The first instant of local day `day` in `zone`: its midnight, or the end of a daylight-saving
-/// gap that swallows midnight (clocks that jump from 23:59 to 01:00).
-fn start_of(day: NaiveDate, zone: Tz) -> Option<DateTime<Utc>> {
-    let midnight = day.and_hms_opt(0, 0, 0)?;
-    (0..24 * 4)
-        .map(|quarter| midnight + chrono::TimeDelta::minutes(15 * quarter))
-        .find_map(|local| local.and_local_timezone(zone).earliest())
-        .map(|t| t.with_timezone(&Utc))
-}
-
-impl Window {
-    /// The instants between the start of `from` and the end of `to`, local days in `zone`.
-    pub fn of_days(from: Option<NaiveDate>, to: Option<NaiveDate>, zone: Tz) -> AppResult<Window> {
-        for (field, day) in [("from", from), ("to", to)] {
-            if let Some(day) = day
-                && !(1900..=9998).contains(&day.year())
-            {
-                return Err(AppError::field(
-                    field,
-                    format!("{day} is outside the years 1900 to 9998"),
-                ));
-            }
-        }
-        if let (Some(from), Some(to)) = (from, to)
-            && to < from
-        {
-            return Err(AppError::field("to", format!("{to} is before from {from}")));
-        }
-        Ok(Window {
-            from: from.and_then(|day| start_of(day, zone)),
-            until: to
-                .and_then(|d| d.succ_opt())
-                .and_then(|day| start_of(day, zone)),
-            from_day: from,
-            to_day: to,
-        })
-    }
-
-    pub fn is_unbounded(&self) -> bool {
-        self.from.is_none() && self.until.is_none()
-    }
-
-    fn restrict(&self, query: &mut SelectStatement, column: Expr) {
-        if let Some(from) = self.from {
-            query.and_where(column.clone().gte(from));
-        }
-        if let Some(until) = self.until {
-            query.and_where(column.lt(until));
-        }
-    }
-}
-
-/// One day of the series.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Day {
-    pub deliveries: i64,
-    pub newly_reached: i64,
-    pub acknowledgements: i64,
-}
-
-/// The figures that do not depend on the audience.
-#[derive(Clone, Debug, Default)]
-pub struct FunnelCounts {
-    pub reached: i64,
-    pub acknowledged: i64,
-    pub acknowledged_by_firm: i64,
-    /// (channel, firms reached on it, firms that answered on it), channels with any.
-    pub by_channel: Vec<(Channel, i64, i64)>,
-    /// Firms by their latest response.
-    pub responses: Vec<(Response, i64)>,
-    /// Per prefecture: (firms reached, firms that answered).
-    pub by_region: BTreeMap<String, (i64, i64)>,
-}
-
-/// The figures that do.
-#[derive(Clone, Debug, Default)]
-pub struct AudienceCounts {
-    pub audience: i64,
-    pub reached_in_audience: i64,
-    pub acknowledged_in_audience: i64,
-    /// Audience per prefecture.
-    pub by_region: BTreeMap<String, i64>,
-}
-
-/// (prefecture, audience, reached, acknowledged), largest audience first: reached and acknowledged
-/// count every firm, in the audience or not, as the totals do.
-pub fn by_region(audience: &AudienceCounts, funnel: &FunnelCounts) -> Vec<(String, i64, i64, i64)> {
-    let mut regions: BTreeMap<&str, (i64, i64, i64)> = BTreeMap::new();
-    for (region, firms) in &audience.by_region {
-        regions.entry(region).or_default().0 = *firms;
-    }
-    for (region, (reached, acknowledged)) in &funnel.by_region {
-        let entry = regions.entry(region).or_default();
-        entry.1 = *reached;
-        entry.2 = *acknowledged;
-    }
-    let mut rows: Vec<(String, i64, i64, i64)> = regions
-        .into_iter()
-        .map(|(r, (a, re, ac))| (r.to_owned(), a, re, ac))
-        .collect();
-    rows.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
-    rows
-}
+use crate::error::AppResult;
 
 /// The figures of one policy over one window, for an audience given as a SQL condition on firms.
 pub struct Figures {
@@ -520,48 +408,5 @@ async fn count(db: &DatabaseConnection, query: &SelectStatement) -> AppResult<i6
     match db.query_one(query).await? {
         Some(row) => Ok(read_i64(&row, 0)?),
         None => Ok(0),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn day(text: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap_or_default()
-    }
-
-    #[test]
-    fn a_day_whose_midnight_a_clock_change_skips_starts_when_the_clock_resumes() {
-        // Santiago moved its clocks from 24:00 to 01:00 on 2022-09-11.
-        let window = Window::of_days(
-            Some(day("2022-09-11")),
-            Some(day("2022-09-11")),
-            Tz::America__Santiago,
-        );
-        let window = window.unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            window.from.map(|t| t.to_rfc3339()).as_deref(),
-            Some("2022-09-11T04:00:00+00:00")
-        );
-        assert_eq!(
-            window.until.map(|t| t.to_rfc3339()).as_deref(),
-            Some("2022-09-12T03:00:00+00:00")
-        );
-    }
-
-    #[test]
-    fn days_far_outside_any_record_are_refused_by_field() {
-        let far = NaiveDate::MIN;
-        let err = Window::of_days(None, Some(far), Tz::Asia__Shanghai)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(err.starts_with("to: "), "{err}");
-        let err = Window::of_days(Some(far), None, Tz::Asia__Shanghai)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
-        assert!(err.starts_with("from: "), "{err}");
     }
 }

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use chrono::NaiveDate;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::catalog::{PolicyView, assemble};
@@ -170,4 +171,17 @@ async fn read(db: &DatabaseConnection, regions: &RegionCatalog) -> AppResult<Sna
         })
         .collect::<AppResult<Vec<_>>>()?;
     Ok(Snapshot::new(version, policies))
+}
+
+/// Tells every instance that the published catalog changed.
+pub async fn bump_catalog(db: &impl ConnectionTrait) -> AppResult<()> {
+    catalog_state::Entity::update_many()
+        .col_expr(
+            catalog_state::Column::Version,
+            Expr::col(catalog_state::Column::Version).add(1),
+        )
+        .filter(catalog_state::Column::Id.eq(1))
+        .exec(db)
+        .await?;
+    Ok(())
 }

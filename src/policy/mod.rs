@@ -9,8 +9,10 @@ mod input;
 pub mod live;
 mod model;
 mod mutation;
+mod permission;
 mod query;
 pub mod store;
+mod version;
 
 pub use catalog::{PolicyFilterSpec, PolicyView};
 pub use graphql::Policy;
