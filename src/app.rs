@@ -16,7 +16,6 @@ use crate::db;
 use crate::http::{HttpState, Metrics, RateLimits, heavy_permits, router};
 use crate::outreach::{Activity, OutreachService, answers, recorder};
 use crate::policy::live::LiveCatalog;
-use crate::region::RegionCatalog;
 use crate::schema::{Handles, Limits, build_schema};
 use crate::state::Base;
 
@@ -52,7 +51,7 @@ impl Application {
         if settings.migrate_on_start {
             db::migrate_up(&db).await.context("applying migrations")?;
         }
-        let regions = RegionCatalog::load(&db).await.context("loading regions")?;
+        let regions = crate::region::load(&db).await.context("loading regions")?;
         if regions.is_empty() {
             anyhow::bail!("the database has no regions: run `policy-outreach migrate up` first");
         }

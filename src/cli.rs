@@ -15,7 +15,6 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{LogFormat, Settings};
 use crate::error::AppError;
 use crate::policy::import;
-use crate::region::RegionCatalog;
 use crate::{db, demo, schema};
 
 /// Tells foreign-trade firms which preferential policies apply to them, during a customs filing.
@@ -270,7 +269,7 @@ async fn seed_synthetic(settings: &Settings, size: demo::synthetic::Size) -> any
         .await
         .context("connecting to the database")?;
     db::migrate_up(&db).await.context("applying migrations")?;
-    let regions = RegionCatalog::load(&db).await?;
+    let regions = crate::region::load(&db).await?;
     let departments = demo::seed_departments(&db, &regions).await?;
     let written = demo::synthetic::seed(&db, &regions, &departments, size).await?;
     db.close().await?;
@@ -407,7 +406,7 @@ async fn import_policies(
         .await
         .context("connecting to the database")?;
     db::migrate_up(&db).await.context("applying migrations")?;
-    let regions = RegionCatalog::load(&db).await?;
+    let regions = crate::region::load(&db).await?;
     let actor = Viewer::Admin {
         subject: "import-policies".to_owned(),
     };

@@ -131,6 +131,21 @@ pub fn is_unavailable(err: &DbErr) -> bool {
     }
 }
 
+impl From<rules::Problems> for InputErrors {
+    fn from(problems: rules::Problems) -> Self {
+        InputErrors(
+            problems
+                .0
+                .into_iter()
+                .map(|p| FieldError {
+                    field: p.field,
+                    message: p.message,
+                })
+                .collect(),
+        )
+    }
+}
+
 impl From<InputErrors> for AppError {
     fn from(errors: InputErrors) -> Self {
         AppError::BadUserInput(errors)

@@ -5,7 +5,6 @@ macro_rules! stored_enum {
     ($(#[$meta:meta])* $vis:vis enum $name:ident {
         $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+
     }) => {
-        $(#[$meta])*
         #[derive(
             Debug,
             Clone,
@@ -22,6 +21,7 @@ macro_rules! stored_enum {
             serde::Deserialize,
         )]
         #[sea_orm(rs_type = "String", db_type = "Text")]
+        $(#[$meta])*
         $vis enum $name {
             $(
                 $(#[$vmeta])*

@@ -6,7 +6,6 @@ use anyhow::Context as _;
 use policy_outreach::demo::synthetic::{self, Size, Written};
 use policy_outreach::entity::policy;
 use policy_outreach::policy::PolicyStatus;
-use policy_outreach::region::RegionCatalog;
 use policy_outreach::{Settings, db, demo};
 use sea_orm::prelude::Uuid;
 use sea_orm::{
@@ -92,7 +91,7 @@ impl Dataset {
         };
         let db = connect(&url).await?;
         db::migrate_up(&db).await?;
-        let regions = RegionCatalog::load(&db).await?;
+        let regions = policy_outreach::region::load(&db).await?;
         let departments = demo::seed_departments(&db, &regions).await?;
         let written = synthetic::seed(&db, &regions, &departments, size).await?;
         db.close().await?;

@@ -126,7 +126,7 @@ pub async fn seed_departments(
 /// Seeds the demo into a migrated database, unless it already holds policies.
 /// Seeds the demo; days of its reach are local to `zone`.
 pub async fn seed(db: &DatabaseConnection, zone: chrono_tz::Tz) -> anyhow::Result<Seeded> {
-    let regions = RegionCatalog::load(db).await?;
+    let regions = crate::region::load(db).await?;
     let population = firms::generate(&regions);
     let already_seeded = policy::Entity::find().count(db).await? > 0;
     if !already_seeded {

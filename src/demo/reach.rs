@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::auth::Role;
 use crate::db::begin_write;
-use crate::eligibility::{Facts, FirmFacts, Outcome};
+use crate::eligibility::{Facts, Outcome, stored_firm_facts};
 use crate::entity::{acknowledgement, firm, firm_broker};
 use crate::outreach::deliveries::{self, NewDelivery};
 use crate::outreach::{Channel, Response, answers};
@@ -52,7 +52,7 @@ pub async fn simulate(
         acknowledgements: 0,
     };
     for model in &firms {
-        let Some(facts) = FirmFacts::from_model(model, regions) else {
+        let Some(facts) = stored_firm_facts(model, regions) else {
             continue;
         };
         if rng.random_bool(0.3) {

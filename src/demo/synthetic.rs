@@ -11,7 +11,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use sea_orm::sea_query::Value as SqlValue;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, Set};
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::auth::Role;
@@ -22,6 +22,7 @@ use crate::firm::{CustomsCredit, FirmSize, Uscc};
 use crate::outreach::{Channel, Response};
 use crate::policy::{BenefitKind, PolicyStatus, live};
 use crate::region::{RegionCatalog, RegionCode};
+use rules::sample::realistic_rule;
 
 use super::{bulk, log_normal};
 
@@ -438,52 +439,6 @@ fn entrust(rng: &mut StdRng, provinces: &[String], brokers: usize) -> Vec<(usize
         }
     }
     links
-}
-
-/// Rules like the ones departments write: two to four conditions (the scope is apart), mostly
-/// on firm facts, now and then an alternative or an exclusion.
-pub fn realistic_rule(rng: &mut StdRng) -> Value {
-    let mut conditions: Vec<Value> = (0..rng.random_range(2..=4))
-        .map(|_| condition(rng))
-        .collect();
-    if rng.random_bool(0.2) {
-        conditions.push(json!({"any": [condition(rng), condition(rng)]}));
-    }
-    if rng.random_bool(0.15) {
-        conditions
-            .push(json!({"not": {"fact": "firm.customsCredit", "op": "eq", "value": "DISHONEST"}}));
-    }
-    json!({"all": conditions})
-}
-
-fn condition(rng: &mut StdRng) -> Value {
-    match rng.random_range(0..10) {
-        0 => {
-            json!({"fact": "firm.exportValuePrevYearUsd", "op": "lt", "value": rng.random_range(1..50) * 1_000_000})
-        }
-        1 => json!({"fact": "firm.size", "op": "in", "value": ["MICRO", "SMALL", "MEDIUM"]}),
-        2 => {
-            let prefix = ["C39", "C18", "C21", "F51"][rng.random_range(0..4)];
-            json!({"fact": "firm.industry", "op": "prefix", "value": prefix})
-        }
-        3 => {
-            json!({"fact": "firm.customsCredit", "op": "in", "value": ["ADVANCED_CERTIFIED", "GENERAL_CERTIFIED"]})
-        }
-        4 => {
-            json!({"fact": "firm.registeredOn", "op": "gte", "value": format!("{}-01-01", rng.random_range(2000..2025))})
-        }
-        5 => json!({"fact": "declaration.direction", "op": "eq", "value": "EXPORT"}),
-        6 => {
-            json!({"fact": "declaration.tradeMode", "op": "in", "value": ["0110", "9610", "9710", "9810"]})
-        }
-        7 => json!({"fact": "declaration.country", "op": "in", "value": ["US", "DE", "JP", "VN"]}),
-        8 => {
-            json!({"fact": "declaration.hsCode", "op": "in", "value": ["85", "8471", "9403", "6204"]})
-        }
-        _ => {
-            json!({"fact": "declaration.valueUsd", "op": "gte", "value": rng.random_range(1..100) * 10_000})
-        }
-    }
 }
 
 async fn write_policies(

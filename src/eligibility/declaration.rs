@@ -2,15 +2,23 @@
 
 use async_graphql::InputObject;
 
-use super::codes::{CountryCode, CustomsCode4, DeclarationId, HsCode};
-use super::fact::Direction;
-use super::facts::DeclarationFacts;
+use rules::{CountryCode, CustomsCode4, DeclarationFacts, HsCode};
+
+use super::declaration_id::DeclarationId;
 use crate::error::InputErrors;
 use crate::firm::Uscc;
 use crate::validate;
 
 /// Most items one declaration may carry.
 pub const MAX_ITEMS: usize = 500;
+
+/// Whether a declaration brings goods in or sends them out.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "rules::Direction")]
+pub enum Direction {
+    Import,
+    Export,
+}
 
 /// The customs declaration being filed. Only its id is stored, on deliveries.
 #[derive(InputObject, Clone, Debug)]
@@ -89,7 +97,7 @@ impl DeclarationInput {
                 uscc,
                 DeclarationFacts {
                     id,
-                    direction: self.direction,
+                    direction: self.direction.into(),
                     trade_mode,
                     country,
                     port,

@@ -1,68 +1,42 @@
-//! What rules are evaluated on: a firm's facts and, during a filing, the declaration's.
+//! A stored firm's facts, as rules look at them.
 
-use chrono::NaiveDate;
+use rules::FirmFacts;
 
-use super::codes::{CountryCode, CustomsCode4, HsCode};
-use super::fact::Direction;
 use crate::entity::firm;
-use crate::firm::{CustomsCredit, FirmSize};
-use crate::region::{RegionCatalog, RegionCode};
+use crate::region::RegionCatalog;
 
-/// The facts of a firm that rules look at. Missing values make conditions on them UNKNOWN.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct FirmFacts {
-    pub region: RegionCode,
-    /// The region, then each division it lies in, up to the province.
-    #[serde(skip)]
-    pub lineage: Vec<RegionCode>,
-    pub size: Option<FirmSize>,
-    pub industry: Option<String>,
-    pub customs_credit: Option<CustomsCredit>,
-    pub export_value_prev_year_usd: Option<f64>,
-    pub import_value_prev_year_usd: Option<f64>,
-    pub foreign_invested: Option<bool>,
-    pub registered_on: Option<NaiveDate>,
+/// The facts of a stored firm; `None` if its region is not in the catalog.
+pub fn stored_firm_facts(model: &firm::Model, regions: &RegionCatalog) -> Option<FirmFacts> {
+    let region = regions.parse(&model.region_code).ok()?;
+    Some(FirmFacts {
+        size: model.size.map(Into::into),
+        industry: model.industry.clone(),
+        customs_credit: model.customs_credit.map(Into::into),
+        export_value_prev_year_usd: model.export_value_prev_year_usd,
+        import_value_prev_year_usd: model.import_value_prev_year_usd,
+        foreign_invested: model.foreign_invested,
+        registered_on: model.registered_on,
+        ..FirmFacts::in_region(region, regions)
+    })
 }
 
-impl FirmFacts {
-    /// The facts of a stored firm; `None` if its region is not in the catalog.
-    pub fn from_model(model: &firm::Model, regions: &RegionCatalog) -> Option<FirmFacts> {
-        let region = regions.parse(&model.region_code).ok()?;
-        Some(FirmFacts {
-            region,
-            lineage: regions.self_and_ancestors(region).collect(),
-            size: model.size,
-            industry: model.industry.clone(),
-            customs_credit: model.customs_credit,
-            export_value_prev_year_usd: model.export_value_prev_year_usd,
-            import_value_prev_year_usd: model.import_value_prev_year_usd,
-            foreign_invested: model.foreign_invested,
-            registered_on: model.registered_on,
-        })
+#[cfg(test)]
+mod tests {
+    use rules::sql::{FIRM_TABLE, FirmColumn};
+    use sea_orm::{EntityName, IdenStatic, Iterable};
+
+    use crate::entity::firm;
+
+    #[test]
+    fn the_columns_rules_compile_to_are_columns_of_the_firm_table() {
+        assert_eq!(firm::Entity.table_name(), FIRM_TABLE);
+        let columns: Vec<&str> = firm::Column::iter().map(|c| c.as_str()).collect();
+        for column in FirmColumn::ALL {
+            assert!(
+                columns.contains(&column.name()),
+                "{column:?}: no column {} in {columns:?}",
+                column.name()
+            );
+        }
     }
-
-    /// Whether the firm is registered in `region` or inside it.
-    pub fn is_within(&self, region: RegionCode) -> bool {
-        self.lineage.contains(&region)
-    }
-}
-
-/// The facts of the declaration being filed.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct DeclarationFacts {
-    pub id: Option<String>,
-    pub direction: Direction,
-    pub trade_mode: Option<CustomsCode4>,
-    pub country: Option<CountryCode>,
-    pub port: Option<CustomsCode4>,
-    pub hs_codes: Vec<HsCode>,
-    /// The declared value, or the sum of the item values when it was not given.
-    pub value_usd: Option<f64>,
-}
-
-/// Everything one evaluation looks at.
-#[derive(Clone, Copy, Debug)]
-pub struct Facts<'a> {
-    pub firm: &'a FirmFacts,
-    pub declaration: Option<&'a DeclarationFacts>,
 }

@@ -1,33 +1,19 @@
-//! Eligibility rules (DESIGN §6): the JSON rule language parsed into a typed, validated tree,
-//! evaluated in memory with Kleene logic, compiled to SQL for audiences, and explained in words.
+//! Eligibility (DESIGN §6) in the service: the rule language itself is the `rules` crate (parse,
+//! validate, evaluate, explain, compile to SQL); this module feeds it the stored firms and the
+//! declarations frontends send, and answers the `eligibility` check over GraphQL.
 
-mod codes;
-mod compiled;
 mod declaration;
-mod eval;
-mod fact;
+mod declaration_id;
 mod facts;
 mod graphql;
-mod outcome;
-mod parse;
-mod reason;
-mod rule;
 pub mod service;
-pub mod sql;
-mod text;
 
-pub use codes::{CountryCode, CustomsCode4, DeclarationId, HsCode};
-pub use compiled::CompiledRule;
-pub use declaration::{DeclarationInput, DeclarationItemInput};
-pub use eval::evaluate;
-pub use fact::{Direction, Fact, Op};
-pub use facts::{DeclarationFacts, Facts, FirmFacts};
-pub use graphql::EligibilityQuery;
-pub use outcome::Outcome;
-pub use parse::{MAX_DEPTH, MAX_NODES, parse_rule};
-pub use reason::Reason;
-pub use rule::{Condition, Operand, Rule};
-pub use text::describe;
-
-#[cfg(test)]
-mod tests;
+pub use declaration::{DeclarationInput, DeclarationItemInput, Direction};
+pub use declaration_id::DeclarationId;
+pub use facts::stored_firm_facts;
+pub use graphql::{EligibilityQuery, OutcomeValue, ReasonView, reason_views};
+pub use rules::sql;
+pub use rules::{
+    CompiledRule, CountryCode, CustomsCode4, DeclarationFacts, Facts, FirmFacts, HsCode, Outcome,
+    Reason, Rule, describe, parse_rule,
+};

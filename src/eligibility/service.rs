@@ -2,10 +2,9 @@
 
 use uuid::Uuid;
 
-use super::compiled::CompiledRule;
-use super::facts::{DeclarationFacts, Facts, FirmFacts};
-use super::outcome::Outcome;
-use super::reason::Reason;
+use rules::{CompiledRule, DeclarationFacts, Facts, Outcome, Reason};
+
+use super::facts::stored_firm_facts;
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::firm::access::{self, Purpose};
@@ -16,8 +15,8 @@ use crate::region::RegionCatalog;
 use crate::state::Base;
 
 /// The answer to "does this policy apply to this firm, and why?".
-#[derive(Clone, Debug, async_graphql::SimpleObject)]
-pub struct EligibilityResult {
+#[derive(Clone, Debug)]
+pub struct Eligibility {
     pub outcome: Outcome,
     /// Whether the firm is registered inside the policy's regions.
     pub in_scope: bool,
@@ -35,7 +34,7 @@ pub async fn check(
     firm: &Uscc,
     declaration: Option<&DeclarationFacts>,
     lang: Lang,
-) -> AppResult<EligibilityResult> {
+) -> AppResult<Eligibility> {
     authorize_firm(base, viewer, firm).await?;
     let Some(mut view) = catalog::get(&base.db, &base.regions, viewer, policy_id, None).await?
     else {
@@ -59,7 +58,7 @@ pub async fn check(
         )
         .await?;
     }
-    let facts = FirmFacts::from_model(&model, &base.regions)
+    let facts = stored_firm_facts(&model, &base.regions)
         .ok_or_else(|| AppError::internal_msg(format!("firm {firm} has an unknown region")))?;
     let rule = compile(&view, &base.regions)?;
     let facts = Facts {
@@ -67,13 +66,13 @@ pub async fn check(
         declaration,
     };
     let today = base.today();
-    Ok(EligibilityResult {
+    Ok(Eligibility {
         outcome: rule.evaluate(facts),
         in_scope: rule.in_scope(facts),
         in_effect: view.policy.status == PolicyStatus::Published
             && view.version.effective_from <= today
             && view.version.effective_to.is_none_or(|to| today <= to),
-        reasons: rule.explain(facts, &base.regions, lang),
+        reasons: rule.explain(facts, &base.regions, lang.into()),
     })
 }
 

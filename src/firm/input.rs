@@ -11,6 +11,7 @@ use crate::graphql::Date;
 use crate::region::{RegionCatalog, RegionCode};
 use crate::text::Name;
 use crate::validate;
+use rules::validate_industry;
 
 /// A firm's registered name.
 pub type FirmName = Name<200>;
@@ -187,21 +188,6 @@ fn customs_code(text: &str) -> Result<String, String> {
     } else {
         Err(format!(
             "{text:?} is not a customs registration code: 10 digits or capital letters"
-        ))
-    }
-}
-
-/// GB/T 4754-2017: a section letter A–T, optionally its division (2 digits), group (3) or class (4).
-pub fn validate_industry(text: &str) -> Result<String, String> {
-    let bytes = text.as_bytes();
-    let ok = matches!(bytes.first(), Some(b'A'..=b'T'))
-        && matches!(bytes.len(), 1 | 3 | 4 | 5)
-        && bytes[1..].iter().all(u8::is_ascii_digit);
-    if ok {
-        Ok(text.to_owned())
-    } else {
-        Err(format!(
-            "{text:?} is not a GB/T 4754 industry code: a section letter A-T and up to four digits, like C3911"
         ))
     }
 }

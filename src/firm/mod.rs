@@ -10,7 +10,7 @@ pub mod sync;
 mod uscc;
 
 pub use graphql::{Acknowledgement, Firm, FirmAccess};
-pub use input::{FirmInput, validate_industry};
+pub use input::FirmInput;
 pub use model::{CustomsCredit, FirmSize};
 pub use query::{FirmMutation, FirmQuery};
 pub use uscc::Uscc;

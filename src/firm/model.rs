@@ -2,6 +2,7 @@ use crate::stored_enum::stored_enum;
 
 stored_enum! {
     /// Enterprise size class (SME classification).
+    #[graphql(remote = "rules::FirmSize")]
     pub enum FirmSize {
         Micro = "MICRO",
         Small = "SMALL",
@@ -12,6 +13,7 @@ stored_enum! {
 
 stored_enum! {
     /// China Customs enterprise credit rating.
+    #[graphql(remote = "rules::CustomsCredit")]
     pub enum CustomsCredit {
         AdvancedCertified = "ADVANCED_CERTIFIED",
         GeneralCertified = "GENERAL_CERTIFIED",

@@ -15,7 +15,7 @@ use super::service::OutreachService;
 use super::{Channel, Response};
 use crate::auth::Viewer;
 use crate::eligibility::service::firm_not_synced;
-use crate::eligibility::{DeclarationFacts, Facts, FirmFacts, Outcome, Reason};
+use crate::eligibility::{DeclarationFacts, Facts, FirmFacts, Outcome, Reason, stored_firm_facts};
 use crate::entity::{acknowledgement, firm, policy_firm_funnel as funnel};
 use crate::error::{AppError, AppResult};
 use crate::firm::access::{self, Purpose};
@@ -76,7 +76,7 @@ pub async fn firm_facts(base: &Base, uscc: &Uscc) -> AppResult<(firm::Model, Fir
     let model = firms::find(&base.db, uscc)
         .await?
         .ok_or_else(|| firm_not_synced(uscc))?;
-    let facts = FirmFacts::from_model(&model, &base.regions)
+    let facts = stored_firm_facts(&model, &base.regions)
         .ok_or_else(|| AppError::internal_msg(format!("firm {uscc} has an unknown region")))?;
     Ok((model, facts))
 }
@@ -164,7 +164,7 @@ pub async fn applicable(
                 certain: true,
                 is_new: !has_seen(&funnels, id, live),
                 reasons: explain_in
-                    .map(|lang| policy.rule.explain(input, &app.base.regions, lang))
+                    .map(|lang| policy.rule.explain(input, &app.base.regions, lang.into()))
                     .unwrap_or_default(),
                 delivery: recorded.iter().find(|r| r.policy_id == id).cloned(),
                 acknowledgement: acknowledgements.get(&id).cloned(),

@@ -11,7 +11,7 @@ use super::inbox::{self, InboxEntry};
 use super::service::OutreachService;
 use super::{Channel, Response};
 use crate::auth::{Role, Viewer};
-use crate::eligibility::{DeclarationInput, Reason};
+use crate::eligibility::{DeclarationInput, ReasonView, reason_views};
 use crate::error::AppError;
 use crate::firm::Acknowledgement;
 use crate::graphql::pagination::{CountedConnection, Page};
@@ -50,7 +50,7 @@ pub struct PolicyMatch {
     /// This firm has never been shown this version before, on any channel.
     is_new: bool,
     /// One per condition of the rule, with the firm's actual value.
-    reasons: Vec<Reason>,
+    reasons: Vec<ReasonView>,
     /// The delivery this presentation recorded.
     delivery: Option<Delivery>,
     /// The firm's latest response to this policy.
@@ -63,7 +63,7 @@ impl From<Presented> for PolicyMatch {
             policy: Policy(p.policy.view.clone()),
             certain: p.certain,
             is_new: p.is_new,
-            reasons: p.reasons,
+            reasons: reason_views(p.reasons),
             delivery: p.delivery.as_ref().map(Delivery::from),
             acknowledgement: p.acknowledgement.map(Acknowledgement::from),
         }
@@ -187,7 +187,11 @@ impl OutreachQuery {
                      is_new,
                      acknowledgement,
                  }| PolicyMatch {
-                    reasons: policy.rule.explain(input, &app.base.regions, lang),
+                    reasons: reason_views(policy.rule.explain(
+                        input,
+                        &app.base.regions,
+                        lang.into(),
+                    )),
                     policy: Policy(policy.view.clone()),
                     certain,
                     is_new,

@@ -429,7 +429,7 @@ impl ReportQuery {
         let rule = match CompiledRule::compile(scope, &eligibility, "eligibility", &app.regions) {
             Ok(rule) => Some(rule),
             Err(rule_errors) => {
-                errors.extend(rule_errors);
+                errors.extend(rule_errors.into());
                 None
             }
         };

@@ -223,7 +223,7 @@ impl Policy {
         Ok(describe(
             &rule,
             regions,
-            lang.unwrap_or_else(|| crate::graphql::lang(ctx)),
+            lang.unwrap_or_else(|| crate::graphql::lang(ctx)).into(),
         ))
     }
 

@@ -184,7 +184,7 @@ pub fn validate_input(
     let rule = match parse_rule(&input.eligibility, &at("eligibility"), regions) {
         Ok(rule) => Some(rule),
         Err(rule_errors) => {
-            errors.extend(rule_errors);
+            errors.extend(rule_errors.into());
             None
         }
     };

@@ -37,7 +37,7 @@ pub(super) fn check_publishable(
         );
     }
     if let Err(rule_errors) = parse_rule(&version.eligibility, "eligibility", regions) {
-        errors.extend(rule_errors);
+        errors.extend(rule_errors.into());
     }
     Ok(errors.into_result(())?)
 }

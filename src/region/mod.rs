@@ -1,10 +1,9 @@
-//! Administrative regions (GB/T 2260): codes, their hierarchy, and their GraphQL type.
+//! Administrative regions (GB/T 2260): the catalog (the `rules` crate holds its type), how the
+//! service loads it, and its GraphQL type.
 
 mod catalog;
 mod graphql;
 
-pub use catalog::{RegionCatalog, RegionCode, RegionLevel};
+pub use catalog::load;
 pub use graphql::Region;
-
-#[cfg(test)]
-pub(crate) use catalog::tests;
+pub use rules::{RegionCatalog, RegionCode, RegionLevel};

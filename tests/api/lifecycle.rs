@@ -480,10 +480,9 @@ async fn a_policy_starting_tomorrow_is_served_from_midnight_in_the_configured_zo
 async fn an_import_writes_everything_or_nothing() {
     use policy_outreach::auth::Viewer;
     use policy_outreach::policy::import;
-    use policy_outreach::region::RegionCatalog;
     let app = TestApp::spawn().await;
     departments(&app).await;
-    let regions = RegionCatalog::load(&app.db).await.unwrap();
+    let regions = policy_outreach::region::load(&app.db).await.unwrap();
     let actor = Viewer::Admin {
         subject: "import".into(),
     };

@@ -67,9 +67,9 @@ fn firm_facts(regions: &'static RegionCatalog) -> impl Strategy<Value = FirmFact
                 FirmFacts {
                     region,
                     lineage: regions.self_and_ancestors(region).collect(),
-                    size,
+                    size: size.map(Into::into),
                     industry,
-                    customs_credit: credit,
+                    customs_credit: credit.map(Into::into),
                     export_value_prev_year_usd: export,
                     import_value_prev_year_usd: import,
                     foreign_invested: foreign,
@@ -158,9 +158,9 @@ async fn replace_firms(db: &DatabaseConnection, regions: &RegionCatalog, firms: 
         region_code: Set(f.region.to_string()),
         province_code: Set(regions.province_of(f.region).to_string()),
         prefecture_code: Set(regions.prefecture_of(f.region).map(|c| c.to_string())),
-        size: Set(f.size),
+        size: Set(f.size.map(Into::into)),
         industry: Set(f.industry.clone()),
-        customs_credit: Set(f.customs_credit),
+        customs_credit: Set(f.customs_credit.map(Into::into)),
         export_value_prev_year_usd: Set(f.export_value_prev_year_usd),
         import_value_prev_year_usd: Set(f.import_value_prev_year_usd),
         foreign_invested: Set(f.foreign_invested),
@@ -241,7 +241,7 @@ fn the_sql_condition_and_the_evaluator_agree_on_every_firm() {
         let database = TestDatabase::create().await;
         let db = db::connect(&settings(&database.url)).await.unwrap();
         db::migrate_up(&db).await.unwrap();
-        let regions = RegionCatalog::load(&db).await.unwrap();
+        let regions = policy_outreach::region::load(&db).await.unwrap();
         (database, db, regions)
     });
     let regions: &'static RegionCatalog = Box::leak(Box::new(regions));
@@ -331,14 +331,14 @@ async fn dates_and_missing_values_compare_the_same_in_sql() {
     let database = TestDatabase::create().await;
     let db = db::connect(&settings(&database.url)).await.unwrap();
     db::migrate_up(&db).await.unwrap();
-    let regions = RegionCatalog::load(&db).await.unwrap();
+    let regions = policy_outreach::region::load(&db).await.unwrap();
     let region = regions.parse("350206").unwrap();
     let facts = FirmFacts {
         region,
         lineage: regions.self_and_ancestors(region).collect(),
         size: None,
         industry: Some("C39".into()),
-        customs_credit: Some(CustomsCredit::General),
+        customs_credit: Some(rules::CustomsCredit::General),
         export_value_prev_year_usd: Some(0.0),
         import_value_prev_year_usd: None,
         foreign_invested: Some(true),

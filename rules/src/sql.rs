@@ -5,18 +5,69 @@
 //! AND, OR and NOT treat NULL as the in-memory evaluator treats UNKNOWN. Conditions on the
 //! declaration become NULL, so the firm is kept, as DESIGN §6 defines the audience.
 
-use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_query::{Alias, Expr, ExprTrait, Func};
 
 use super::compiled::CompiledRule;
 use super::fact::{Fact, Op};
 use super::outcome::Outcome;
 use super::rule::{Condition, Operand, Rule};
-use crate::entity::firm;
 use crate::region::{RegionCatalog, RegionCode, RegionLevel};
 
+/// The table the conditions read: one row per firm, with these columns.
+pub const FIRM_TABLE: &str = "firm";
+
+/// The columns of [`FIRM_TABLE`] a rule can look at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FirmColumn {
+    /// The registered region's six-digit code.
+    RegionCode,
+    /// The province it lies in (the region's own code for a province).
+    ProvinceCode,
+    /// The prefecture it lies in; NULL for a firm registered at province level.
+    PrefectureCode,
+    Size,
+    CustomsCredit,
+    Industry,
+    ExportValuePrevYearUsd,
+    ImportValuePrevYearUsd,
+    RegisteredOn,
+    ForeignInvested,
+}
+
+impl FirmColumn {
+    pub const ALL: [FirmColumn; 10] = [
+        FirmColumn::RegionCode,
+        FirmColumn::ProvinceCode,
+        FirmColumn::PrefectureCode,
+        FirmColumn::Size,
+        FirmColumn::CustomsCredit,
+        FirmColumn::Industry,
+        FirmColumn::ExportValuePrevYearUsd,
+        FirmColumn::ImportValuePrevYearUsd,
+        FirmColumn::RegisteredOn,
+        FirmColumn::ForeignInvested,
+    ];
+
+    /// The column's name in [`FIRM_TABLE`].
+    pub const fn name(self) -> &'static str {
+        match self {
+            FirmColumn::RegionCode => "region_code",
+            FirmColumn::ProvinceCode => "province_code",
+            FirmColumn::PrefectureCode => "prefecture_code",
+            FirmColumn::Size => "size",
+            FirmColumn::CustomsCredit => "customs_credit",
+            FirmColumn::Industry => "industry",
+            FirmColumn::ExportValuePrevYearUsd => "export_value_prev_year_usd",
+            FirmColumn::ImportValuePrevYearUsd => "import_value_prev_year_usd",
+            FirmColumn::RegisteredOn => "registered_on",
+            FirmColumn::ForeignInvested => "foreign_invested",
+        }
+    }
+}
+
 /// A firm column, named with its table: audiences are joined to tables with columns of their own.
-fn column(name: firm::Column) -> Expr {
-    Expr::col((firm::Entity, name))
+fn column(name: FirmColumn) -> Expr {
+    Expr::col((Alias::new(FIRM_TABLE), Alias::new(name.name())))
 }
 
 /// A three-valued SQL boolean, folded to a constant where the rule allows.
@@ -118,9 +169,9 @@ fn fold(
 pub fn inside(region: RegionCode, regions: &RegionCatalog) -> Expr {
     let code = region.to_string();
     match regions.level(region) {
-        RegionLevel::Province => column(firm::Column::ProvinceCode).eq(code),
-        RegionLevel::Prefecture => column(firm::Column::PrefectureCode).eq(code),
-        RegionLevel::County => column(firm::Column::RegionCode).eq(code),
+        RegionLevel::Province => column(FirmColumn::ProvinceCode).eq(code),
+        RegionLevel::Prefecture => column(FirmColumn::PrefectureCode).eq(code),
+        RegionLevel::County => column(FirmColumn::RegionCode).eq(code),
     }
 }
 
@@ -129,14 +180,14 @@ pub fn inside(region: RegionCode, regions: &RegionCatalog) -> Expr {
 pub fn within(region: RegionCode, regions: &RegionCatalog) -> Expr {
     let code = region.to_string();
     match regions.level(region) {
-        RegionLevel::Province => column(firm::Column::ProvinceCode).eq(code),
+        RegionLevel::Province => column(FirmColumn::ProvinceCode).eq(code),
         // A firm registered at province level has no prefecture: it is not inside this one.
         RegionLevel::Prefecture => Expr::expr(Func::coalesce([
-            column(firm::Column::PrefectureCode),
+            column(FirmColumn::PrefectureCode),
             Expr::val(""),
         ]))
         .eq(code),
-        RegionLevel::County => column(firm::Column::RegionCode).eq(code),
+        RegionLevel::County => column(FirmColumn::RegionCode).eq(code),
     }
 }
 
@@ -146,36 +197,36 @@ fn condition(c: &Condition, regions: &RegionCatalog) -> Sql {
             return any(list.iter().map(|r| Sql::Expr(within(*r, regions))));
         }
         (Fact::FirmSize, Operand::Sizes(sizes)) => {
-            column(firm::Column::Size).is_in(sizes.iter().map(|s| s.as_str()))
+            column(FirmColumn::Size).is_in(sizes.iter().map(|s| s.as_str()))
         }
         (Fact::FirmCustomsCredit, Operand::Credits(credits)) => {
-            column(firm::Column::CustomsCredit).is_in(credits.iter().map(|c| c.as_str()))
+            column(FirmColumn::CustomsCredit).is_in(credits.iter().map(|c| c.as_str()))
         }
         (Fact::FirmIndustry, Operand::Codes(codes)) if c.op == Op::Prefix => {
             // Codes are capitals and digits only: no LIKE wildcard can hide in them.
             return any(codes
                 .iter()
-                .map(|p| Sql::Expr(column(firm::Column::Industry).like(format!("{p}%")))));
+                .map(|p| Sql::Expr(column(FirmColumn::Industry).like(format!("{p}%")))));
         }
         (Fact::FirmIndustry, Operand::Codes(codes)) => {
-            column(firm::Column::Industry).is_in(codes.iter().map(String::as_str))
+            column(FirmColumn::Industry).is_in(codes.iter().map(String::as_str))
         }
         (Fact::FirmExportValue, operand) => {
-            ordered(firm::Column::ExportValuePrevYearUsd, c.op, operand)
+            ordered(FirmColumn::ExportValuePrevYearUsd, c.op, operand)
         }
         (Fact::FirmImportValue, operand) => {
-            ordered(firm::Column::ImportValuePrevYearUsd, c.op, operand)
+            ordered(FirmColumn::ImportValuePrevYearUsd, c.op, operand)
         }
-        (Fact::FirmRegisteredOn, operand) => ordered(firm::Column::RegisteredOn, c.op, operand),
+        (Fact::FirmRegisteredOn, operand) => ordered(FirmColumn::RegisteredOn, c.op, operand),
         (Fact::FirmForeignInvested, Operand::Bool(expected)) => {
-            column(firm::Column::ForeignInvested).eq(*expected)
+            column(FirmColumn::ForeignInvested).eq(*expected)
         }
         _ => return Sql::Const(Outcome::Unknown),
     };
     Sql::Expr(expr)
 }
 
-fn ordered(name: firm::Column, op: Op, operand: &Operand) -> Expr {
+fn ordered(name: FirmColumn, op: Op, operand: &Operand) -> Expr {
     let col = || column(name);
     match (operand, op) {
         (Operand::NumberRange(low, high), _) => col().gte(*low).and(col().lte(*high)),

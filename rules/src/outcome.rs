@@ -1,5 +1,7 @@
+//! Three-valued truth, as rules are evaluated.
+
 /// Three-valued truth (Kleene): a condition on a fact that is missing is UNKNOWN.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, async_graphql::Enum, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Outcome {
     True,

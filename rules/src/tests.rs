@@ -4,10 +4,10 @@ use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::firm::{CustomsCredit, FirmSize};
-use crate::lang::Lang;
 use crate::region::RegionCatalog;
 use crate::region::tests::shipped;
+use crate::values::Lang;
+use crate::values::{CustomsCredit, FirmSize};
 use Outcome::{False as F, True as T, Unknown as U};
 
 fn firm(regions: &RegionCatalog, region: &str) -> FirmFacts {

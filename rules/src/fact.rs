@@ -1,12 +1,4 @@
-use crate::stored_enum::stored_enum;
-
-stored_enum! {
-    /// Whether a declaration brings goods in or sends them out.
-    pub enum Direction {
-        Import = "IMPORT",
-        Export = "EXPORT",
-    }
-}
+//! The facts a condition can look at, the operators that compare them, and which go together.
 
 /// What a condition looks at: a fact of the firm, or of the declaration being filed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

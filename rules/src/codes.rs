@@ -58,26 +58,18 @@ code_type!(
     CustomsCode4
 );
 
-code_type!(
-    /// A single-window declaration id: 1 to 64 letters, digits, hyphens or underscores.
-    DeclarationId
-);
-
-impl DeclarationId {
-    pub fn parse(text: &str) -> Result<DeclarationId, String> {
-        let ok = (1..=64).contains(&text.len())
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-        if ok {
-            Ok(DeclarationId(text.to_owned()))
-        } else {
-            Err("1 to 64 letters, digits, hyphens or underscores".to_owned())
-        }
-    }
-
-    pub fn into_string(self) -> String {
-        self.0
+/// GB/T 4754-2017: a section letter A–T, optionally its division (2 digits), group (3) or class (4).
+pub fn validate_industry(text: &str) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let ok = matches!(bytes.first(), Some(b'A'..=b'T'))
+        && matches!(bytes.len(), 1 | 3 | 4 | 5)
+        && bytes[1..].iter().all(u8::is_ascii_digit);
+    if ok {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "{text:?} is not a GB/T 4754 industry code: a section letter A-T and up to four digits, like C3911"
+        ))
     }
 }
 

@@ -8,9 +8,9 @@ use super::outcome::Outcome;
 use super::parse::parse_rule;
 use super::reason::{Reason, reason, scope_reason};
 use super::rule::Rule;
-use crate::error::InputErrors;
-use crate::lang::Lang;
+use crate::problems::Problems;
 use crate::region::{RegionCatalog, RegionCode};
+use crate::values::Lang;
 
 /// A policy's eligibility: the region scope (empty: nationwide) and the rule, parsed once.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,7 +26,7 @@ impl CompiledRule {
         rule: &Value,
         path: &str,
         regions: &RegionCatalog,
-    ) -> Result<CompiledRule, InputErrors> {
+    ) -> Result<CompiledRule, Problems> {
         Ok(CompiledRule {
             scope,
             rule: parse_rule(rule, path, regions)?,

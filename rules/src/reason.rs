@@ -7,11 +7,11 @@ use super::facts::Facts;
 use super::outcome::Outcome;
 use super::rule::{Condition, Operand};
 use super::text::{alternatives, credit_words, direction_words, money, operand_words, size_words};
-use crate::lang::Lang;
 use crate::region::{RegionCatalog, RegionCode};
+use crate::values::Lang;
 
 /// One condition of a rule, checked against a firm and a declaration.
-#[derive(Clone, Debug, PartialEq, async_graphql::SimpleObject, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Reason {
     /// The fact looked at (`firm.exportValuePrevYearUsd`).
     pub fact: String,

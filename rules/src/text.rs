@@ -1,10 +1,11 @@
 //! Rules in words, in Chinese and English, for firms and for the departments writing them.
 
-use super::fact::{Direction, Fact, Op};
+use super::fact::{Fact, Op};
 use super::rule::{Condition, Operand, Rule};
-use crate::firm::{CustomsCredit, FirmSize};
-use crate::lang::Lang;
 use crate::region::RegionCatalog;
+use crate::values::Direction;
+use crate::values::Lang;
+use crate::values::{CustomsCredit, FirmSize};
 
 /// The whole rule as one sentence: "registered in 深圳市 and previous-year exports below US$8,000,000".
 pub fn describe(rule: &Rule, regions: &RegionCatalog, lang: Lang) -> String {
@@ -289,7 +290,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::eligibility::parse_rule;
+    use crate::parse::parse_rule;
     use crate::region::tests::shipped;
 
     fn text(rule: serde_json::Value, lang: Lang) -> String {

@@ -1,8 +1,9 @@
 use chrono::NaiveDate;
 
-use super::fact::{Direction, Fact, Op};
-use crate::firm::{CustomsCredit, FirmSize};
+use super::fact::{Fact, Op};
 use crate::region::RegionCode;
+use crate::values::Direction;
+use crate::values::{CustomsCredit, FirmSize};
 
 /// A validated eligibility rule.
 #[derive(Clone, Debug, PartialEq)]

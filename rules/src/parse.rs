@@ -4,11 +4,12 @@ use chrono::NaiveDate;
 use serde_json::{Map, Value};
 
 use super::codes::{CountryCode, CustomsCode4, HsCode};
-use super::fact::{Direction, Fact, Kind, Op};
+use super::fact::{Fact, Kind, Op};
 use super::rule::{Condition, Operand, Rule};
-use crate::error::InputErrors;
-use crate::firm::{CustomsCredit, FirmSize};
+use crate::problems::Problems;
 use crate::region::RegionCatalog;
+use crate::values::Direction;
+use crate::values::{CustomsCredit, FirmSize};
 
 /// Deepest nesting of `all`, `any` and `not` a rule may have.
 pub const MAX_DEPTH: usize = 10;
@@ -18,10 +19,10 @@ pub const MAX_NODES: usize = 500;
 const MAX_LIST: usize = 1000;
 
 /// Parses and validates a rule; `path` names it in errors (`eligibility`).
-pub fn parse_rule(json: &Value, path: &str, regions: &RegionCatalog) -> Result<Rule, InputErrors> {
+pub fn parse_rule(json: &Value, path: &str, regions: &RegionCatalog) -> Result<Rule, Problems> {
     let mut parser = Parser {
         regions,
-        errors: InputErrors::default(),
+        errors: Problems::default(),
         nodes: 0,
     };
     let rule = parser.node(json, path, 0);
@@ -33,7 +34,7 @@ pub fn parse_rule(json: &Value, path: &str, regions: &RegionCatalog) -> Result<R
 
 struct Parser<'a> {
     regions: &'a RegionCatalog,
-    errors: InputErrors,
+    errors: Problems,
     nodes: usize,
 }
 
@@ -223,7 +224,7 @@ impl Parser<'_> {
                 .list(op, value, path, industry_prefix)
                 .map(Operand::Codes),
             (Kind::Industry, _) => self
-                .list(op, value, path, crate::firm::validate_industry)
+                .list(op, value, path, crate::codes::validate_industry)
                 .map(Operand::Codes),
             (Kind::Code4, _) => self
                 .list(op, value, path, |t| {
