@@ -258,6 +258,19 @@ fn write_json(out: &mut Vec<u8>, value: &Value) -> Result<(), DbErr> {
     }
 }
 
+/// A count or sum read from `row` at `index` (a position or a column name): PostgreSQL gives
+/// BIGINT, SQLite INTEGER, an empty SUM NULL (read as 0). Any other type is an error, never a
+/// silent zero.
+pub fn read_count<I>(row: &QueryResult, index: I) -> Result<i64, DbErr>
+where
+    I: sea_orm::ColIdx + Copy + std::fmt::Debug,
+{
+    row.try_get_by::<Option<i64>, I>(index)
+        .map(Option::unwrap_or_default)
+        .or_else(|_| row.try_get_by::<i32, I>(index).map(i64::from))
+        .map_err(|err| DbErr::Custom(format!("column {index:?} is not a count: {err}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Value, in_pieces, pieces, write_json};

@@ -1,291 +1,22 @@
 //! What departments read: the reach of a policy, who is still unreached and through which brokers,
 //! the audience of a rule before publishing. Issuing and co-issuing departments, SYSTEM, ADMIN.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
 use async_graphql::connection::{Connection, Edge, OpaqueCursor};
 use async_graphql::{Context, ID, Object, SimpleObject};
-use chrono::NaiveDate;
-use sea_orm::sea_query::ExprTrait;
-use tokio::sync::OnceCell;
 
-use super::counts::{AudienceCounts, Day, FunnelCounts, by_region};
+use super::figures::{Outreach, int};
+use super::reach::{audience_of, reach_reader, unreached_condition};
 use super::stats::Figures;
-use super::unreached::{self, FunnelStage, stuck_at};
+use super::unreached::{self, FunnelStage};
 use super::window::Window;
-use super::{Channel, Response};
-use crate::auth::{Role, Viewer};
-use crate::eligibility::sql::inside;
-use crate::eligibility::{CompiledRule, service::compile};
-use crate::error::{AppError, AppResult, InputErrors};
+use crate::auth::Role;
+use crate::eligibility::CompiledRule;
+use crate::error::{AppError, InputErrors};
 use crate::firm::{Firm, FirmAccess};
 use crate::graphql::pagination::{MAX_PAGE, TotalCount};
 use crate::graphql::{Date, base, viewer};
-use crate::policy::{Policy, PolicyView, catalog};
-use crate::region::{Region, RegionCatalog, RegionCode};
-use crate::state::Base;
+use crate::region::Region;
 use crate::validate;
-
-/// The longest daily series returned (ten years).
-const MAX_DAYS: i64 = 3_660;
-
-/// The policy as a reader of its reach may see it: an issuer, SYSTEM or ADMIN.
-pub async fn reach_reader(
-    base: &Base,
-    viewer: &Viewer,
-    policy_id: uuid::Uuid,
-) -> AppResult<PolicyView> {
-    viewer.require(&[Role::Department, Role::System, Role::Admin])?;
-    let view = catalog::get(&base.db, &base.regions, viewer, policy_id, None)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no policy {policy_id}")))?;
-    if matches!(viewer, Viewer::Department { .. }) && !view.is_managed_by(viewer) {
-        return Err(AppError::Forbidden);
-    }
-    Ok(view)
-}
-
-/// The audience condition of a policy's shown version.
-pub fn audience_of(
-    regions: &RegionCatalog,
-    view: &PolicyView,
-) -> AppResult<sea_orm::sea_query::Expr> {
-    Ok(compile(view, regions)?.audience_sql(regions))
-}
-
-/// The firms of a policy's audience still at `stage`, within `region` when given: what both
-/// `unreachedFirms` and the CSV export list.
-pub fn unreached_condition(
-    regions: &RegionCatalog,
-    view: &PolicyView,
-    stage: FunnelStage,
-    region: Option<RegionCode>,
-) -> AppResult<sea_orm::sea_query::Expr> {
-    let mut condition = audience_of(regions, view)?.and(stuck_at(view.policy.id, stage));
-    if let Some(region) = region {
-        condition = condition.and(inside(region, regions));
-    }
-    Ok(condition)
-}
-
-/// The reach of a policy over a window. Each group of figures is computed once, when first asked.
-pub struct Outreach {
-    view: Arc<PolicyView>,
-    figures: Figures,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-    funnel: OnceCell<FunnelCounts>,
-    audience: OnceCell<AudienceCounts>,
-}
-
-impl Outreach {
-    async fn funnel_counts(&self) -> AppResult<&FunnelCounts> {
-        self.funnel
-            .get_or_try_init(|| self.figures.funnel_counts())
-            .await
-    }
-
-    async fn audience_counts(&self) -> AppResult<&AudienceCounts> {
-        self.audience
-            .get_or_try_init(|| self.figures.audience_counts())
-            .await
-    }
-
-    async fn rate(&self, part: fn(&AudienceCounts) -> i64) -> AppResult<f64> {
-        let counts = self.audience_counts().await?;
-        Ok(if counts.audience == 0 {
-            0.0
-        } else {
-            part(counts) as f64 / counts.audience as f64
-        })
-    }
-}
-
-#[derive(SimpleObject)]
-pub struct ResponseCount {
-    response: Response,
-    firms: i32,
-}
-
-#[derive(SimpleObject)]
-pub struct ChannelReach {
-    channel: Channel,
-    reached: i32,
-    acknowledged: i32,
-}
-
-#[derive(SimpleObject)]
-pub struct RegionReach {
-    region: Region,
-    audience: i32,
-    reached: i32,
-    acknowledged: i32,
-}
-
-#[derive(SimpleObject)]
-pub struct DailyReach {
-    date: Date,
-    deliveries: i32,
-    newly_reached: i32,
-    acknowledgements: i32,
-}
-
-#[derive(SimpleObject)]
-pub struct RegionCount {
-    region: Region,
-    firms: i32,
-}
-
-#[derive(SimpleObject)]
-pub struct BrokerReach {
-    broker: Firm,
-    /// Eligible firms that entrusted this broker and were never reached.
-    unreached_clients: i32,
-    /// Eligible firms that entrusted this broker.
-    clients: i32,
-}
-
-/// A rule's audience before publishing.
-#[derive(SimpleObject)]
-pub struct AudienceEstimate {
-    /// Firms the rule does not rule out, within the regions.
-    firms: i32,
-    /// Of those, firms seen filing in the last 30 days: the single window will reach them.
-    active_last_30_days: i32,
-    /// Of the rest, firms with an entrusted broker: reach them through the broker.
-    reachable_via_broker: i32,
-    by_region: Vec<RegionCount>,
-}
-
-fn int(n: i64) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
-}
-
-#[Object]
-impl Outreach {
-    async fn policy(&self) -> Policy {
-        Policy(self.view.clone())
-    }
-
-    /// Firms in scope whose firm facts do not rule them out (outcome TRUE or UNKNOWN).
-    async fn audience(&self) -> async_graphql::Result<i32> {
-        Ok(int(self.audience_counts().await?.audience))
-    }
-
-    /// Distinct firms with at least one delivery in the window (any firm, in the audience or not).
-    async fn reached(&self) -> async_graphql::Result<i32> {
-        Ok(int(self.funnel_counts().await?.reached))
-    }
-
-    /// Distinct firms with at least one acknowledgement in the window.
-    async fn acknowledged(&self) -> async_graphql::Result<i32> {
-        Ok(int(self.funnel_counts().await?.acknowledged))
-    }
-
-    /// Of those, firms that answered themselves, not only through their broker.
-    async fn acknowledged_by_firm(&self) -> async_graphql::Result<i32> {
-        Ok(int(self.funnel_counts().await?.acknowledged_by_firm))
-    }
-
-    /// Reached firms in the audience over the audience (0 when the audience is 0).
-    async fn reach_rate(&self) -> async_graphql::Result<f64> {
-        Ok(self.rate(|c| c.reached_in_audience).await?)
-    }
-
-    /// Acknowledging firms in the audience over the audience.
-    async fn acknowledge_rate(&self) -> async_graphql::Result<f64> {
-        Ok(self.rate(|c| c.acknowledged_in_audience).await?)
-    }
-
-    /// Firms by their latest response in the window.
-    async fn responses(&self) -> async_graphql::Result<Vec<ResponseCount>> {
-        Ok(self
-            .funnel_counts()
-            .await?
-            .responses
-            .iter()
-            .map(|(response, firms)| ResponseCount {
-                response: *response,
-                firms: int(*firms),
-            })
-            .collect())
-    }
-
-    /// Firms reached and firms that answered, per channel.
-    async fn by_channel(&self) -> async_graphql::Result<Vec<ChannelReach>> {
-        Ok(self
-            .funnel_counts()
-            .await?
-            .by_channel
-            .iter()
-            .map(|(channel, reached, acknowledged)| ChannelReach {
-                channel: *channel,
-                reached: int(*reached),
-                acknowledged: int(*acknowledged),
-            })
-            .collect())
-    }
-
-    /// Per prefecture (the province for firms registered at province level).
-    async fn by_region(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<RegionReach>> {
-        let regions = &base(ctx).regions;
-        let (audience, funnel) = tokio::try_join!(self.audience_counts(), self.funnel_counts())?;
-        Ok(by_region(audience, funnel)
-            .iter()
-            .filter_map(|(code, audience, reached, acknowledged)| {
-                Some(RegionReach {
-                    region: Region::new(regions, regions.parse(code).ok()?),
-                    audience: int(*audience),
-                    reached: int(*reached),
-                    acknowledged: int(*acknowledged),
-                })
-            })
-            .collect())
-    }
-
-    /// Every day of the window (or from the first to the last event), in the configured zone.
-    async fn daily(&self) -> async_graphql::Result<Vec<DailyReach>> {
-        let days = self.figures.daily().await?;
-        Ok(contiguous(days, self.from, self.to)
-            .into_iter()
-            .map(|(date, day)| DailyReach {
-                date: Date(date),
-                deliveries: int(day.deliveries),
-                newly_reached: int(day.newly_reached),
-                acknowledgements: int(day.acknowledgements),
-            })
-            .collect())
-    }
-
-    /// The median, over firms, of the hours from first delivery to first acknowledgement.
-    async fn median_hours_to_acknowledge(&self) -> async_graphql::Result<Option<f64>> {
-        Ok(self.figures.median_hours_to_acknowledge().await?)
-    }
-}
-
-/// The days from `from` (else the first with events) to `to` (else the last), zeros included.
-fn contiguous(
-    days: BTreeMap<NaiveDate, Day>,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-) -> Vec<(NaiveDate, Day)> {
-    let (Some(first), Some(last)) = (
-        from.or_else(|| days.keys().next().copied()),
-        to.or_else(|| days.keys().next_back().copied()),
-    ) else {
-        return Vec::new();
-    };
-    let earliest_shown = last
-        .checked_sub_signed(chrono::TimeDelta::days(MAX_DAYS - 1))
-        .unwrap_or(NaiveDate::MIN);
-    let first = std::cmp::max(first, earliest_shown);
-    first
-        .iter_days()
-        .take_while(|d| *d <= last)
-        .map(|d| (d, days.get(&d).cloned().unwrap_or_default()))
-        .collect()
-}
 
 /// Reach reads.
 #[derive(Default)]
@@ -308,19 +39,13 @@ impl ReportQuery {
         let window = Window::of_days(from, to, app.zone)?;
         let view = reach_reader(app, viewer(ctx), policy_id).await?;
         let audience = audience_of(&app.regions, &view)?;
-        Ok(Outreach {
-            figures: Figures {
-                db: app.db.clone(),
-                policy: policy_id,
-                audience,
-                window,
-            },
-            view: Arc::new(view),
-            from,
-            to,
-            funnel: OnceCell::new(),
-            audience: OnceCell::new(),
-        })
+        let figures = Figures {
+            db: app.db.clone(),
+            policy: policy_id,
+            audience,
+            window,
+        };
+        Ok(Outreach::new(view, figures, from, to))
     }
 
     /// Eligible firms not reached (or reached but not acknowledged), with their brokers, by USCC.
@@ -455,4 +180,31 @@ impl ReportQuery {
                 .collect(),
         })
     }
+}
+
+#[derive(SimpleObject)]
+pub struct RegionCount {
+    region: Region,
+    firms: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct BrokerReach {
+    broker: Firm,
+    /// Eligible firms that entrusted this broker and were never reached.
+    unreached_clients: i32,
+    /// Eligible firms that entrusted this broker.
+    clients: i32,
+}
+
+/// A rule's audience before publishing.
+#[derive(SimpleObject)]
+pub struct AudienceEstimate {
+    /// Firms the rule does not rule out, within the regions.
+    firms: i32,
+    /// Of those, firms seen filing in the last 30 days: the single window will reach them.
+    active_last_30_days: i32,
+    /// Of the rest, firms with an entrusted broker: reach them through the broker.
+    reachable_via_broker: i32,
+    by_region: Vec<RegionCount>,
 }

@@ -10,6 +10,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::db::read_count;
 use crate::entity::{firm, firm_broker, policy_firm_funnel as funnel};
 use crate::error::AppResult;
 use crate::stored_enum::stored_enum;
@@ -142,8 +143,8 @@ pub async fn broker_leverage(
         .map(|row| {
             Ok((
                 row.try_get_by_index::<String>(0)?,
-                read_i64(row, 1)?,
-                read_i64(row, 2)?,
+                read_count(row, 1)?,
+                read_count(row, 2)?,
             ))
         })
         .collect::<Result<_, sea_orm::DbErr>>()?;
@@ -205,10 +206,10 @@ pub async fn estimate(
     let mut estimate = Estimate::default();
     for row in db.query_all(&query).await? {
         let region: String = row.try_get_by_index(0)?;
-        let firms = read_i64(&row, 1)?;
+        let firms = read_count(&row, 1)?;
         estimate.firms += firms;
-        estimate.active_last_30_days += read_i64(&row, 2)?;
-        estimate.reachable_via_broker += read_i64(&row, 3)?;
+        estimate.active_last_30_days += read_count(&row, 2)?;
+        estimate.reachable_via_broker += read_count(&row, 3)?;
         estimate.by_region.push((region, firms));
     }
     estimate
@@ -266,13 +267,4 @@ pub async fn export_page(
             })
         })
         .collect::<Result<_, sea_orm::DbErr>>()?)
-}
-
-/// A count or sum read from `row` at `index`: PostgreSQL gives BIGINT, SQLite INTEGER, an empty SUM
-/// NULL (read as 0). Any other type is an error, never a silent zero.
-pub(super) fn read_i64(row: &sea_orm::QueryResult, index: usize) -> Result<i64, sea_orm::DbErr> {
-    row.try_get_by_index::<Option<i64>>(index)
-        .map(Option::unwrap_or_default)
-        .or_else(|_| row.try_get_by_index::<i32>(index).map(i64::from))
-        .map_err(|err| sea_orm::DbErr::Custom(format!("column {index} is not a count: {err}")))
 }

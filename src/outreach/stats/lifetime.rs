@@ -1,0 +1,108 @@
+//! The figures since the policy was published, from its funnel rows: one row per firm reached or
+//! answering, so one pass counts them all.
+
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Alias, ExprTrait, Query};
+
+use super::{Figures, count_where, funnel_col};
+use crate::db::read_count;
+use crate::entity::policy_firm_funnel as funnel;
+use crate::error::AppResult;
+use crate::outreach::counts::FunnelCounts;
+use crate::outreach::{Channel, Response};
+
+impl Figures {
+    /// Reached, acknowledged, by channel and by response: one pass over the policy's funnel rows,
+    /// or, within a window, over its deliveries and acknowledgements.
+    pub async fn funnel_counts(&self) -> AppResult<FunnelCounts> {
+        if !self.window.is_unbounded() {
+            return self.funnel_counts_in_window().await;
+        }
+        let f = funnel_col;
+        let delivered_on = |c: &Channel| format!("delivered_{}", c.as_str().to_lowercase());
+        let answered_on = |c: &Channel| format!("acknowledged_{}", c.as_str().to_lowercase());
+        let answering = |r: &Response| format!("answering_{}", r.as_str().to_lowercase());
+        let mut query = Query::select();
+        query
+            .expr_as(f(funnel::Column::PrefectureCode), Alias::new("prefecture"))
+            .expr_as(
+                count_where(f(funnel::Column::FirstDeliveredAt).is_not_null()),
+                Alias::new("reached"),
+            )
+            .expr_as(
+                count_where(f(funnel::Column::FirstAcknowledgedAt).is_not_null()),
+                Alias::new("acknowledged"),
+            )
+            .expr_as(
+                count_where(
+                    f(funnel::Column::FirstAcknowledgedAt)
+                        .is_not_null()
+                        .and(f(funnel::Column::AcknowledgedByFirm).eq(true)),
+                ),
+                Alias::new("acknowledged_by_firm"),
+            );
+        for channel in Channel::ALL {
+            query
+                .expr_as(
+                    count_where(
+                        f(funnel::Column::DeliveredChannels)
+                            .bit_and(channel.bit())
+                            .ne(0),
+                    ),
+                    Alias::new(delivered_on(channel)),
+                )
+                .expr_as(
+                    count_where(
+                        f(funnel::Column::AcknowledgedChannels)
+                            .bit_and(channel.bit())
+                            .ne(0),
+                    ),
+                    Alias::new(answered_on(channel)),
+                );
+        }
+        for response in Response::ALL {
+            query.expr_as(
+                count_where(f(funnel::Column::LatestResponse).eq(response.as_str())),
+                Alias::new(answering(response)),
+            );
+        }
+        query
+            .from(funnel::Entity)
+            .and_where(f(funnel::Column::PolicyId).eq(self.policy))
+            .group_by_col((funnel::Entity, funnel::Column::PrefectureCode));
+        let mut counts = FunnelCounts::default();
+        let mut per_channel = vec![(0i64, 0i64); Channel::ALL.len()];
+        let mut per_response = vec![0i64; Response::ALL.len()];
+        for row in self.db.query_all(&query).await? {
+            let reached = read_count(&row, "reached")?;
+            let acknowledged = read_count(&row, "acknowledged")?;
+            counts.reached += reached;
+            counts.acknowledged += acknowledged;
+            counts.acknowledged_by_firm += read_count(&row, "acknowledged_by_firm")?;
+            for (channel, sums) in Channel::ALL.iter().zip(per_channel.iter_mut()) {
+                sums.0 += read_count(&row, delivered_on(channel).as_str())?;
+                sums.1 += read_count(&row, answered_on(channel).as_str())?;
+            }
+            for (response, sum) in Response::ALL.iter().zip(per_response.iter_mut()) {
+                *sum += read_count(&row, answering(response).as_str())?;
+            }
+            counts.by_region.insert(
+                row.try_get::<String>("", "prefecture")?,
+                (reached, acknowledged),
+            );
+        }
+        counts.by_channel = Channel::ALL
+            .iter()
+            .zip(per_channel)
+            .map(|(c, (r, a))| (*c, r, a))
+            .filter(|(_, r, a)| *r > 0 || *a > 0)
+            .collect();
+        counts.responses = Response::ALL
+            .iter()
+            .zip(per_response)
+            .map(|(r, n)| (*r, n))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        Ok(counts)
+    }
+}
