@@ -1,4 +1,4 @@
-//! The command line: what `main` parses and runs.
+//! The command line: what `main` parses and runs, and what the benchmark runs as its server.
 
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -9,13 +9,14 @@ use clap::{Parser, Subcommand, ValueEnum};
 use rand::distr::{Alphanumeric, SampleString};
 use secrecy::SecretString;
 
-use crate::app::Application;
-use crate::auth::{Claims, Role, Viewer, mint};
-use crate::clock::{Clock, SystemClock};
-use crate::config::{LogFormat, Settings};
-use crate::error::AppError;
-use crate::policy::import;
-use crate::{db, demo, schema};
+use policy_outreach::app::Application;
+use policy_outreach::auth::{Claims, Role, Viewer, mint};
+use policy_outreach::clock::{Clock, SystemClock};
+use policy_outreach::config::{LogFormat, Settings};
+use policy_outreach::error::AppError;
+use policy_outreach::policy::import;
+use policy_outreach::{db, schema};
+use policy_outreach_demo as demo;
 
 /// Tells foreign-trade firms which preferential policies apply to them, during a customs filing.
 #[derive(Parser, Debug)]
@@ -269,7 +270,7 @@ async fn seed_synthetic(settings: &Settings, size: demo::synthetic::Size) -> any
         .await
         .context("connecting to the database")?;
     db::migrate_up(&db).await.context("applying migrations")?;
-    let regions = crate::region::load(&db).await?;
+    let regions = policy_outreach::region::load(&db).await?;
     let departments = demo::seed_departments(&db, &regions).await?;
     let written = demo::synthetic::seed(&db, &regions, &departments, size).await?;
     db.close().await?;
@@ -406,7 +407,7 @@ async fn import_policies(
         .await
         .context("connecting to the database")?;
     db::migrate_up(&db).await.context("applying migrations")?;
-    let regions = crate::region::load(&db).await?;
+    let regions = policy_outreach::region::load(&db).await?;
     let actor = Viewer::Admin {
         subject: "import-policies".to_owned(),
     };

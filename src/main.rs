@@ -1,7 +1,7 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    match policy_outreach::cli::run() {
+    match policy_outreach_cli::run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("policy-outreach: {err:#}");

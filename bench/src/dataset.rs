@@ -3,10 +3,11 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use policy_outreach::demo::synthetic::{self, Size, Written};
 use policy_outreach::entity::policy;
 use policy_outreach::policy::PolicyStatus;
-use policy_outreach::{Settings, db, demo};
+use policy_outreach::{Settings, db};
+use policy_outreach_demo as demo;
+use policy_outreach_demo::synthetic::{self, Size, Written};
 use sea_orm::prelude::Uuid;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, Database, DatabaseConnection, EntityTrait, QueryFilter,

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use policy_outreach::demo::synthetic::Size;
+use policy_outreach_demo::synthetic::Size;
 
 use crate::dataset::{Backend, Dataset};
 use crate::load::drive;
@@ -69,7 +69,7 @@ pub struct Args {
 
 fn main() -> std::process::ExitCode {
     if std::env::args().nth(1).as_deref() == Some(server::SERVE) {
-        return match policy_outreach::cli::run_from(["policy-outreach", "serve"]) {
+        return match policy_outreach_cli::run_from(["policy-outreach", "serve"]) {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(err) => {
                 let _ = writeln!(std::io::stderr(), "bench server: {err:#}");

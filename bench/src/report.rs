@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use policy_outreach::demo::synthetic::Written;
+use policy_outreach_demo::synthetic::Written;
 
 use crate::Args;
 use crate::dataset::Backend;

@@ -380,7 +380,7 @@ async fn an_unknown_or_malformed_policy_id_is_null_or_named() {
 #[tokio::test]
 async fn the_demo_holds_realistic_policies_firms_and_brokers() {
     let app = TestApp::spawn().await;
-    let seeded = policy_outreach::demo::seed(&app.db, chrono_tz::Tz::Asia__Shanghai)
+    let seeded = policy_outreach_demo::seed(&app.db, chrono_tz::Tz::Asia__Shanghai)
         .await
         .unwrap();
     assert!(seeded.policies >= 12, "{seeded:?}");
@@ -398,7 +398,7 @@ async fn the_demo_holds_realistic_policies_firms_and_brokers() {
         deliveries > 300 && answers > 100,
         "{deliveries} deliveries, {answers} acknowledgements"
     );
-    let again = policy_outreach::demo::seed(&app.db, chrono_tz::Tz::Asia__Shanghai)
+    let again = policy_outreach_demo::seed(&app.db, chrono_tz::Tz::Asia__Shanghai)
         .await
         .unwrap();
     assert!(again.already_seeded);

@@ -4,12 +4,12 @@ use chrono::NaiveDate;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::firm::FirmInput;
-use crate::firm::{CustomsCredit, FirmSize, Uscc};
-use crate::graphql::Date;
-use crate::region::RegionCatalog;
+use policy_outreach::firm::FirmInput;
+use policy_outreach::firm::{CustomsCredit, FirmSize, Uscc};
+use policy_outreach::graphql::Date;
+use policy_outreach::region::RegionCatalog;
 
-use super::log_normal;
+use crate::log_normal;
 
 const FIRMS: usize = 360;
 const BROKERS: usize = 14;

@@ -4,11 +4,9 @@
 
 pub mod app;
 pub mod auth;
-pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
-pub mod demo;
 pub mod department;
 pub mod eligibility;
 pub mod entity;

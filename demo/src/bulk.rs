@@ -3,7 +3,7 @@
 use sea_orm::sea_query::{Alias, Expr, Query, Value};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
 
-use crate::db::begin_write;
+use policy_outreach::db::begin_write;
 
 /// SQLite's bound-parameter limit, with room to spare.
 const SQLITE_PARAMETERS: usize = 30_000;

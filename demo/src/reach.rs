@@ -9,14 +9,14 @@ use rand::{Rng, SeedableRng};
 use sea_orm::{DatabaseConnection, EntityTrait};
 use uuid::Uuid;
 
-use crate::auth::Role;
-use crate::db::begin_write;
-use crate::eligibility::{Facts, Outcome, stored_firm_facts};
-use crate::entity::{acknowledgement, firm, firm_broker};
-use crate::outreach::deliveries::{self, NewDelivery};
-use crate::outreach::{Channel, Response, answers};
-use crate::policy::live::LiveCatalog;
-use crate::region::RegionCatalog;
+use policy_outreach::auth::Role;
+use policy_outreach::db::begin_write;
+use policy_outreach::eligibility::{Facts, Outcome, stored_firm_facts};
+use policy_outreach::entity::{acknowledgement, firm, firm_broker};
+use policy_outreach::outreach::deliveries::{self, NewDelivery};
+use policy_outreach::outreach::{Channel, Response, answers};
+use policy_outreach::policy::live::LiveCatalog;
+use policy_outreach::region::RegionCatalog;
 
 const DAYS: i64 = 90;
 

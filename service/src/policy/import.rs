@@ -2,7 +2,7 @@
 //! validated first, and nothing is written when anything is wrong.
 //!
 //! The file is a JSON array; each entry is `{"publish": bool, "policy": PolicyInput}` with the
-//! fields of `PolicyInput` in camelCase (as in `src/demo/policies.json`). `leadIssuer` is required:
+//! fields of `PolicyInput` in camelCase (as in `demo/src/policies.json`). `leadIssuer` is required:
 //! the import runs as ADMIN.
 
 use chrono::{DateTime, Utc};

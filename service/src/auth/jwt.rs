@@ -289,7 +289,7 @@ mod tests {
 
     fn fixture(name: &str) -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/jwt")
+            .join("../tests/fixtures/jwt")
             .join(name)
     }
 

@@ -14,17 +14,17 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTr
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::auth::Role;
-use crate::db::begin_write;
-use crate::eligibility::parse_rule;
-use crate::entity::{policy, policy_issuer, policy_region, policy_version};
-use crate::firm::{CustomsCredit, FirmSize, Uscc};
-use crate::outreach::{Channel, Response};
-use crate::policy::{BenefitKind, PolicyStatus, live};
-use crate::region::{RegionCatalog, RegionCode};
+use policy_outreach::auth::Role;
+use policy_outreach::db::begin_write;
+use policy_outreach::eligibility::parse_rule;
+use policy_outreach::entity::{policy, policy_issuer, policy_region, policy_version};
+use policy_outreach::firm::{CustomsCredit, FirmSize, Uscc};
+use policy_outreach::outreach::{Channel, Response};
+use policy_outreach::policy::{BenefitKind, PolicyStatus, live};
+use policy_outreach::region::{RegionCatalog, RegionCode};
 use rules::sample::realistic_rule;
 
-use super::{bulk, log_normal};
+use crate::{bulk, log_normal};
 
 const ROWS_PER_STATEMENT: usize = 1_000;
 const DAYS_OF_HISTORY: i64 = 120;

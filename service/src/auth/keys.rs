@@ -195,7 +195,10 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> serde_json::Value {
-        let path = format!("{}/tests/fixtures/jwt/{name}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/../tests/fixtures/jwt/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         serde_json::from_slice(&std::fs::read(path).unwrap_or_default()).unwrap_or_default()
     }
 

@@ -8,12 +8,12 @@ pub mod synthetic;
 
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
-use crate::auth::Viewer;
-use crate::department::service as departments;
-use crate::entity::policy;
-use crate::firm::sync as firm_sync;
-use crate::policy::import;
-use crate::region::RegionCatalog;
+use policy_outreach::auth::Viewer;
+use policy_outreach::department::service as departments;
+use policy_outreach::entity::policy;
+use policy_outreach::firm::sync as firm_sync;
+use policy_outreach::policy::import;
+use policy_outreach::region::RegionCatalog;
 
 const POLICIES_JSON: &str = include_str!("policies.json");
 
@@ -126,7 +126,7 @@ pub async fn seed_departments(
 /// Seeds the demo into a migrated database, unless it already holds policies.
 /// Seeds the demo; days of its reach are local to `zone`.
 pub async fn seed(db: &DatabaseConnection, zone: chrono_tz::Tz) -> anyhow::Result<Seeded> {
-    let regions = crate::region::load(db).await?;
+    let regions = policy_outreach::region::load(db).await?;
     let population = firms::generate(&regions);
     let already_seeded = policy::Entity::find().count(db).await? > 0;
     if !already_seeded {
@@ -157,7 +157,9 @@ pub async fn seed(db: &DatabaseConnection, zone: chrono_tz::Tz) -> anyhow::Resul
     }
     Ok(Seeded {
         policies: policy::Entity::find().count(db).await?,
-        firms: crate::entity::firm::Entity::find().count(db).await?,
+        firms: policy_outreach::entity::firm::Entity::find()
+            .count(db)
+            .await?,
         firm: population.sample_firm,
         broker: population.sample_broker,
         department: "SZ-COMMERCE".to_owned(),
