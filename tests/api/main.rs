@@ -25,4 +25,5 @@ mod process;
 mod reach;
 mod rules_sql;
 mod schema;
+mod synthetic;
 mod text;
