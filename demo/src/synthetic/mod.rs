@@ -14,8 +14,8 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use chrono::Utc;
-use rand::rngs::StdRng;
 use rand::SeedableRng;
+use rand::rngs::StdRng;
 use sea_orm::sea_query::Value as SqlValue;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use uuid::Uuid;

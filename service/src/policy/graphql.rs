@@ -3,7 +3,8 @@ use std::sync::Arc;
 use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::catalog::{self, PolicyView};
+use super::catalog;
+use super::view::PolicyView;
 use super::{BenefitKind, DocumentKind, PolicyStatus};
 use crate::auth::Role;
 use crate::department::Department;

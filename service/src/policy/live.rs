@@ -11,7 +11,8 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::catalog::{PolicyView, assemble};
+use super::assemble::assemble;
+use super::view::PolicyView;
 use crate::eligibility::CompiledRule;
 use crate::entity::{catalog_state, policy};
 use crate::error::{AppError, AppResult};

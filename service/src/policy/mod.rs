@@ -1,8 +1,10 @@
 //! Preferential policies: their content, versions, issuers and the public catalog.
 
+mod assemble;
 pub mod audit;
 pub mod catalog;
 mod content;
+mod filter;
 mod graphql;
 pub mod import;
 mod input;
@@ -13,10 +15,12 @@ mod permission;
 mod query;
 pub mod store;
 mod version;
+mod view;
 
-pub use catalog::{PolicyFilterSpec, PolicyView};
+pub use filter::PolicyFilterSpec;
 pub use graphql::Policy;
 pub use input::{DocumentInput, PolicyDraft, PolicyInput, validate_input};
 pub use model::{BenefitKind, DocumentKind, PolicyStatus};
 pub use mutation::PolicyMutation;
 pub use query::PolicyQuery;
+pub use view::PolicyView;

@@ -2,7 +2,8 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object};
 
-use super::catalog::{self, PolicyFilterSpec};
+use super::catalog;
+use super::filter::PolicyFilterSpec;
 use super::graphql::Policy;
 use super::mutation::policy_id;
 use super::{BenefitKind, PolicyStatus};
