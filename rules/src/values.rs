@@ -1,7 +1,10 @@
 //! The enumerated values rules compare: a declaration's direction, a firm's size class and customs
 //! credit rating. Each has one name, used by rules, storage and the API alike.
 
-/// Declares an enum whose variants each carry one name.
+/// Declares an enum whose variants each carry one name: `ALL`, `as_str`, `parse`, `Display`, and
+/// serde under that name. Attributes given pass through, so a crate can add derives of its own
+/// (the service adds its storage and GraphQL ones); the calling crate needs `serde`.
+#[macro_export]
 macro_rules! named_enum {
     ($(#[$meta:meta])* $vis:vis enum $name:ident {
         $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+
