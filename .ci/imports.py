@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""The dependency rules of src/, checked from the paths its files name (`use` lines and paths in
-code: crate::…, super::…, self::…, a child module's name):
+"""The dependency rules of one crate's source folder (the argument; `src` by default), checked
+from the paths its files name (`use` lines and paths in code: crate::…, super::…, self::…, a
+child module's name):
 
 1. No import cycle between files. A path is resolved to the file that defines the item it names;
    a `pub use` in a module file is followed to the file it re-exports, so a module that only
    re-exports its children does not tie them together.
 2. Dependencies point one way: no file of a domain imports the schema assembly (`schema`), the HTTP
-   layer (`http`) or the application (`app`, `cli`); and a domain file that resolves no GraphQL
+   layer (`http`) or the application (`app`); and a domain file that resolves no GraphQL
    object (no `#[Object]` or `#[ComplexObject]`: a service, a model, a writer) reads nothing of the
    request (`graphql::{base, dep, viewer, lang, RequestContext}`): it is handed what it uses.
 
@@ -17,7 +18,7 @@ import sys
 
 ROOT = sys.argv[1] if len(sys.argv) > 1 else "src"
 DOMAINS = {"auth", "department", "eligibility", "firm", "outreach", "policy", "region"}
-ABOVE_DOMAINS = {"schema", "http", "app", "cli"}
+ABOVE_DOMAINS = {"schema", "http", "app"}
 REQUEST_ACCESSORS = {"base", "dep", "viewer", "lang", "RequestContext", "context"}
 IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
 

@@ -140,11 +140,11 @@ pub async fn seed(db: &DatabaseConnection, zone: chrono_tz::Tz) -> anyhow::Resul
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
         }
-        let entries =
-            import::parse(POLICIES_JSON).map_err(|e| anyhow::anyhow!("demo/policies.json: {e}"))?;
+        let entries = import::parse(POLICIES_JSON)
+            .map_err(|e| anyhow::anyhow!("demo/src/policies.json: {e}"))?;
         import::import(db, &regions, entries, false, &admin, chrono::Utc::now())
             .await
-            .map_err(|e| anyhow::anyhow!("demo/policies.json: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("demo/src/policies.json: {e}"))?;
         firm_sync::upsert(db, &regions, population.inputs.clone(), chrono::Utc::now())
             .await
             .map_err(|e| anyhow::anyhow!("demo firms: {e}"))?;
