@@ -4,13 +4,12 @@
 //! its own writers, one by one, in the order they happened.
 
 use chrono_tz::Tz;
-use policy_outreach::auth::Role;
 use policy_outreach::db;
 use policy_outreach::entity::{
     acknowledgement, delivery, policy_daily_reach as daily, policy_firm_funnel as funnel,
 };
 use policy_outreach::outreach::deliveries::{self, NewDelivery};
-use policy_outreach::outreach::{Channel, answers};
+use policy_outreach::outreach::{answered_by_firm, answers};
 use policy_outreach_demo::seed_departments;
 use policy_outreach_demo::synthetic::{self, Size, Written};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder};
@@ -102,9 +101,7 @@ async fn replay(from: &DatabaseConnection, into: &DatabaseConnection) {
                 );
             }
             Event::Answered(a) => {
-                // Who counts as the firm answering itself, as `acknowledgePolicy` decides it.
-                let by_firm = a.actor_role == Role::Firm
-                    || (a.actor_role == Role::System && a.channel != Channel::Broker);
+                let by_firm = answered_by_firm(a.actor_role, a.channel);
                 let txn = db::begin_write(into).await.unwrap();
                 assert!(answers::record(&txn, &a, by_firm, ZONE).await.unwrap());
                 txn.commit().await.unwrap();

@@ -10,7 +10,7 @@ use sea_orm::sea_query::Value as SqlValue;
 use uuid::Uuid;
 
 use policy_outreach::auth::Role;
-use policy_outreach::outreach::{Channel, Response};
+use policy_outreach::outreach::{Channel, Response, answered_by_firm};
 
 use super::shape::{DAYS_OF_HISTORY, FLAGSHIP_SHARE};
 use crate::bulk;
@@ -217,7 +217,7 @@ pub(super) async fn write_reach(
                 ]);
                 days.entry((p, day_of(at))).or_default()[2] += 1;
                 answer.first = answer.first.or(Some(at));
-                answer.by_firm |= role == Role::Firm;
+                answer.by_firm |= answered_by_firm(role, channel);
                 answer.channels |= channel.bit();
                 answer.latest = Some((response, at, id));
             }

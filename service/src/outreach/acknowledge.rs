@@ -5,6 +5,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::answers::{Pending, find_by_key, replay};
+use super::model::answered_by_firm;
 use super::service::OutreachService;
 use super::{Channel, Response};
 use crate::auth::{Role, Viewer};
@@ -142,11 +143,7 @@ pub async fn acknowledge(
             stored_live_version(&app.base, request.policy_id).await?
         }
     };
-    let by_firm = match viewer {
-        Viewer::Firm { .. } => true,
-        Viewer::System { .. } => request.channel != Channel::Broker,
-        _ => false,
-    };
+    let by_firm = answered_by_firm(viewer.role(), request.channel);
     let row = acknowledgement::Model {
         id: Uuid::now_v7(),
         policy_id: request.policy_id,

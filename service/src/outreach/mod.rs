@@ -25,7 +25,7 @@ mod window;
 
 pub use activity::Activity;
 pub use graphql::{OutreachMutation, OutreachQuery};
-pub use model::{Channel, Response};
+pub use model::{Channel, Response, answered_by_firm};
 pub use reach::{reach_reader, unreached_condition};
 pub use recorder::Recorder;
 pub use report::ReportQuery;

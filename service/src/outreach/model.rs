@@ -1,5 +1,6 @@
 //! Where a policy reaches a firm, and how the firm answers.
 
+use crate::auth::Role;
 use crate::stored_enum::stored_enum;
 
 stored_enum! {
@@ -24,6 +25,16 @@ stored_enum! {
         Applied = "APPLIED",
         NotApplicable = "NOT_APPLICABLE",
         Dismissed = "DISMISSED",
+    }
+}
+
+/// Whether an acknowledgement is the firm answering itself, not through its broker: as the firm,
+/// or through SYSTEM on any channel but the broker's (the reach figures count the same in SQL).
+pub fn answered_by_firm(role: Role, channel: Channel) -> bool {
+    match role {
+        Role::Firm => true,
+        Role::System => channel != Channel::Broker,
+        Role::Anonymous | Role::Broker | Role::Department | Role::Admin => false,
     }
 }
 

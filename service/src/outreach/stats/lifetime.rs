@@ -19,9 +19,20 @@ impl Figures {
             return self.funnel_counts_in_window().await;
         }
         let f = funnel_col;
-        let delivered_on = |c: &Channel| format!("delivered_{}", c.as_str().to_lowercase());
-        let answered_on = |c: &Channel| format!("acknowledged_{}", c.as_str().to_lowercase());
-        let answering = |r: &Response| format!("answering_{}", r.as_str().to_lowercase());
+        // Each aggregate's name, built once for the query and the reads of every row.
+        let named = |prefix: &str, name: &str| format!("{prefix}_{}", name.to_lowercase());
+        let delivered_on: Vec<String> = Channel::ALL
+            .iter()
+            .map(|c| named("delivered", c.as_str()))
+            .collect();
+        let answered_on: Vec<String> = Channel::ALL
+            .iter()
+            .map(|c| named("acknowledged", c.as_str()))
+            .collect();
+        let answering: Vec<String> = Response::ALL
+            .iter()
+            .map(|r| named("answering", r.as_str()))
+            .collect();
         let mut query = Query::select();
         query
             .expr_as(f(funnel::Column::PrefectureCode), Alias::new("prefecture"))
@@ -41,7 +52,7 @@ impl Figures {
                 ),
                 Alias::new("acknowledged_by_firm"),
             );
-        for channel in Channel::ALL {
+        for (i, channel) in Channel::ALL.iter().enumerate() {
             query
                 .expr_as(
                     count_where(
@@ -49,7 +60,7 @@ impl Figures {
                             .bit_and(channel.bit())
                             .ne(0),
                     ),
-                    Alias::new(delivered_on(channel)),
+                    Alias::new(delivered_on[i].as_str()),
                 )
                 .expr_as(
                     count_where(
@@ -57,13 +68,13 @@ impl Figures {
                             .bit_and(channel.bit())
                             .ne(0),
                     ),
-                    Alias::new(answered_on(channel)),
+                    Alias::new(answered_on[i].as_str()),
                 );
         }
-        for response in Response::ALL {
+        for (response, name) in Response::ALL.iter().zip(&answering) {
             query.expr_as(
                 count_where(f(funnel::Column::LatestResponse).eq(response.as_str())),
-                Alias::new(answering(response)),
+                Alias::new(name.as_str()),
             );
         }
         query
@@ -79,12 +90,12 @@ impl Figures {
             counts.reached += reached;
             counts.acknowledged += acknowledged;
             counts.acknowledged_by_firm += read_count(&row, "acknowledged_by_firm")?;
-            for (channel, sums) in Channel::ALL.iter().zip(per_channel.iter_mut()) {
-                sums.0 += read_count(&row, delivered_on(channel).as_str())?;
-                sums.1 += read_count(&row, answered_on(channel).as_str())?;
+            for (i, sums) in per_channel.iter_mut().enumerate() {
+                sums.0 += read_count(&row, delivered_on[i].as_str())?;
+                sums.1 += read_count(&row, answered_on[i].as_str())?;
             }
-            for (response, sum) in Response::ALL.iter().zip(per_response.iter_mut()) {
-                *sum += read_count(&row, answering(response).as_str())?;
+            for (name, sum) in answering.iter().zip(per_response.iter_mut()) {
+                *sum += read_count(&row, name.as_str())?;
             }
             counts.by_region.insert(
                 row.try_get::<String>("", "prefecture")?,
