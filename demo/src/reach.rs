@@ -63,8 +63,7 @@ pub async fn simulate(
             declaration: None,
         };
         for policy in snapshot
-            .policies
-            .iter()
+            .newest_first()
             .filter(|p| p.rule.evaluate(input) != Outcome::False)
         {
             if !rng.random_bool(0.6) {

@@ -1,9 +1,12 @@
+use std::sync::Arc;
+
 use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject};
 
 use super::service;
 use crate::auth::Role;
 use crate::entity::department;
-use crate::graphql::{Lang, base, lang, viewer};
+use crate::graphql::{Lang, base, dep, lang, viewer};
+use crate::policy::live::LiveCatalog;
 use crate::region::Region;
 
 /// An issuing body: a bureau of commerce, a branch of the central bank, a customs district.
@@ -91,6 +94,10 @@ impl DepartmentMutation {
             input.name_en.as_deref(),
             input.region.as_deref(),
         )?;
-        Ok(service::upsert(&app.db, &record, app.now()).await?.into())
+        let saved = service::upsert(&app.db, &record, app.now()).await?;
+        dep::<Arc<LiveCatalog>>(ctx)
+            .changed(&app.db, &app.regions)
+            .await;
+        Ok(saved.into())
     }
 }

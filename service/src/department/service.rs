@@ -8,6 +8,7 @@ use super::DepartmentCode;
 use crate::db::begin_write;
 use crate::entity::department;
 use crate::error::{AppResult, InputErrors};
+use crate::policy::live::bump_catalog;
 use crate::region::{RegionCatalog, RegionCode};
 use crate::text::Name;
 
@@ -47,7 +48,8 @@ pub fn validate(
     }
 }
 
-/// Creates the department or replaces its names and region.
+/// Creates the department or replaces its names and region, and tells every instance's live
+/// catalog.
 pub async fn upsert(
     db: &DatabaseConnection,
     record: &DepartmentRecord,
@@ -78,6 +80,8 @@ pub async fn upsert(
         .one(&txn)
         .await?
         .ok_or_else(|| crate::error::AppError::internal_msg("department vanished after upsert"))?;
+    // Policies show their issuers' names: the live catalog reloads them.
+    bump_catalog(&txn).await?;
     txn.commit().await?;
     Ok(saved)
 }

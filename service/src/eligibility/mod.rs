@@ -15,5 +15,5 @@ pub use graphql::{EligibilityQuery, OutcomeValue, ReasonView, reason_views};
 pub use rules::sql;
 pub use rules::{
     CompiledRule, CountryCode, CustomsCode4, DeclarationFacts, Facts, FirmFacts, HsCode, Outcome,
-    Reason, Rule, describe, parse_rule,
+    Reason, Rule, RuleIndex, describe, parse_rule,
 };

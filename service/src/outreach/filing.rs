@@ -102,8 +102,7 @@ pub async fn applicable(
         declaration: Some(&declaration),
     };
     let mut matches: Vec<(Arc<LivePolicy>, usize)> = snapshot
-        .in_effect_on(today)
-        .filter(|p| p.rule.evaluate(input) == Outcome::True)
+        .matching(input, today)
         .map(|p| (p.clone(), p.rule.matched_conditions(input)))
         .collect();
 

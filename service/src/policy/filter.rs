@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, Condition, EntityTrait};
 
+use super::view::PolicyView;
 use super::{BenefitKind, PolicyStatus};
 use crate::department::DepartmentCode;
 use crate::entity::{policy, policy_issuer, policy_region, policy_version};
@@ -23,6 +24,46 @@ pub struct PolicyFilterSpec {
     pub search: Option<String>,
 }
 
+impl PolicyFilterSpec {
+    /// Whether the filter asks for published policies only: those the live snapshot holds.
+    pub fn published_only(&self) -> bool {
+        self.status.is_none_or(|s| s == PolicyStatus::Published)
+    }
+
+    /// Whether `view`, a policy at the version it shows, passes the filter: the condition
+    /// [`matching`] puts to the database, on a policy in memory.
+    pub(super) fn admits(&self, view: &PolicyView, regions: &RegionCatalog) -> bool {
+        let version = &view.version;
+        view.policy.status == self.status.unwrap_or(PolicyStatus::Published)
+            && self
+                .department
+                .as_ref()
+                .is_none_or(|d| view.issuers.iter().any(|issuer| issuer.code == d.as_str()))
+            && self.region.is_none_or(|region| {
+                view.regions.is_empty()
+                    || regions
+                        .self_and_ancestors(region)
+                        .any(|covering| view.regions.contains(&covering))
+            })
+            && self.benefit_kind.is_none_or(|k| version.benefit_kind == k)
+            && self.in_effect_on.is_none_or(|day| view.in_effect_on(day))
+            && self.search.as_deref().is_none_or(|words| {
+                let words = words.to_lowercase();
+                [
+                    Some(version.title_zh.as_str()),
+                    version.title_en.as_deref(),
+                    Some(version.summary_zh.as_str()),
+                    version.summary_en.as_deref(),
+                ]
+                .into_iter()
+                .flatten()
+                .any(|text| text.to_lowercase().contains(&words))
+            })
+    }
+}
+
+/// The filter as a condition on the policies table; [`PolicyFilterSpec::admits`] is the same
+/// test in memory.
 pub(super) fn matching(filter: &PolicyFilterSpec, regions: &RegionCatalog) -> Condition {
     let mut condition = Condition::all()
         .add(policy::Column::Status.eq(filter.status.unwrap_or(PolicyStatus::Published)));

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::assemble::assemble;
 use super::view::PolicyView;
-use crate::eligibility::CompiledRule;
+use crate::eligibility::{CompiledRule, Facts, RuleIndex};
 use crate::entity::{catalog_state, policy};
 use crate::error::{AppError, AppResult};
 use crate::region::RegionCatalog;
@@ -28,8 +28,7 @@ pub struct LivePolicy {
 impl LivePolicy {
     /// Whether `day` lies within the policy's effective dates.
     pub fn in_effect_on(&self, day: NaiveDate) -> bool {
-        let version = &self.view.version;
-        version.effective_from <= day && version.effective_to.is_none_or(|to| day <= to)
+        self.view.in_effect_on(day)
     }
 }
 
@@ -38,27 +37,54 @@ impl LivePolicy {
 #[derive(Debug, Default)]
 pub struct Snapshot {
     pub version: i64,
-    pub policies: Vec<Arc<LivePolicy>>,
+    /// Newest first, as the catalog lists them: by creation time, then id, descending.
+    policies: Vec<Arc<LivePolicy>>,
     /// The same policies, by id.
     by_id: HashMap<Uuid, Arc<LivePolicy>>,
+    /// Their rules, filed by the values they admit: positions in `policies`.
+    index: RuleIndex,
 }
 
 impl Snapshot {
-    fn new(version: i64, policies: Vec<Arc<LivePolicy>>) -> Snapshot {
+    fn new(version: i64, mut policies: Vec<Arc<LivePolicy>>) -> Snapshot {
+        policies.sort_by(|a, b| {
+            let key = |p: &LivePolicy| (p.view.policy.created_at, p.view.policy.id);
+            key(b).cmp(&key(a))
+        });
         let by_id = policies
             .iter()
             .map(|p| (p.view.policy.id, p.clone()))
             .collect();
+        let index = RuleIndex::new(policies.iter().map(|p| &p.rule));
         Snapshot {
             version,
             policies,
             by_id,
+            index,
         }
     }
 
     /// The published policy `id`, if it is live.
     pub fn get(&self, id: Uuid) -> Option<&Arc<LivePolicy>> {
         self.by_id.get(&id)
+    }
+
+    /// Every policy, newest first.
+    pub fn newest_first(&self) -> impl Iterator<Item = &Arc<LivePolicy>> {
+        self.policies.iter()
+    }
+
+    /// The policies in effect on `day` whose rule is TRUE on `facts`, found through the rule
+    /// index: only the candidates it leaves are evaluated.
+    pub fn matching<'a>(
+        &'a self,
+        facts: Facts<'a>,
+        day: NaiveDate,
+    ) -> impl Iterator<Item = &'a Arc<LivePolicy>> + 'a {
+        self.index
+            .matches(facts)
+            .map(|position| &self.policies[position])
+            .filter(move |p| p.in_effect_on(day))
     }
 
     /// The policies in effect on `day`.
@@ -97,6 +123,14 @@ impl LiveCatalog {
             }
         });
         Ok(())
+    }
+
+    /// Serves a change this instance committed at once. Should the reload fail, the change
+    /// stands and the catalog poll picks it up within a second; the caller is not told otherwise.
+    pub async fn changed(&self, db: &DatabaseConnection, regions: &RegionCatalog) {
+        if let Err(err) = self.refresh(db, regions).await {
+            tracing::warn!(error = %err, "could not refresh the live catalog after a change");
+        }
     }
 
     /// Reloads when another instance changed the catalog: polls the catalog version every

@@ -12,6 +12,7 @@ pub mod live;
 mod model;
 mod mutation;
 mod permission;
+mod published;
 mod query;
 pub mod store;
 mod version;

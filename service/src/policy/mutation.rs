@@ -12,7 +12,6 @@ use super::store::{self, Change};
 use crate::auth::Role;
 use crate::error::{AppError, AppResult};
 use crate::graphql::{base, dep, viewer};
-use crate::state::Base;
 use crate::validate;
 
 /// Policy lifecycle: departments draft, edit, publish and retire the policies they lead.
@@ -60,7 +59,9 @@ impl PolicyMutation {
         let id = policy_id(&id)?;
         let app = base(ctx);
         if store::publish(&app.db, &app.regions, id, viewer, app.now()).await? == Change::Done {
-            refresh(app, dep::<Arc<LiveCatalog>>(ctx)).await;
+            dep::<Arc<LiveCatalog>>(ctx)
+                .changed(&app.db, &app.regions)
+                .await;
         }
         Ok(shown(ctx, id, None).await?)
     }
@@ -79,17 +80,11 @@ impl PolicyMutation {
             .map_err(|problem| AppError::field("reason", problem))?;
         let app = base(ctx);
         if store::retire(&app.db, id, reason, viewer, app.now()).await? == Change::Done {
-            refresh(app, dep::<Arc<LiveCatalog>>(ctx)).await;
+            dep::<Arc<LiveCatalog>>(ctx)
+                .changed(&app.db, &app.regions)
+                .await;
         }
         Ok(shown(ctx, id, None).await?)
-    }
-}
-
-/// Serves a committed change from this instance at once. Should the reload fail, the change
-/// stands and the catalog poll picks it up within a second; the caller is not told otherwise.
-async fn refresh(app: &Base, live: &LiveCatalog) {
-    if let Err(err) = live.refresh(&app.db, &app.regions).await {
-        tracing::warn!(error = %err, "could not refresh the live catalog after a change");
     }
 }
 

@@ -2,15 +2,16 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object};
 
-use super::catalog;
 use super::filter::PolicyFilterSpec;
 use super::graphql::Policy;
+use super::live::LiveCatalog;
 use super::mutation::policy_id;
 use super::{BenefitKind, PolicyStatus};
+use super::{catalog, published};
 use crate::department::DepartmentCode;
 use crate::error::InputErrors;
 use crate::graphql::pagination::{CountedConnection, Page};
-use crate::graphql::{Date, base, viewer};
+use crate::graphql::{Date, base, dep, viewer};
 use crate::region::RegionCatalog;
 use crate::text::Text;
 
@@ -70,6 +71,11 @@ impl PolicyQuery {
         version: Option<i32>,
     ) -> async_graphql::Result<Option<Policy>> {
         let id = policy_id(&id)?;
+        // A published policy at its live version: from the live catalog, no database read.
+        let live = dep::<Arc<LiveCatalog>>(ctx).snapshot();
+        if let Some(view) = published::policy(&live, id, version) {
+            return Ok(Some(Policy(view)));
+        }
         let app = base(ctx);
         let view = catalog::get(&app.db, &app.regions, viewer(ctx), id, version).await?;
         Ok(view.map(|v| Policy(Arc::new(v))))
@@ -87,6 +93,13 @@ impl PolicyQuery {
         let page = Page::parse(first, after)?;
         let app = base(ctx);
         let filter = filter.unwrap_or_default().validate(&app.regions)?;
+        // Published policies: from the live catalog, no database read.
+        let live = dep::<Arc<LiveCatalog>>(ctx).snapshot();
+        if let Some((views, total)) =
+            published::page(&live, &app.regions, &filter, page.offset, page.limit)
+        {
+            return Ok(page.connection(views.into_iter().map(Policy).collect(), total));
+        }
         let (views, total) = catalog::list(
             &app.db,
             &app.regions,

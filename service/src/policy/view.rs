@@ -1,5 +1,7 @@
 //! A policy at one version, with everything shown about it.
 
+use chrono::NaiveDate;
+
 use crate::auth::Viewer;
 use crate::entity::{department, policy, policy_document, policy_version};
 use crate::region::RegionCode;
@@ -16,6 +18,12 @@ pub struct PolicyView {
 }
 
 impl PolicyView {
+    /// Whether `day` lies within the version's effective dates.
+    pub fn in_effect_on(&self, day: NaiveDate) -> bool {
+        let version = &self.version;
+        version.effective_from <= day && version.effective_to.is_none_or(|to| day <= to)
+    }
+
     /// Whether the viewer is ADMIN or one of the policy's issuing departments.
     pub fn is_managed_by(&self, viewer: &Viewer) -> bool {
         match viewer {
