@@ -13,7 +13,7 @@ use policy_outreach::auth::Role;
 use policy_outreach::db::begin_write;
 use policy_outreach::eligibility::{Facts, Outcome, stored_firm_facts};
 use policy_outreach::entity::{acknowledgement, firm, firm_broker};
-use policy_outreach::outreach::deliveries::{self, NewDelivery};
+use policy_outreach::outreach::deliveries::{self, NewFiling, Shown};
 use policy_outreach::outreach::{Channel, Response, answers};
 use policy_outreach::policy::live::LiveCatalog;
 use policy_outreach::region::RegionCatalog;
@@ -83,9 +83,12 @@ pub async fn simulate(
             } else {
                 String::new()
             };
-            let row = NewDelivery {
+            let row = Shown {
                 policy_id: policy.view.policy.id,
-                policy_version: policy.view.version.version,
+                version: policy.view.version.version,
+                matched: None,
+            };
+            let filing = NewFiling {
                 firm_uscc: model.uscc.clone(),
                 channel,
                 declaration_id,
@@ -96,10 +99,11 @@ pub async fn simulate(
                 },
                 actor_subject: Some("demo".to_owned()),
                 broker_uscc: broker.clone().filter(|_| channel == Channel::Broker),
-                decision: None,
                 note: None,
+                decided: None,
+                presented: vec![row],
             };
-            deliveries::record(&txn, std::slice::from_ref(&row), at, zone)
+            deliveries::record(&txn, std::slice::from_ref(&filing), at, zone)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             simulated.deliveries += 1;
@@ -127,7 +131,7 @@ pub async fn simulate(
             let ack = acknowledgement::Model {
                 id: Uuid::now_v7(),
                 policy_id: row.policy_id,
-                policy_version: row.policy_version,
+                policy_version: row.version,
                 firm_uscc: model.uscc.clone(),
                 response,
                 channel: if role == Role::Broker {

@@ -208,7 +208,7 @@ async fn checking_eligibility_records_nothing() {
     let w = world().await;
     let vars = json!({"policyId": w.policy, "firmUscc": w.small, "declaration": export(&w.small)});
     w.app.ok(Some(&firm(&w.small)), CHECK, vars).await;
-    let deliveries = policy_outreach::entity::delivery::Entity::find()
+    let deliveries = policy_outreach::entity::filing::Entity::find()
         .count(&w.app.db)
         .await
         .unwrap();

@@ -1,6 +1,7 @@
 use std::time::{Duration, Instant};
 
-use policy_outreach::entity::{acknowledgement, delivery, firm as firm_entity, policy_firm_funnel};
+use policy_outreach::entity::{acknowledgement, firm as firm_entity, policy_firm_funnel};
+use policy_outreach::outreach::ledger::{self, StoredDelivery};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -103,8 +104,19 @@ fn codes(data: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn deliveries(app: &TestApp) -> Vec<delivery::Model> {
-    delivery::Entity::find().all(&app.db).await.unwrap()
+async fn deliveries(app: &TestApp) -> Vec<StoredDelivery> {
+    ledger::deliveries(&app.db, None).await.unwrap()
+}
+
+/// How many deliveries each (policy, firm) has.
+fn per_pair(stored: &[StoredDelivery]) -> std::collections::HashMap<(uuid::Uuid, String), usize> {
+    let mut counts = std::collections::HashMap::new();
+    for d in stored {
+        *counts
+            .entry((d.policy_id, d.firm_uscc.clone()))
+            .or_insert(0) += 1;
+    }
+    counts
 }
 
 #[tokio::test]
@@ -170,30 +182,21 @@ async fn asking_twice_for_one_declaration_records_one_delivery() {
     let stored = deliveries(&w.app).await;
     assert_eq!(stored.len(), 4);
     assert!(stored.iter().all(|d| d.impressions == 2));
+    assert!(per_pair(&stored).values().all(|n| *n == 1));
     let funnel = policy_firm_funnel::Entity::find()
         .all(&w.app.db)
         .await
         .unwrap();
-    assert!(
-        funnel
-            .iter()
-            .all(|f| f.deliveries == 1 && f.first_delivered_at.is_some())
-    );
+    assert_eq!(funnel.len(), 4);
+    assert!(funnel.iter().all(|f| f.first_delivered_at.is_some()));
 
     let another_declaration = json!({"d": export(&w.exporter, Some("DEC-8"))});
     w.app
         .ok(Some(&token), APPLICABLE, another_declaration)
         .await;
-    assert_eq!(
-        deliveries(&w.app).await.len(),
-        8,
-        "a new declaration is a new presentation"
-    );
-    let funnel = policy_firm_funnel::Entity::find()
-        .all(&w.app.db)
-        .await
-        .unwrap();
-    assert!(funnel.iter().all(|f| f.deliveries == 2));
+    let stored = deliveries(&w.app).await;
+    assert_eq!(stored.len(), 8, "a new declaration is a new presentation");
+    assert!(per_pair(&stored).values().all(|n| *n == 2));
 }
 
 /// Filings that arrive together are written together; the same declaration asked many times at
@@ -223,11 +226,7 @@ async fn twenty_concurrent_filings_of_one_declaration_record_one_delivery_per_po
         "{:?}",
         stored.iter().map(|d| d.impressions).collect::<Vec<_>>()
     );
-    let funnel = policy_firm_funnel::Entity::find()
-        .all(&w.app.db)
-        .await
-        .unwrap();
-    assert!(funnel.iter().all(|f| f.deliveries == 1));
+    assert!(per_pair(&stored).values().all(|n| *n == 1));
 }
 
 /// Many firms' filings at once, each answered with its own presentations.
@@ -479,7 +478,7 @@ async fn an_acknowledgement_replays_by_key_and_conflicts_on_other_input() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        funnel.deliveries, 0,
+        funnel.first_delivered_at, None,
         "acknowledged without being shown here: allowed and recorded"
     );
     assert!(funnel.acknowledged_by_firm);
@@ -859,4 +858,91 @@ async fn the_inbox_hides_what_the_firm_dismissed_unless_asked() {
         )
         .await;
     assert_eq!(count(&all) - count(&hidden), 1);
+}
+
+/// A filing presenting 40 policies writes one ledger row; a firm filing again, every version
+/// already shown, writes one more and leaves every funnel row as it was; a repeat of the same
+/// declaration writes no row at all. Counted table by table.
+#[tokio::test]
+async fn a_filing_presenting_forty_policies_writes_a_bounded_number_of_rows() {
+    use policy_outreach::entity::{filing, policy_daily_reach};
+    let app = TestApp::spawn().await;
+    create_departments(&app, &[("SZ-COMMERCE", Some("440300"))]).await;
+    let exporter = uscc("440305", 1);
+    sync_firms(&app, json!([firm_input(&exporter, "440305")])).await;
+    for i in 0..40 {
+        let input = policy_input(&format!("EVERYONE-{i:02}"), "SZ-COMMERCE", "For every firm");
+        create_policy(&app, input, true).await;
+    }
+    let token = firm(&exporter);
+    let rows = |db: sea_orm::DatabaseConnection| async move {
+        (
+            filing::Entity::find().count(&db).await.unwrap(),
+            policy_firm_funnel::Entity::find().all(&db).await.unwrap(),
+            policy_daily_reach::Entity::find().count(&db).await.unwrap(),
+        )
+    };
+
+    let first = app
+        .ok(
+            Some(&token),
+            APPLICABLE,
+            json!({"d": export(&exporter, Some("DEC-A"))}),
+        )
+        .await;
+    assert_eq!(first["applicablePolicies"].as_array().unwrap().len(), 40);
+    let (filings, funnel, days) = rows(app.db.clone()).await;
+    assert_eq!(filings, 1, "one ledger row for forty presentations");
+    assert_eq!(funnel.len(), 40, "forty first reaches: forty funnel rows");
+    assert_eq!(days, 40);
+
+    let again = app
+        .ok(
+            Some(&token),
+            APPLICABLE,
+            json!({"d": export(&exporter, Some("DEC-B"))}),
+        )
+        .await;
+    let matches = again["applicablePolicies"].as_array().unwrap();
+    assert!(matches.iter().all(|m| m["isNew"] == false));
+    assert!(
+        matches
+            .iter()
+            .all(|m| m["delivery"]["declarationId"] == "DEC-B")
+    );
+    let (filings, unchanged, days) = rows(app.db.clone()).await;
+    assert_eq!(filings, 2, "a new declaration: one more ledger row");
+    assert_eq!(
+        unchanged, funnel,
+        "every version already shown: no funnel row changes"
+    );
+    assert_eq!(days, 40, "the same day's counters");
+
+    let repeat = app
+        .ok(
+            Some(&token),
+            APPLICABLE,
+            json!({"d": export(&exporter, Some("DEC-B"))}),
+        )
+        .await;
+    assert_eq!(repeat["applicablePolicies"], again["applicablePolicies"]);
+    let (filings, unchanged, _) = rows(app.db.clone()).await;
+    assert_eq!(filings, 2, "a repeat writes no ledger row");
+    assert_eq!(unchanged, funnel);
+
+    let stored = deliveries(&app).await;
+    assert_eq!(stored.len(), 80, "forty deliveries per declaration");
+    assert!(stored.iter().all(|d| d.decision.is_some()));
+    let data = app
+        .ok(
+            Some(&system()),
+            "query($id: ID!) { outreach(policyId: $id) { reached daily { deliveries newlyReached } } }",
+            json!({"id": first["applicablePolicies"][0]["policy"]["id"]}),
+        )
+        .await;
+    assert_eq!(data["outreach"]["reached"], 1);
+    assert_eq!(
+        data["outreach"]["daily"],
+        json!([{"deliveries": 2, "newlyReached": 1}])
+    );
 }

@@ -57,3 +57,158 @@ async fn the_regions_hold_the_whole_hierarchy_with_chinese_names() {
     let names: (String, String, String) = row.try_get_many_by_index().unwrap();
     assert_eq!(names, ("南山区".into(), "深圳市".into(), "广东省".into()));
 }
+
+/// A delivery as both shapes keep it, without its id: what must survive the ledger migration
+/// both ways.
+type Carried = (
+    uuid::Uuid,
+    i32,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    i32,
+    chrono::DateTime<chrono::Utc>,
+    Option<serde_json::Value>,
+);
+
+/// Migration 6 folds the delivery table into the filing ledger and spreads it back: the
+/// deliveries of the demo (external channels, no decision) and of filings with their decision
+/// records come back the same after `down`, and again after `up`.
+#[tokio::test]
+async fn the_ledger_migration_carries_deliveries_over_and_back() {
+    use policy_outreach::auth::Role;
+    use policy_outreach::outreach::Channel;
+    use policy_outreach::outreach::deliveries::{NewFiling, Shown, save};
+    use policy_outreach::outreach::ledger;
+    let database = TestDatabase::create().await;
+    let db = db::connect(&settings(&database.url)).await.unwrap();
+    db::migrate_up(&db).await.unwrap();
+    let zone = chrono_tz::Tz::Asia__Shanghai;
+    let seeded = policy_outreach_demo::seed(&db, zone).await.unwrap();
+    let policies: Vec<uuid::Uuid> = ledger::deliveries(&db, None)
+        .await
+        .unwrap()
+        .iter()
+        .map(|d| d.policy_id)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .take(3)
+        .collect();
+    let facts = serde_json::json!({"firm": {"size": "SMALL", "export_value_prev_year_usd": 3200000.5},
+        "declaration": {"id": "DEC-MIG", "direction": "EXPORT", "country": "US"}});
+    let filing = NewFiling {
+        firm_uscc: seeded.firm.clone(),
+        channel: Channel::Broker,
+        declaration_id: "DEC-MIG".to_owned(),
+        actor_role: Role::Broker,
+        actor_subject: Some("broker:mig".to_owned()),
+        broker_uscc: Some(seeded.broker.clone()),
+        note: None,
+        decided: Some((chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap(), facts)),
+        presented: policies
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Shown {
+                policy_id: *p,
+                version: 1,
+                matched: Some(i as i32),
+            })
+            .collect(),
+    };
+    let at = chrono::Utc::now();
+    save(&db, std::slice::from_ref(&filing), at, zone)
+        .await
+        .unwrap();
+    save(&db, &[filing], at + chrono::Duration::seconds(1), zone)
+        .await
+        .unwrap();
+    let carried = |d: &ledger::StoredDelivery| -> Carried {
+        (
+            d.policy_id,
+            d.policy_version,
+            d.firm_uscc.clone(),
+            d.channel.as_str().to_owned(),
+            d.declaration_id.clone(),
+            d.broker_uscc.clone(),
+            d.note.clone(),
+            d.impressions,
+            d.delivered_at,
+            d.decision.clone(),
+        )
+    };
+    let mut before: Vec<Carried> = ledger::deliveries(&db, None)
+        .await
+        .unwrap()
+        .iter()
+        .map(carried)
+        .collect();
+    before.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    assert!(before.len() > 300);
+    assert_eq!(
+        before.iter().filter(|d| d.9.is_some()).count(),
+        policies.len()
+    );
+    assert!(
+        before.iter().any(|d| d.7 == 2),
+        "the repeat counted an impression"
+    );
+
+    db::migrate_down(&db, Some(1)).await.unwrap();
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT policy_id, policy_version, firm_uscc, channel, declaration_id, broker_uscc, \
+             note, impressions, delivered_at, decision FROM delivery",
+        ))
+        .await
+        .unwrap();
+    let mut spread: Vec<Carried> = rows
+        .iter()
+        .map(|r| {
+            (
+                r.try_get("", "policy_id").unwrap(),
+                r.try_get("", "policy_version").unwrap(),
+                r.try_get("", "firm_uscc").unwrap(),
+                r.try_get("", "channel").unwrap(),
+                r.try_get("", "declaration_id").unwrap(),
+                r.try_get("", "broker_uscc").unwrap(),
+                r.try_get("", "note").unwrap(),
+                r.try_get("", "impressions").unwrap(),
+                r.try_get("", "delivered_at").unwrap(),
+                r.try_get("", "decision").unwrap(),
+            )
+        })
+        .collect();
+    spread.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    assert_eq!(
+        spread, before,
+        "down spreads every delivery back, decisions included"
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM policy_firm_funnel f WHERE deliveries <> \
+             (SELECT COUNT(*) FROM delivery d WHERE d.policy_id = f.policy_id \
+              AND d.firm_uscc = f.firm_uscc)"
+        )
+        .await,
+        0,
+        "each funnel row counts its deliveries again"
+    );
+
+    db::migrate_up(&db).await.unwrap();
+    let mut after: Vec<Carried> = ledger::deliveries(&db, None)
+        .await
+        .unwrap()
+        .iter()
+        .map(carried)
+        .collect();
+    after.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+    assert_eq!(after, before, "up folds them into the ledger again");
+    assert!(
+        count(&db, "SELECT COUNT(*) FROM filing").await < before.len() as i64,
+        "the filing's presentations share one ledger row"
+    );
+}

@@ -648,7 +648,7 @@ async fn a_large_campaign_concurrent_filings_and_racing_first_reaches_count_exac
 async fn a_first_reach_stamped_earlier_but_committed_later_is_not_counted_twice() {
     use policy_outreach::auth::Role;
     use policy_outreach::outreach::Channel;
-    use policy_outreach::outreach::deliveries::{NewDelivery, save};
+    use policy_outreach::outreach::deliveries::{NewFiling, Shown, save};
 
     let app = TestApp::spawn().await;
     create_departments(&app, &[("GD-COMMERCE", Some("440000"))]).await;
@@ -661,17 +661,20 @@ async fn a_first_reach_stamped_earlier_but_committed_later_is_not_counted_twice(
     let mut input = policy_input("GD-RACE", "GD-COMMERCE", "Guangdong, every firm");
     input["regions"] = json!(["440000"]);
     let policy = create_policy(&app, input, true).await;
-    let delivery = |firm: &str, channel| NewDelivery {
-        policy_id: policy,
-        policy_version: 1,
+    let delivery = |firm: &str, channel| NewFiling {
         firm_uscc: firm.to_owned(),
         channel,
         declaration_id: String::new(),
         actor_role: Role::System,
         actor_subject: Some("campaign".to_owned()),
         broker_uscc: None,
-        decision: None,
         note: None,
+        decided: None,
+        presented: vec![Shown {
+            policy_id: policy,
+            version: 1,
+            matched: None,
+        }],
     };
     let zone = app.settings.time_zone;
     let (earlier, later) = (

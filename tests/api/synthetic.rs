@@ -6,9 +6,9 @@
 use chrono_tz::Tz;
 use policy_outreach::db;
 use policy_outreach::entity::{
-    acknowledgement, delivery, policy_daily_reach as daily, policy_firm_funnel as funnel,
+    acknowledgement, filing, policy_daily_reach as daily, policy_firm_funnel as funnel,
 };
-use policy_outreach::outreach::deliveries::{self, NewDelivery};
+use policy_outreach::outreach::deliveries::{self, NewFiling, Shown};
 use policy_outreach::outreach::{answered_by_firm, answers};
 use policy_outreach_demo::seed_departments;
 use policy_outreach_demo::synthetic::{self, Size, Written};
@@ -49,16 +49,16 @@ async fn daily_rows(db: &DatabaseConnection) -> Vec<daily::Model> {
 }
 
 enum Event {
-    Delivered(delivery::Model),
+    Delivered(filing::Model),
     Answered(acknowledgement::Model),
 }
 
 /// Replays the deliveries and acknowledgements of `from` into `into` through the service's own
 /// writers, in the order they happened, each at its own time.
 async fn replay(from: &DatabaseConnection, into: &DatabaseConnection) {
-    let delivered = delivery::Entity::find()
-        .order_by_asc(delivery::Column::DeliveredAt)
-        .order_by_asc(delivery::Column::Id)
+    let delivered = filing::Entity::find()
+        .order_by_asc(filing::Column::FiledAt)
+        .order_by_asc(filing::Column::Id)
         .all(from)
         .await
         .unwrap();
@@ -70,7 +70,7 @@ async fn replay(from: &DatabaseConnection, into: &DatabaseConnection) {
         .unwrap();
     let mut events: Vec<(chrono::DateTime<chrono::Utc>, Event)> = delivered
         .into_iter()
-        .map(|d| (d.delivered_at, Event::Delivered(d)))
+        .map(|d| (d.filed_at, Event::Delivered(d)))
         .chain(
             answered
                 .into_iter()
@@ -82,21 +82,21 @@ async fn replay(from: &DatabaseConnection, into: &DatabaseConnection) {
     for (at, event) in events {
         match event {
             Event::Delivered(d) => {
-                let row = NewDelivery {
-                    policy_id: d.policy_id,
-                    policy_version: d.policy_version,
+                let presented: Vec<Shown> = serde_json::from_value(d.presented).unwrap();
+                let row = NewFiling {
                     firm_uscc: d.firm_uscc,
                     channel: d.channel,
                     declaration_id: d.declaration_id,
                     actor_role: d.actor_role,
                     actor_subject: d.actor_subject,
                     broker_uscc: d.broker_uscc,
-                    decision: d.decision,
                     note: d.note,
+                    decided: d.evaluated_on.zip(d.facts),
+                    presented,
                 };
                 let recorded = deliveries::save(into, &[row], at, ZONE).await.unwrap();
                 assert!(
-                    recorded.len() == 1 && recorded[0].is_new,
+                    recorded.len() == 1 && recorded[0].len() == 1 && recorded[0][0].is_new,
                     "every synthetic delivery is a presentation of its own"
                 );
             }
@@ -126,7 +126,7 @@ async fn synthetic_funnel_and_daily_rows_are_what_the_service_writes_for_the_sam
         "policy_daily_reach",
         "policy_firm_funnel",
         "acknowledgement",
-        "delivery",
+        "filing",
     ] {
         replayed_db
             .execute_unprepared(&format!("DELETE FROM {table}"))
@@ -142,7 +142,19 @@ async fn synthetic_funnel_and_daily_rows_are_what_the_service_writes_for_the_sam
     // A set that exercises the rows: firms reached more than once, on several channels, answered
     // (some twice) and not.
     assert!(written.deliveries > 1_000 && written.acknowledgements > 100);
-    assert!(seeded_funnel.iter().any(|f| f.deliveries > 1));
+    let ledger = policy_outreach::outreach::ledger::deliveries(&seeded_db, None)
+        .await
+        .unwrap();
+    let mut per_pair = std::collections::HashMap::new();
+    for d in &ledger {
+        *per_pair
+            .entry((d.policy_id, d.firm_uscc.clone()))
+            .or_insert(0) += 1;
+    }
+    assert!(
+        per_pair.values().any(|n| *n > 1),
+        "firms reached more than once"
+    );
     assert!(
         seeded_funnel
             .iter()

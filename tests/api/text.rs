@@ -2,9 +2,7 @@
 //! no control characters, and names without the invisible characters that disguise them. Each bad
 //! text is refused naming its field, with nothing written.
 
-use policy_outreach::entity::{
-    acknowledgement, delivery, firm as firm_entity, policy, policy_audit,
-};
+use policy_outreach::entity::{acknowledgement, filing, firm as firm_entity, policy, policy_audit};
 use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -91,7 +89,7 @@ async fn a_note_padded_with_a_million_spaces_is_stored_trimmed_and_an_overlong_o
         )
         .await;
     assert_refused(&refused, "input.note");
-    assert_eq!(delivery::Entity::find().count(&w.app.db).await.unwrap(), 0);
+    assert_eq!(filing::Entity::find().count(&w.app.db).await.unwrap(), 0);
 
     let padded = format!("短信 {}", " ".repeat(1_000_000));
     w.app
@@ -101,7 +99,9 @@ async fn a_note_padded_with_a_million_spaces_is_stored_trimmed_and_an_overlong_o
             json!({"input": {"policyId": w.policy, "channel": "SMS", "firmUsccs": [w.exporter], "note": padded}}),
         )
         .await;
-    let stored = delivery::Entity::find().all(&w.app.db).await.unwrap();
+    let stored = policy_outreach::outreach::ledger::deliveries(&w.app.db, None)
+        .await
+        .unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].note.as_deref(), Some("短信"));
 }

@@ -1,4 +1,5 @@
-//! Deliveries, acknowledgements, and the funnel rows and daily series that follow from them.
+//! Deliveries (in the filing ledger), acknowledgements, and the funnel rows and daily series that
+//! follow from them.
 
 use std::collections::HashMap;
 
@@ -15,30 +16,28 @@ use policy_outreach::outreach::{Channel, Response, answered_by_firm};
 use super::shape::{DAYS_OF_HISTORY, FLAGSHIP_SHARE};
 use crate::bulk;
 
-pub(super) const DELIVERY_COLUMNS: [&str; 13] = [
+/// A ledger row per synthetic delivery: each is a filing (or an external presentation) of its own.
+pub(super) const FILING_COLUMNS: [&str; 12] = [
     "id",
-    "policy_id",
-    "policy_version",
     "firm_uscc",
     "channel",
     "declaration_id",
     "actor_role",
     "actor_subject",
     "broker_uscc",
-    "impressions",
     "note",
-    "delivered_at",
+    "presented",
+    "impressions",
+    "filed_at",
     "last_shown_at",
 ];
-pub(super) const FUNNEL_COLUMNS: [&str; 15] = [
+pub(super) const FUNNEL_COLUMNS: [&str; 13] = [
     "policy_id",
     "firm_uscc",
     "prefecture_code",
-    "deliveries",
     "delivered_channels",
     "acknowledged_channels",
     "first_delivered_at",
-    "last_delivered_at",
     "last_delivered_version",
     "first_acknowledged_at",
     "acknowledged_by_firm",
@@ -69,7 +68,6 @@ pub(super) struct Pair {
     deliveries: i32,
     channels: i32,
     first: Option<DateTime<Utc>>,
-    last: Option<DateTime<Utc>>,
 }
 
 /// Deliveries over the last months (most to the flagship), then answers from a third of the
@@ -128,7 +126,6 @@ pub(super) async fn write_reach(
         pair.deliveries += 1;
         pair.channels |= channel.bit();
         pair.first = pair.first.min(Some(at)).or(Some(at));
-        pair.last = pair.last.max(Some(at));
         let broker = broker_of
             .get(&f)
             .filter(|_| channel == Channel::Broker)
@@ -144,32 +141,26 @@ pub(super) async fn write_reach(
         } else {
             Role::System
         };
+        let presented = serde_json::json!([[policies[p].0, policies[p].1, null]]);
         rows.push(vec![
             Uuid::from_u128(rng.random()).into(),
-            policies[p].0.into(),
-            policies[p].1.into(),
             firms[f].clone().into(),
             channel.as_str().into(),
             declaration.into(),
             role.as_str().into(),
             Some("synthetic".to_owned()).into(),
             broker.into(),
-            1.into(),
             Option::<String>::None.into(),
+            presented.into(),
+            1.into(),
             at.into(),
             at.into(),
         ]);
         if rows.len() == 1 << 18 {
-            bulk::write(
-                db,
-                "delivery",
-                &DELIVERY_COLUMNS,
-                &std::mem::take(&mut rows),
-            )
-            .await?;
+            bulk::write(db, "filing", &FILING_COLUMNS, &std::mem::take(&mut rows)).await?;
         }
     }
-    bulk::write(db, "delivery", &DELIVERY_COLUMNS, &rows).await?;
+    bulk::write(db, "filing", &FILING_COLUMNS, &rows).await?;
     drop(rows);
     drop(external);
 
@@ -226,11 +217,9 @@ pub(super) async fn write_reach(
             policy_id.into(),
             firms[f].clone().into(),
             prefectures[f].clone().into(),
-            pair.deliveries.into(),
             pair.channels.into(),
             answer.channels.into(),
             pair.first.into(),
-            pair.last.into(),
             Some(version).into(),
             answer.first.into(),
             answer.by_firm.into(),

@@ -3,8 +3,8 @@
 
 pub mod acknowledgement;
 pub mod catalog_state;
-pub mod delivery;
 pub mod department;
+pub mod filing;
 pub mod firm;
 pub mod firm_broker;
 pub mod policy;

@@ -12,13 +12,11 @@ pub struct Model {
     pub firm_uscc: String,
     /// The firm's prefecture (province when registered at province level).
     pub prefecture_code: String,
-    pub deliveries: i32,
     /// One bit per channel the firm was reached on ([`crate::outreach::Channel::bit`]).
     pub delivered_channels: i32,
     /// One bit per channel the firm answered on.
     pub acknowledged_channels: i32,
     pub first_delivered_at: Option<DateTimeUtc>,
-    pub last_delivered_at: Option<DateTimeUtc>,
     /// The highest version delivered: live versions only grow, so this tells whether the firm
     /// has seen the current one.
     pub last_delivered_version: Option<i32>,

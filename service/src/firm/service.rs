@@ -18,7 +18,7 @@ pub async fn prefectures_of(
     db: &impl ConnectionTrait,
     usccs: &[&str],
 ) -> AppResult<HashMap<String, String>> {
-    read_prefectures(db, usccs, false).await
+    read_prefectures(db, usccs, Hold::Not).await
 }
 
 /// [`prefectures_of`], read inside a write transaction and held until it ends (`FOR SHARE` on
@@ -33,13 +33,33 @@ pub async fn hold_prefectures(
     // Key order, as upsert locks them: the two cannot deadlock.
     sorted.sort_unstable();
     sorted.dedup();
-    read_prefectures(txn, &sorted, true).await
+    read_prefectures(txn, &sorted, Hold::Shared).await
+}
+
+/// [`hold_prefectures`], holding the firms against every other writer that holds them (until
+/// the transaction ends): presentations to one firm are recorded one transaction at a time.
+pub async fn hold_prefectures_exclusively(
+    txn: &DatabaseTransaction,
+    usccs: &[&str],
+) -> AppResult<HashMap<String, String>> {
+    let mut sorted = usccs.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    read_prefectures(txn, &sorted, Hold::Exclusive).await
+}
+
+/// How the firm rows read are held.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Hold {
+    Not,
+    Shared,
+    Exclusive,
 }
 
 async fn read_prefectures(
     db: &impl ConnectionTrait,
     usccs: &[&str],
-    hold: bool,
+    hold: Hold,
 ) -> AppResult<HashMap<String, String>> {
     let mut found = HashMap::new();
     for chunk in db::in_pieces(usccs, db::KEYS_PER_LIST) {
@@ -49,9 +69,11 @@ async fn read_prefectures(
             .column(firm::Column::PrefectureCode)
             .column(firm::Column::ProvinceCode)
             .filter(firm::Column::Uscc.is_in(chunk.iter().copied()));
-        if hold {
-            select = select.order_by_asc(firm::Column::Uscc).lock_shared();
-        }
+        select = match hold {
+            Hold::Not => select,
+            Hold::Shared => select.order_by_asc(firm::Column::Uscc).lock_shared(),
+            Hold::Exclusive => select.order_by_asc(firm::Column::Uscc).lock_exclusive(),
+        };
         let rows: Vec<(String, Option<String>, String)> = select.into_tuple().all(db).await?;
         found.extend(
             rows.into_iter()

@@ -1,154 +1,255 @@
-//! Recording presentations: one delivery per (policy, version, firm, channel, declaration), repeats
-//! counted as impressions, and the per-(policy, firm) funnel row kept current in the same
-//! transaction. A bounded number of statements per 1,000 rows, whatever the number of matches.
+//! Recording presentations in the filing ledger. A filing writes one ledger row holding the facts
+//! once and the (policy, version) pairs it presented for the first time on its channel and
+//! declaration; a repeat of a declaration's presentations counts an impression on the row that
+//! first made them. A (policy, firm) funnel row is written only when the filing changes it (a
+//! first reach, a new channel, a newer version), and the daily counts once per policy and batch:
+//! a bounded number of statements per batch, and rows in proportion to what changed.
 
 use std::borrow::Borrow;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{DatabaseConnection, DatabaseTransaction};
-
-use crate::db::{self, begin_write};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+};
 use uuid::Uuid;
 
 use super::Channel;
-pub use super::delivery::{NewDelivery, Recorded};
-use super::funnel;
-use crate::entity::delivery;
+pub use super::delivery::{NewFiling, Recorded, Shown, delivery_id};
+use super::funnel::{self, DayTally, Reach, Reached};
+use crate::db::{self, KEYS_PER_LIST, begin_write, in_pieces};
+use crate::entity::filing;
 use crate::error::AppResult;
 use crate::firm::service as firms;
-
-/// Deliveries written, then counted in their funnel rows, per round: bounds the rows returned and
-/// held at once ([`db::insert_all`] cuts each round into statements).
-const ROWS_PER_ROUND: usize = 1_000;
 
 /// [`record`] in a transaction of its own; nothing to write, nothing done.
 pub async fn save(
     db: &DatabaseConnection,
-    rows: &[impl Borrow<NewDelivery> + Sync],
+    filings: &[impl Borrow<NewFiling> + Sync],
     now: DateTime<Utc>,
     zone: Tz,
-) -> AppResult<Vec<Recorded>> {
-    if rows.is_empty() {
-        return Ok(Vec::new());
+) -> AppResult<Vec<Vec<Recorded>>> {
+    if filings.iter().all(|f| f.borrow().presented.is_empty()) {
+        return Ok(filings.iter().map(|_| Vec::new()).collect());
     }
     let txn = begin_write(db).await?;
-    let recorded = record(&txn, rows, now, zone).await?;
+    let recorded = record(&txn, filings, now, zone).await?;
     txn.commit().await?;
     Ok(recorded)
 }
 
-/// Records the deliveries and updates the funnel rows of their (policy, firm) pairs. Each pair
-/// appears at most once in `rows`.
+/// A presentation made before: the ledger row that made it, and when.
+type Earlier = (Uuid, DateTime<Utc>);
+
+/// Where a presentation is kept apart from others: firm, channel and declaration.
+type Key = (String, Channel, String);
+
+/// A ledger row as a repeat is matched with it: id, firm, channel, declaration, presented, time.
+type LedgerEntry = (
+    Uuid,
+    String,
+    Channel,
+    String,
+    serde_json::Value,
+    DateTime<Utc>,
+);
+
+/// Records the filings at `now`: for each, its deliveries in the order presented.
 pub async fn record(
     txn: &DatabaseTransaction,
-    rows: &[impl Borrow<NewDelivery> + Sync],
+    filings: &[impl Borrow<NewFiling> + Sync],
     now: DateTime<Utc>,
     zone: Tz,
-) -> AppResult<Vec<Recorded>> {
-    let day = now.with_timezone(&zone).date_naive();
-    // Rows in key order: concurrent writers then lock rows in the same order and cannot deadlock.
-    let mut rows: Vec<&NewDelivery> = rows.iter().map(Borrow::borrow).collect();
-    rows.sort_by(|a, b| {
-        (a.policy_id, &a.firm_uscc, a.channel, &a.declaration_id).cmp(&(
-            b.policy_id,
-            &b.firm_uscc,
-            b.channel,
-            &b.declaration_id,
-        ))
-    });
-    let usccs: Vec<&str> = rows.iter().map(|r| r.firm_uscc.as_str()).collect();
-    let prefectures = firms::hold_prefectures(txn, &usccs).await?;
-    let mut recorded = Vec::with_capacity(rows.len());
-    let mut today = funnel::DayTally::default();
-    for chunk in rows.chunks(ROWS_PER_ROUND) {
-        let inserted = insert_deliveries(txn, chunk, now).await?;
-        funnel::reached(txn, chunk, &inserted, &prefectures, now, &mut today).await?;
-        recorded.extend(inserted);
+) -> AppResult<Vec<Vec<Recorded>>> {
+    let filings: Vec<&NewFiling> = filings.iter().map(Borrow::borrow).collect();
+    let mut usccs: Vec<&str> = filings.iter().map(|f| f.firm_uscc.as_str()).collect();
+    usccs.sort_unstable();
+    usccs.dedup();
+    // Held until commit: two writers never record presentations to one firm at once, so what
+    // is read below stays true until this transaction commits.
+    let prefectures = firms::hold_prefectures_exclusively(txn, &usccs).await?;
+    let mut earlier = earlier_presentations(txn, &filings, &usccs).await?;
+    let mut reach = funnel::reach_of(txn, &filings, &usccs).await?;
+
+    let mut answers = Vec::with_capacity(filings.len());
+    let mut ledger = Vec::new();
+    let mut repeated: HashSet<Uuid> = HashSet::new();
+    let mut changed = Reached::default();
+    let mut today = DayTally::default();
+    for filing in &filings {
+        let key: Key = (
+            filing.firm_uscc.clone(),
+            filing.channel,
+            filing.declaration_id.clone(),
+        );
+        let made = earlier.entry(key).or_default();
+        let id = Uuid::now_v7();
+        let mut fresh = Vec::new();
+        let mut recorded = Vec::with_capacity(filing.presented.len());
+        for shown in &filing.presented {
+            let pair = (shown.policy_id, shown.version);
+            let (row, at, is_new) = match made.get(&pair) {
+                Some(&(row, at)) => {
+                    repeated.insert(row);
+                    (row, at, false)
+                }
+                None => {
+                    made.insert(pair, (id, now));
+                    fresh.push(*shown);
+                    (id, now, true)
+                }
+            };
+            recorded.push(Recorded {
+                id: delivery_id(row, shown.policy_id, shown.version),
+                policy_id: shown.policy_id,
+                firm_uscc: filing.firm_uscc.clone(),
+                policy_version: shown.version,
+                channel: filing.channel,
+                declaration_id: filing.declaration_id.clone(),
+                delivered_at: at,
+                is_new,
+            });
+            if !is_new {
+                continue;
+            }
+            today.entry(shown.policy_id).deliveries += 1;
+            let state = reach
+                .entry((shown.policy_id, filing.firm_uscc.clone()))
+                .or_default();
+            if !state.reached {
+                today.entry(shown.policy_id).newly_reached += 1;
+            }
+            if state.advance(filing.channel, shown.version) {
+                changed.add(Reach {
+                    policy_id: shown.policy_id,
+                    firm_uscc: filing.firm_uscc.clone(),
+                    prefecture: prefectures
+                        .get(&filing.firm_uscc)
+                        .cloned()
+                        .unwrap_or_default(),
+                    channels: filing.channel.bit(),
+                    version: shown.version,
+                    at: now,
+                });
+            }
+        }
+        if !fresh.is_empty() {
+            ledger.push(ledger_row(id, filing, fresh, now)?);
+        }
+        answers.push(recorded);
     }
+    insert_ledger(txn, ledger).await?;
+    count_impressions(txn, repeated, now).await?;
+    funnel::reached(txn, changed).await?;
     // The day rows last, once: every writer takes funnel rows before day rows, so a large batch
     // and a single filing never wait on each other in opposite orders.
+    let day = now.with_timezone(&zone).date_naive();
     funnel::add_to_day(txn, day, &today.into_counts()).await?;
-    Ok(recorded)
+    Ok(answers)
 }
 
-async fn insert_deliveries(
-    txn: &DatabaseTransaction,
-    rows: &[&NewDelivery],
+fn ledger_row(
+    id: Uuid,
+    filing: &NewFiling,
+    presented: Vec<Shown>,
     now: DateTime<Utc>,
-) -> AppResult<Vec<Recorded>> {
-    use delivery::Column as C;
-    let models = rows
+) -> AppResult<filing::ActiveModel> {
+    let (evaluated_on, facts) = match &filing.decided {
+        Some((day, facts)) => (Some(*day), Some(facts.clone())),
+        None => (None, None),
+    };
+    Ok(filing::ActiveModel::from(filing::Model {
+        id,
+        firm_uscc: filing.firm_uscc.clone(),
+        channel: filing.channel,
+        declaration_id: filing.declaration_id.clone(),
+        actor_role: filing.actor_role,
+        actor_subject: filing.actor_subject.clone(),
+        broker_uscc: filing.broker_uscc.clone(),
+        note: filing.note.clone(),
+        evaluated_on,
+        facts,
+        presented: Shown::write_all(&presented)?,
+        impressions: 1,
+        filed_at: now,
+        last_shown_at: now,
+    }))
+}
+
+/// What the ledger already holds for the filings' firms, channels and declarations, by
+/// (firm, channel, declaration) and (policy, version).
+async fn earlier_presentations(
+    txn: &DatabaseTransaction,
+    filings: &[&NewFiling],
+    usccs: &[&str],
+) -> AppResult<HashMap<Key, HashMap<(Uuid, i32), Earlier>>> {
+    let mut declarations: Vec<&str> = filings.iter().map(|f| f.declaration_id.as_str()).collect();
+    declarations.sort_unstable();
+    declarations.dedup();
+    let wanted: HashSet<(&str, Channel, &str)> = filings
         .iter()
-        .map(|row| {
-            delivery::ActiveModel::from(delivery::Model {
-                id: Uuid::now_v7(),
-                policy_id: row.policy_id,
-                policy_version: row.policy_version,
-                firm_uscc: row.firm_uscc.clone(),
-                channel: row.channel,
-                declaration_id: row.declaration_id.clone(),
-                actor_role: row.actor_role,
-                actor_subject: row.actor_subject.clone(),
-                broker_uscc: row.broker_uscc.clone(),
-                impressions: 1,
-                decision: row.decision.clone(),
-                note: row.note.clone(),
-                delivered_at: now,
-                last_shown_at: now,
-            })
-        })
+        .map(|f| (f.firm_uscc.as_str(), f.channel, f.declaration_id.as_str()))
         .collect();
-    let returned = db::insert_models(txn, models, |insert| {
-        insert
-            .on_conflict(
-                OnConflict::columns([
-                    C::PolicyId,
-                    C::PolicyVersion,
-                    C::FirmUscc,
-                    C::Channel,
-                    C::DeclarationId,
+    let mut found: HashMap<Key, HashMap<(Uuid, i32), Earlier>> = HashMap::new();
+    for firms in in_pieces(usccs, KEYS_PER_LIST) {
+        for declarations in in_pieces(&declarations, KEYS_PER_LIST) {
+            let rows: Vec<LedgerEntry> = filing::Entity::find()
+                .select_only()
+                .columns([
+                    filing::Column::Id,
+                    filing::Column::FirmUscc,
+                    filing::Column::Channel,
+                    filing::Column::DeclarationId,
+                    filing::Column::Presented,
+                    filing::Column::FiledAt,
                 ])
-                .value(
-                    C::Impressions,
-                    Expr::col((delivery::Entity, C::Impressions)).add(1),
-                )
-                .value(
-                    C::LastShownAt,
-                    Expr::col((Alias::new("excluded"), C::LastShownAt)),
-                )
-                .to_owned(),
+                .filter(filing::Column::FirmUscc.is_in(firms.iter().copied()))
+                .filter(filing::Column::DeclarationId.is_in(declarations.iter().copied()))
+                .into_tuple()
+                .all(txn)
+                .await?;
+            for (id, firm, channel, declaration, presented, at) in rows {
+                if !wanted.contains(&(firm.as_str(), channel, declaration.as_str())) {
+                    continue;
+                }
+                let shown = Shown::read_all(presented)?;
+                let made = found.entry((firm, channel, declaration)).or_default();
+                for s in shown {
+                    made.entry((s.policy_id, s.version)).or_insert((id, at));
+                }
+            }
+        }
+    }
+    Ok(found)
+}
+
+async fn insert_ledger(txn: &DatabaseTransaction, rows: Vec<filing::ActiveModel>) -> AppResult<()> {
+    if !rows.is_empty() {
+        db::insert_models(txn, rows, |_| {}).await?;
+    }
+    Ok(())
+}
+
+/// A repeat shows again what ledger rows hold: one more impression each.
+async fn count_impressions(
+    txn: &DatabaseTransaction,
+    rows: HashSet<Uuid>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let mut rows: Vec<Uuid> = rows.into_iter().collect();
+    rows.sort_unstable();
+    for chunk in in_pieces(&rows, KEYS_PER_LIST) {
+        filing::Entity::update_many()
+            .col_expr(
+                filing::Column::Impressions,
+                Expr::col(filing::Column::Impressions).add(1),
             )
-            .returning(Query::returning().columns([
-                C::Id,
-                C::PolicyId,
-                C::FirmUscc,
-                C::PolicyVersion,
-                C::Channel,
-                C::DeclarationId,
-                C::DeliveredAt,
-                C::Impressions,
-            ]));
-    })
-    .await?;
-    returned
-        .into_iter()
-        .map(|row| {
-            let channel: String = row.try_get("", "channel")?;
-            let impressions: i32 = row.try_get("", "impressions")?;
-            Ok(Recorded {
-                id: row.try_get("", "id")?,
-                policy_id: row.try_get("", "policy_id")?,
-                firm_uscc: row.try_get("", "firm_uscc")?,
-                policy_version: row.try_get("", "policy_version")?,
-                channel: Channel::parse(&channel).unwrap_or(Channel::Other),
-                declaration_id: row.try_get("", "declaration_id")?,
-                delivered_at: row.try_get("", "delivered_at")?,
-                // A repeat only raised the impressions of the row it met.
-                is_new: impressions == 1,
-            })
-        })
-        .collect::<Result<_, sea_orm::DbErr>>()
-        .map_err(Into::into)
+            .col_expr(filing::Column::LastShownAt, Expr::val(now))
+            .filter(filing::Column::Id.is_in(chunk.iter().copied()))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
 }

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use uuid::Uuid;
 
 use super::Channel;
-use super::deliveries::{self, NewDelivery};
+use super::deliveries::{self, NewFiling, Shown};
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult, InputErrors};
 use crate::firm::{Uscc, service as firm_service};
@@ -87,27 +87,32 @@ pub async fn record_external(
     let (known_firms, unknown): (Vec<Uscc>, Vec<Uscc>) = firms
         .into_iter()
         .partition(|f| known.contains_key(f.as_str()));
-    let rows: Vec<NewDelivery> = known_firms
+    let filings: Vec<NewFiling> = known_firms
         .iter()
-        .map(|uscc| NewDelivery {
-            policy_id,
-            policy_version: live,
+        .map(|uscc| NewFiling {
             firm_uscc: uscc.to_string(),
             channel,
             declaration_id: String::new(),
             actor_role: viewer.role(),
             actor_subject: viewer.subject().map(str::to_owned),
             broker_uscc: None,
-            decision: None,
             note: note.clone(),
+            decided: None,
+            presented: vec![Shown {
+                policy_id,
+                version: live,
+                matched: None,
+            }],
         })
         .collect();
     let now = base.now();
-    let recorded = deliveries::save(&base.db, &rows, now, base.zone).await?;
-    let new = recorded.iter().filter(|r| r.is_new).count();
+    let recorded = deliveries::save(&base.db, &filings, now, base.zone).await?;
+    let (new, total) = recorded.iter().flatten().fold((0, 0), |(new, total), r| {
+        (new + usize::from(r.is_new), total + 1)
+    });
     Ok(ExternalOutcome {
         recorded: new,
-        already_recorded: recorded.len() - new,
+        already_recorded: total - new,
         unknown_firms: unknown.into_iter().map(Uscc::into_string).collect(),
     })
 }

@@ -4,18 +4,17 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
-use super::deliveries::{NewDelivery, Recorded};
+use super::deliveries::{NewFiling, Recorded, Shown};
 use super::recorder::Presentations;
 use super::service::OutreachService;
 use super::{Channel, Response};
 use crate::auth::Viewer;
 use crate::eligibility::service::firm_not_synced;
-use crate::eligibility::{DeclarationFacts, Facts, FirmFacts, Outcome, Reason, stored_firm_facts};
+use crate::eligibility::{DeclarationFacts, Facts, FirmFacts, Reason, stored_firm_facts};
 use crate::entity::{acknowledgement, firm, policy_firm_funnel as funnel};
 use crate::error::{AppError, AppResult};
 use crate::firm::access::{self, Purpose};
@@ -124,28 +123,29 @@ pub async fn applicable(
             )
     });
 
-    let decision_facts = json!({"firm": facts, "declaration": declaration});
-    let rows: Vec<NewDelivery> = matches
-        .iter()
-        .map(|(p, matched)| NewDelivery {
-            policy_id: p.view.policy.id,
-            policy_version: p.view.version.version,
-            firm_uscc: model.uscc.clone(),
-            channel: filer.channel,
-            declaration_id: declaration.id.clone().unwrap_or_default(),
-            actor_role: viewer.role(),
-            actor_subject: viewer.subject().map(str::to_owned),
-            broker_uscc: filer.broker.as_ref().map(ToString::to_string),
-            decision: Some(decision_record(
-                p.view.version.version,
-                *matched,
-                today,
-                &decision_facts,
-            )),
-            note: None,
-        })
-        .collect();
-    let recorded = app.recorder.submit(Presentations(rows)).await?;
+    let filing = NewFiling {
+        firm_uscc: model.uscc.clone(),
+        channel: filer.channel,
+        declaration_id: declaration.id.clone().unwrap_or_default(),
+        actor_role: viewer.role(),
+        actor_subject: viewer.subject().map(str::to_owned),
+        broker_uscc: filer.broker.as_ref().map(ToString::to_string),
+        note: None,
+        decided: Some((today, json!({"firm": facts, "declaration": declaration}))),
+        presented: matches
+            .iter()
+            .map(|(p, matched)| Shown {
+                policy_id: p.view.policy.id,
+                version: p.view.version.version,
+                matched: i32::try_from(*matched).ok(),
+            })
+            .collect(),
+    };
+    let recorded = if filing.presented.is_empty() {
+        Vec::new()
+    } else {
+        app.recorder.submit(Presentations(filing)).await?
+    };
     app.activity.filed(&model.uscc, model.last_filed_at, now);
 
     let acknowledgements = latest_acknowledgements(
@@ -172,19 +172,6 @@ pub async fn applicable(
         })
         .collect();
     Ok(presented)
-}
-
-/// What a delivery keeps of why it was made (DESIGN §7): the version, the outcome, how many
-/// conditions matched, the day and the facts. Built field by field: `json!` would copy the
-/// facts by serialising them again for every match.
-fn decision_record(version: i32, matched: usize, today: NaiveDate, facts: &Value) -> Value {
-    let mut record = serde_json::Map::with_capacity(5);
-    record.insert("policyVersion".to_owned(), version.into());
-    record.insert("outcome".to_owned(), json!(Outcome::True));
-    record.insert("matchedConditions".to_owned(), matched.into());
-    record.insert("evaluatedOn".to_owned(), json!(today));
-    record.insert("facts".to_owned(), facts.clone());
-    Value::Object(record)
 }
 
 /// Whether the firm's latest response to the policy's live version asked not to see it again.

@@ -1,16 +1,20 @@
-//! The per-(policy, firm) funnel row: when the firm was first and last reached, on which channels,
-//! when it first answered and what it answers now. Written in the transaction of each delivery and
-//! acknowledgement; order-independent, so concurrent writers leave the same row.
+//! The per-(policy, firm) funnel row: when the firm was first reached, on which channels, the
+//! newest version it was shown, when it first answered and what it answers now. Written in the
+//! transaction of a delivery that changes it and of each acknowledgement; order-independent, so
+//! concurrent writers leave the same row.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+};
 use uuid::Uuid;
 
-use super::delivery::{NewDelivery, Recorded};
+use super::Channel;
+use super::delivery::NewFiling;
 use crate::db;
 use crate::entity::{acknowledgement, policy_daily_reach as daily, policy_firm_funnel as funnel};
 use crate::error::AppResult;
@@ -45,85 +49,144 @@ fn latest(c: C) -> Expr {
     .into()
 }
 
-/// The deliveries of `rows` reached their firms at `now`; `recorded` says which were new and
-/// `prefectures` where each firm is. Adds the policies' deliveries and first reaches to `today`.
-pub async fn reached(
+/// What a (policy, firm) funnel row says of its deliveries.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReachState {
+    pub reached: bool,
+    pub channels: i32,
+    pub version: Option<i32>,
+}
+
+impl ReachState {
+    /// A new delivery of `version` on `channel`: whether it changes the row (a first reach, a
+    /// new channel or a newer version).
+    pub fn advance(&mut self, channel: Channel, version: i32) -> bool {
+        let unchanged = self.reached
+            && self.channels & channel.bit() != 0
+            && self.version.is_some_and(|v| v >= version);
+        self.reached = true;
+        self.channels |= channel.bit();
+        self.version = Some(self.version.map_or(version, |v| std::cmp::max(v, version)));
+        !unchanged
+    }
+}
+
+/// A funnel row's policy, firm, first delivery, channels and newest version delivered.
+type ReachRow = (Uuid, String, Option<DateTime<Utc>>, i32, Option<i32>);
+
+/// The reach state of the filings' (policy, firm) pairs, read under the firms' lock.
+pub async fn reach_of(
     txn: &DatabaseTransaction,
-    rows: &[&NewDelivery],
-    recorded: &[Recorded],
-    prefectures: &HashMap<String, String>,
-    now: DateTime<Utc>,
-    today: &mut DayTally,
-) -> AppResult<()> {
-    let new: HashSet<(Uuid, &str)> = recorded
+    filings: &[&NewFiling],
+    usccs: &[&str],
+) -> AppResult<HashMap<(Uuid, String), ReachState>> {
+    let mut policies: Vec<Uuid> = filings
         .iter()
-        .filter(|r| r.is_new)
-        .map(|r| (r.policy_id, r.firm_uscc.as_str()))
+        .flat_map(|f| f.presented.iter().map(|s| s.policy_id))
         .collect();
-    const COLUMNS: [C; 9] = [
+    policies.sort_unstable();
+    policies.dedup();
+    let mut found = HashMap::new();
+    for firms in db::in_pieces(usccs, db::KEYS_PER_LIST) {
+        for policies in db::in_pieces(&policies, db::KEYS_PER_LIST) {
+            let rows: Vec<ReachRow> = funnel::Entity::find()
+                .select_only()
+                .columns([
+                    C::PolicyId,
+                    C::FirmUscc,
+                    C::FirstDeliveredAt,
+                    C::DeliveredChannels,
+                    C::LastDeliveredVersion,
+                ])
+                .filter(C::FirmUscc.is_in(firms.iter().copied()))
+                .filter(C::PolicyId.is_in(policies.iter().copied()))
+                .into_tuple()
+                .all(txn)
+                .await?;
+            for (policy, firm, first, channels, version) in rows {
+                let state = ReachState {
+                    reached: first.is_some(),
+                    channels,
+                    version,
+                };
+                found.insert((policy, firm), state);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// A change to a (policy, firm) funnel row: reached on `channels` with `version` at `at`.
+pub struct Reach {
+    pub policy_id: Uuid,
+    pub firm_uscc: String,
+    pub prefecture: String,
+    pub channels: i32,
+    pub version: i32,
+    pub at: DateTime<Utc>,
+}
+
+/// The changes of one batch, one per (policy, firm) and in key order: one statement may update
+/// a row once, and every writer takes funnel rows in the same order.
+#[derive(Default)]
+pub struct Reached(BTreeMap<(Uuid, String), Reach>);
+
+impl Reached {
+    pub fn add(&mut self, reach: Reach) {
+        match self.0.entry((reach.policy_id, reach.firm_uscc.clone())) {
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(reach);
+            }
+            std::collections::btree_map::Entry::Occupied(mut slot) => {
+                let held = slot.get_mut();
+                held.channels |= reach.channels;
+                held.version = std::cmp::max(held.version, reach.version);
+                held.at = std::cmp::min(held.at, reach.at);
+            }
+        }
+    }
+}
+
+/// Writes the changes to their funnel rows. Order-independent: concurrent writers leave the
+/// same row.
+pub async fn reached(txn: &DatabaseTransaction, changes: Reached) -> AppResult<()> {
+    const COLUMNS: [C; 7] = [
         C::PolicyId,
         C::FirmUscc,
         C::PrefectureCode,
-        C::Deliveries,
         C::DeliveredChannels,
         C::FirstDeliveredAt,
-        C::LastDeliveredAt,
         C::LastDeliveredVersion,
         C::AcknowledgedByFirm,
     ];
-    let mut values = Vec::with_capacity(rows.len());
-    for row in rows {
-        let new = new.contains(&(row.policy_id, row.firm_uscc.as_str()));
-        values.push(vec![
-            row.policy_id.into(),
-            row.firm_uscc.clone().into(),
-            prefectures
-                .get(&row.firm_uscc)
-                .cloned()
-                .unwrap_or_default()
-                .into(),
-            i32::from(new).into(),
-            row.channel.bit().into(),
-            now.into(),
-            now.into(),
-            row.policy_version.into(),
-            false.into(),
-        ]);
-    }
-    let returned = db::insert_all(txn, funnel::Entity, &COLUMNS, values, |insert| {
-        insert
-            .on_conflict(
-                OnConflict::columns([C::PolicyId, C::FirmUscc])
-                    .value(
-                        C::Deliveries,
-                        existing(C::Deliveries).add(incoming(C::Deliveries)),
-                    )
-                    .value(
-                        C::DeliveredChannels,
-                        existing(C::DeliveredChannels).bit_or(incoming(C::DeliveredChannels)),
-                    )
-                    .value(C::FirstDeliveredAt, earliest(C::FirstDeliveredAt))
-                    .value(C::LastDeliveredAt, latest(C::LastDeliveredAt))
-                    .value(C::LastDeliveredVersion, latest(C::LastDeliveredVersion))
-                    .to_owned(),
-            )
-            .returning(Query::returning().columns([C::PolicyId, C::FirmUscc, C::Deliveries]));
+    let values: Vec<Vec<sea_orm::Value>> = changes
+        .0
+        .into_values()
+        .map(|r| {
+            vec![
+                r.policy_id.into(),
+                r.firm_uscc.into(),
+                r.prefecture.into(),
+                r.channels.into(),
+                r.at.into(),
+                r.version.into(),
+                false.into(),
+            ]
+        })
+        .collect();
+    db::insert_all(txn, funnel::Entity, &COLUMNS, values, |insert| {
+        insert.on_conflict(
+            OnConflict::columns([C::PolicyId, C::FirmUscc])
+                .value(
+                    C::DeliveredChannels,
+                    existing(C::DeliveredChannels).bit_or(incoming(C::DeliveredChannels)),
+                )
+                .value(C::FirstDeliveredAt, earliest(C::FirstDeliveredAt))
+                .value(C::LastDeliveredVersion, latest(C::LastDeliveredVersion))
+                .to_owned(),
+        );
     })
     .await?;
-    for r in recorded.iter().filter(|r| r.is_new) {
-        today.entry(r.policy_id).deliveries += 1;
-    }
-    for row in returned {
-        let policy: Uuid = row.try_get("", "policy_id")?;
-        let firm: String = row.try_get("", "firm_uscc")?;
-        let deliveries: i32 = row.try_get("", "deliveries")?;
-        // Every first presentation of a (policy, firm) is a new delivery, and the count reads
-        // the committed row: it is 1 after this statement only for the writer that took it from
-        // 0, whichever of two concurrent first reaches commits first.
-        if deliveries == 1 && new.contains(&(policy, firm.as_str())) {
-            today.entry(policy).newly_reached += 1;
-        }
-    }
     Ok(())
 }
 
@@ -132,7 +195,7 @@ pub async fn reached(
 pub struct DayTally(HashMap<Uuid, DayCounts>);
 
 impl DayTally {
-    fn entry(&mut self, policy: Uuid) -> &mut DayCounts {
+    pub fn entry(&mut self, policy: Uuid) -> &mut DayCounts {
         self.0.entry(policy).or_insert_with(|| DayCounts {
             policy,
             deliveries: 0,
@@ -224,11 +287,10 @@ pub async fn answered(
     if answers.is_empty() {
         return Ok(());
     }
-    const COLUMNS: [C; 11] = [
+    const COLUMNS: [C; 10] = [
         C::PolicyId,
         C::FirmUscc,
         C::PrefectureCode,
-        C::Deliveries,
         C::AcknowledgedChannels,
         C::FirstAcknowledgedAt,
         C::AcknowledgedByFirm,
@@ -257,7 +319,6 @@ pub async fn answered(
                 a.row.policy_id.into(),
                 a.row.firm_uscc.clone().into(),
                 a.prefecture.clone().into(),
-                0.into(),
                 a.row.channel.bit().into(),
                 a.row.created_at.into(),
                 a.by_firm.into(),

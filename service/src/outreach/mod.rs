@@ -14,6 +14,7 @@ pub mod funnel;
 mod graphql;
 mod group_commit;
 mod inbox;
+pub mod ledger;
 mod model;
 mod reach;
 pub mod recorder;

@@ -1,7 +1,6 @@
 //! The presentations of `applicablePolicies`, written by group commit: the filings waiting at
 //! one moment share one transaction, and each answers once its own rows are stored.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -9,23 +8,24 @@ use chrono_tz::Tz;
 use sea_orm::{DatabaseBackend, DatabaseConnection};
 use uuid::Uuid;
 
-use super::deliveries::{self, NewDelivery, Recorded};
+use super::deliveries::{self, NewFiling, Recorded};
 use super::group_commit::{GroupCommit, Job, Sink};
 use crate::clock::Clock;
 use crate::error::AppResult;
 
-/// One filing's presentations, each (policy, firm) pair once.
-pub struct Presentations(pub Vec<NewDelivery>);
+/// One filing's presentations, each policy once.
+pub struct Presentations(pub NewFiling);
 
 impl Job for Presentations {
     type Answer = Vec<Recorded>;
 
     fn pairs(&self) -> impl Iterator<Item = (Uuid, &str)> {
-        self.0.iter().map(|r| (r.policy_id, r.firm_uscc.as_str()))
+        let firm = self.0.firm_uscc.as_str();
+        self.0.presented.iter().map(move |s| (s.policy_id, firm))
     }
 
     fn rows(&self) -> usize {
-        self.0.len()
+        self.0.presented.len()
     }
 }
 
@@ -57,24 +57,8 @@ impl Sink for Deliveries {
         jobs: &[Presentations],
         now: DateTime<Utc>,
     ) -> AppResult<Vec<AppResult<Vec<Recorded>>>> {
-        let rows: Vec<&NewDelivery> = jobs.iter().flat_map(|j| &j.0).collect();
-        // Where each (policy, firm) pair's delivery goes back to: (job, row). Pairs are unique
-        // within a batch, and the keys borrow the jobs' rows.
-        let slots: HashMap<(Uuid, &str), (usize, usize)> = jobs
-            .iter()
-            .enumerate()
-            .flat_map(|(j, job)| job.pairs().enumerate().map(move |(i, pair)| (pair, (j, i))))
-            .collect();
-        let mut answers: Vec<Vec<Option<Recorded>>> =
-            jobs.iter().map(|job| vec![None; job.0.len()]).collect();
-        for recorded in deliveries::save(&self.db, &rows, now, self.zone).await? {
-            if let Some(&(j, i)) = slots.get(&(recorded.policy_id, recorded.firm_uscc.as_str())) {
-                answers[j][i] = Some(recorded);
-            }
-        }
-        Ok(answers
-            .into_iter()
-            .map(|recorded| Ok(recorded.into_iter().flatten().collect()))
-            .collect())
+        let filings: Vec<&NewFiling> = jobs.iter().map(|j| &j.0).collect();
+        let recorded = deliveries::save(&self.db, &filings, now, self.zone).await?;
+        Ok(recorded.into_iter().map(Ok).collect())
     }
 }

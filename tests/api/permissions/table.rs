@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 
 use policy_outreach::entity::{
-    acknowledgement, delivery, department as department_entity, firm as firm_entity, firm_broker,
+    acknowledgement, department as department_entity, filing, firm as firm_entity, firm_broker,
     policy, policy_audit, policy_daily_reach, policy_document, policy_firm_funnel, policy_issuer,
     policy_region, policy_version,
 };
@@ -179,7 +179,7 @@ pub(super) async fn snapshot(db: &DatabaseConnection) -> Vec<Vec<String>> {
         rows(db, policy_document::Entity).await,
         rows(db, policy_audit::Entity).await,
         rows(db, acknowledgement::Entity).await,
-        rows(db, delivery::Entity).await,
+        rows(db, filing::Entity).await,
         rows(db, policy_firm_funnel::Entity).await,
         rows(db, policy_daily_reach::Entity).await,
     ]

@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, DatabaseBackend};
 
 use super::{Figures, by_firm_itself, count, funnel_col};
 use crate::db::read_count;
-use crate::entity::{acknowledgement as ack, delivery, policy_firm_funnel as funnel};
+use crate::entity::{acknowledgement as ack, filing, policy_firm_funnel as funnel};
 use crate::error::AppResult;
 use crate::outreach::counts::FunnelCounts;
 use crate::outreach::{Channel, Response};
@@ -19,18 +19,21 @@ impl Figures {
         let acknowledged = self.count_of(self.acknowledged_firms(false)).await?;
         let acknowledged_by_firm = self.count_of(self.acknowledged_firms(true)).await?;
         let mut by_channel: BTreeMap<Channel, (i64, i64)> = BTreeMap::new();
-        for (table, at, is_delivery) in [
-            ("delivery", "delivered_at", true),
-            ("acknowledgement", "created_at", false),
-        ] {
-            let mut query = Query::select();
-            query
-                .column(Alias::new("channel"))
-                .expr(Expr::cust("COUNT(DISTINCT firm_uscc)"))
-                .from(Alias::new(table))
-                .and_where(Expr::col(Alias::new("policy_id")).eq(self.policy))
-                .group_by_col(Alias::new("channel"));
-            self.window.restrict(&mut query, Expr::col(Alias::new(at)));
+        let mut delivered = self.deliveries_in_window();
+        delivered
+            .column(filing::Column::Channel)
+            .expr(Expr::cust("COUNT(DISTINCT firm_uscc)"))
+            .group_by_col(filing::Column::Channel);
+        let mut answered = Query::select();
+        answered
+            .column(ack::Column::Channel)
+            .expr(Expr::cust("COUNT(DISTINCT firm_uscc)"))
+            .from(ack::Entity)
+            .and_where(Expr::col(ack::Column::PolicyId).eq(self.policy))
+            .group_by_col(ack::Column::Channel);
+        self.window
+            .restrict(&mut answered, Expr::col(ack::Column::CreatedAt));
+        for (query, is_delivery) in [(delivered, true), (answered, false)] {
             for row in self.db.query_all(&query).await? {
                 let name: String = row.try_get_by_index(0)?;
                 if let Some(channel) = Channel::parse(&name) {
@@ -80,14 +83,32 @@ impl Figures {
 
     /// Firms with a delivery in the window, each once.
     pub(super) fn reached_firms(&self) -> SelectStatement {
-        let mut query = Query::select();
+        let mut query = self.deliveries_in_window();
+        query.distinct().column(filing::Column::FirmUscc);
         query
-            .distinct()
-            .column(delivery::Column::FirmUscc)
-            .from(delivery::Entity)
-            .and_where(Expr::col(delivery::Column::PolicyId).eq(self.policy));
-        self.window
-            .restrict(&mut query, Expr::col(delivery::Column::DeliveredAt));
+    }
+
+    /// `FROM filing` restricted to the ledger rows that delivered the policy in the window: each
+    /// presentation a row holds was a new delivery at the row's time.
+    fn deliveries_in_window(&self) -> SelectStatement {
+        // A uuid's text is hex digits and hyphens: written into the SQL, it stays a literal.
+        let policy = self.policy.hyphenated();
+        let presenting = Expr::cust(match self.db.get_database_backend() {
+            // Served by the GIN index on `presented`.
+            DatabaseBackend::Postgres => {
+                format!("filing.presented @> '[[\"{policy}\"]]'::jsonb")
+            }
+            _ => format!(
+                "EXISTS (SELECT 1 FROM json_each(filing.presented) AS p \
+                 WHERE json_extract(p.value, '$[0]') = '{policy}')"
+            ),
+        });
+        let mut query = Query::select();
+        query.from(filing::Entity).and_where(presenting);
+        self.window.restrict(
+            &mut query,
+            Expr::col((filing::Entity, filing::Column::FiledAt)),
+        );
         query
     }
 
