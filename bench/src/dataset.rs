@@ -133,6 +133,28 @@ impl Dataset {
         Ok(Samples { usccs, policies })
     }
 
+    /// Bytes the database's tables hold, with their indexes (PostgreSQL), or its pages (SQLite).
+    pub async fn stored_bytes(&self) -> anyhow::Result<i64> {
+        let db = connect(&self.url).await?;
+        let sql = match self.place {
+            Place::Postgres { .. } => {
+                "SELECT CAST(SUM(pg_total_relation_size(c.oid)) AS BIGINT) FROM pg_class c \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = 'public' AND c.relkind = 'r'"
+            }
+            Place::Sqlite { .. } => {
+                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+            }
+        };
+        let row = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await?
+            .context("no size")?;
+        let bytes: i64 = row.try_get_by_index(0)?;
+        db.close().await?;
+        Ok(bytes)
+    }
+
     /// The acknowledgements recorded under `subject`, and keys recorded more than once.
     pub async fn stored(&self, subject: &str) -> anyhow::Result<Stored> {
         let db = connect(&self.url).await?;

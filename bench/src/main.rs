@@ -99,6 +99,9 @@ fn progress(message: &str) {
     let _ = writeln!(std::io::stderr(), "bench: {message}");
 }
 
+/// Firms the load runs draw from: more than the first filings of one run can reach.
+const SAMPLED_FIRMS: usize = 50_000;
+
 async fn run(args: Args) -> anyhow::Result<Report> {
     let zone = chrono_tz::Asia::Shanghai;
     let mut report = Report::new(&args);
@@ -121,7 +124,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     )
     .await?;
     report.loaded(&small.written, loaded.elapsed());
-    let samples = Arc::new(small.samples(20_000).await?);
+    let samples = Arc::new(small.samples(SAMPLED_FIRMS).await?);
     let server = Server::start("load", &small.url).await?;
     report.memory_start = Some(server.memory()?);
     let target = Target {
@@ -155,23 +158,53 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         .await
     };
     report.row(Row::new("me (GraphQL, no database)", me));
+    // Every filing a first: each from a firm that has not filed in this run, presenting what it
+    // was never shown; the stored bytes they add, per presentation.
+    let bytes_before = small.stored_bytes().await?;
     let presented = Arc::new(AtomicU64::new(0));
-    let applicable = {
-        let (t, token, presented) = (target.clone(), system.clone(), presented.clone());
-        measure(args.clients, warmup, time, move |n| {
-            let (t, token, presented) = (t.clone(), token.clone(), presented.clone());
+    let firms_filed = Arc::new(AtomicU64::new(0));
+    let first = {
+        let (t, token) = (target.clone(), system.clone());
+        let (presented, filed) = (presented.clone(), firms_filed.clone());
+        measure(args.clients, warmup, time, move |_| {
+            let (t, token) = (t.clone(), token.clone());
+            let (presented, filed) = (presented.clone(), filed.clone());
             async move {
-                let shown = workloads::applicable(&t, &token, n).await?;
+                let firm = filed.fetch_add(1, Ordering::Relaxed);
+                let shown = workloads::applicable(&t, &token, firm, &format!("FIRST-{firm}"))
+                    .await?;
                 presented.fetch_add(u64::try_from(shown).unwrap_or(0), Ordering::Relaxed);
                 Ok(())
             }
         })
         .await
     };
+    let firsts = presented.load(Ordering::Relaxed);
     // Counted over warm-up and measurement alike.
-    report.presented_per_filing = presented.load(Ordering::Relaxed) as f64
-        / (applicable.ok + applicable.errors).max(1) as f64;
-    report.row(Row::new("applicablePolicies", applicable));
+    report.presented_per_filing = firsts as f64 / (first.ok + first.errors).max(1) as f64;
+    report.bytes_per_presentation =
+        Some((small.stored_bytes().await? - bytes_before) as f64 / firsts.max(1) as f64);
+    anyhow::ensure!(
+        firms_filed.load(Ordering::Relaxed) <= target.samples.usccs.len() as u64,
+        "more first filings than sampled firms: raise the sample"
+    );
+    // The common case: those firms file again, a new declaration, every version already shown.
+    let repeat = {
+        let (t, token) = (target.clone(), system.clone());
+        let filed = firms_filed.load(Ordering::Relaxed).max(1);
+        measure(args.clients, warmup, time, move |n| {
+            let (t, token) = (t.clone(), token.clone());
+            async move {
+                let firm = n % filed;
+                workloads::applicable(&t, &token, firm, &format!("REPEAT-{n}"))
+                    .await
+                    .map(|_| ())
+            }
+        })
+        .await
+    };
+    report.row(Row::new("applicablePolicies (repeat)", repeat));
+    report.row(Row::new("applicablePolicies (first)", first));
     let catalog = {
         let t = target.clone();
         measure(args.clients, warmup, time, move |_| {
@@ -233,7 +266,11 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         let t = target.clone();
         let _ = drive(args.clients, time, 0, move |n| {
             let (t, token) = (t.clone(), filing.clone());
-            async move { workloads::applicable(&t, &token, n).await.map(|_| ()) }
+            async move {
+                workloads::applicable(&t, &token, n, &format!("BIG-{n}"))
+                    .await
+                    .map(|_| ())
+            }
         })
         .await;
         report.memory_big = Some(server.memory()?);

@@ -64,6 +64,8 @@ pub struct Report {
     seconds: u64,
     /// Policies `applicablePolicies` returned per filing, on average.
     pub presented_per_filing: f64,
+    /// What first filings added to the database, per policy they presented.
+    pub bytes_per_presentation: Option<f64>,
 }
 
 fn describe(written: &Written, took: Duration) -> String {
@@ -104,6 +106,7 @@ impl Report {
             big_policies: args.big_policies,
             seconds: args.seconds,
             presented_per_filing: 0.0,
+            bytes_per_presentation: None,
         }
     }
 
@@ -156,9 +159,16 @@ impl fmt::Display for Report {
         }
         writeln!(
             f,
-            "\nEach filing presented {:.1} policies on average, each recorded as a delivery.",
+            "\nEach first filing presented {:.1} policies on average, each recorded as a delivery.",
             self.presented_per_filing
         )?;
+        if let Some(bytes) = self.bytes_per_presentation {
+            writeln!(
+                f,
+                "Stored bytes per presented policy (what the first filings added to the tables and \
+                 their indexes, decision facts included): {bytes:.0}."
+            )?;
+        }
         for row in self.rows.iter().filter(|r| r.outcome.errors > 0) {
             let reason = row.outcome.first_error.as_deref().unwrap_or_default();
             let short: String = reason.chars().take(300).collect();

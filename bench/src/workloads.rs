@@ -98,13 +98,23 @@ fn pick(items: &[String], n: u64, salt: u64) -> &str {
 const APPLICABLE: &str = "query($d: DeclarationInput!) { applicablePolicies(declaration: $d) {
     policy { id code titleZh } certain isNew } }";
 
-/// `applicablePolicies` during a filing of firm `n`, as the single window asks it: how many
-/// policies it presented.
-pub async fn applicable(target: &Target, token: &str, n: u64) -> Result<usize, String> {
-    let firm = pick(&target.samples.usccs, n, 1);
+/// `applicablePolicies` during the filing of declaration `declaration` by firm `firm` (an index
+/// into the samples), as the single window asks it: how many policies it presented. A firm's
+/// declarations look alike (its direction and value follow the firm), so a firm that files again
+/// is shown what it was shown before.
+pub async fn applicable(
+    target: &Target,
+    token: &str,
+    firm: u64,
+    declaration: &str,
+) -> Result<usize, String> {
+    let usccs = &target.samples.usccs;
+    let len = u64::try_from(usccs.len()).unwrap_or(1).max(1);
+    let index = usize::try_from(firm % len).unwrap_or(0);
     let declaration = json!({
-        "firmUscc": firm, "direction": if n.is_multiple_of(4) { "IMPORT" } else { "EXPORT" },
-        "tradeMode": "0110", "country": "US", "port": "5301", "valueUsd": 48_000.0 + (n % 97) as f64,
+        "id": declaration,
+        "firmUscc": usccs[index], "direction": if index % 4 == 0 { "IMPORT" } else { "EXPORT" },
+        "tradeMode": "0110", "country": "US", "port": "5301", "valueUsd": 48_000.0 + (index % 97) as f64,
     });
     let data = graphql(target, Some(token), APPLICABLE, json!({"d": declaration})).await?;
     data["applicablePolicies"]
