@@ -1,5 +1,6 @@
 //! The synthetic data sets, each in a database of its own that the run creates and drops.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
@@ -133,26 +134,31 @@ impl Dataset {
         Ok(Samples { usccs, policies })
     }
 
-    /// Bytes the database's tables hold, with their indexes (PostgreSQL), or its pages (SQLite).
-    pub async fn stored_bytes(&self) -> anyhow::Result<i64> {
+    /// Bytes the database stores, per relation: each table (with its TOAST) and each index on
+    /// PostgreSQL; the whole file on SQLite.
+    pub async fn stored_bytes(&self) -> anyhow::Result<BTreeMap<String, i64>> {
         let db = connect(&self.url).await?;
         let sql = match self.place {
             Place::Postgres { .. } => {
-                "SELECT CAST(SUM(pg_total_relation_size(c.oid)) AS BIGINT) FROM pg_class c \
-                 JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE n.nspname = 'public' AND c.relkind = 'r'"
+                "SELECT CAST(c.relname AS TEXT), CAST(CASE WHEN c.relkind = 'r' \
+                 THEN pg_table_size(c.oid) ELSE pg_relation_size(c.oid) END AS BIGINT) \
+                 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = 'public' AND c.relkind IN ('r', 'i')"
             }
             Place::Sqlite { .. } => {
-                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()"
+                "SELECT 'database file', page_count * page_size \
+                 FROM pragma_page_count(), pragma_page_size()"
             }
         };
-        let row = db
-            .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        let mut sizes = BTreeMap::new();
+        for row in db
+            .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
             .await?
-            .context("no size")?;
-        let bytes: i64 = row.try_get_by_index(0)?;
+        {
+            sizes.insert(row.try_get_by_index(0)?, row.try_get_by_index(1)?);
+        }
         db.close().await?;
-        Ok(bytes)
+        Ok(sizes)
     }
 
     /// The acknowledgements recorded under `subject`, and keys recorded more than once.

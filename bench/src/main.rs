@@ -171,8 +171,8 @@ async fn run(args: Args) -> anyhow::Result<Report> {
             let (presented, filed) = (presented.clone(), filed.clone());
             async move {
                 let firm = filed.fetch_add(1, Ordering::Relaxed);
-                let shown = workloads::applicable(&t, &token, firm, &format!("FIRST-{firm}"))
-                    .await?;
+                let shown =
+                    workloads::applicable(&t, &token, firm, &format!("FIRST-{firm}")).await?;
                 presented.fetch_add(u64::try_from(shown).unwrap_or(0), Ordering::Relaxed);
                 Ok(())
             }
@@ -182,8 +182,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     let firsts = presented.load(Ordering::Relaxed);
     // Counted over warm-up and measurement alike.
     report.presented_per_filing = firsts as f64 / (first.ok + first.errors).max(1) as f64;
-    report.bytes_per_presentation =
-        Some((small.stored_bytes().await? - bytes_before) as f64 / firsts.max(1) as f64);
+    report.stored_growth(&bytes_before, &small.stored_bytes().await?, firsts);
     anyhow::ensure!(
         firms_filed.load(Ordering::Relaxed) <= target.samples.usccs.len() as u64,
         "more first filings than sampled firms: raise the sample"

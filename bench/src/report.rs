@@ -1,5 +1,6 @@
 //! The table the benchmark prints, in Markdown so it can go into the README as it is.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -66,6 +67,8 @@ pub struct Report {
     pub presented_per_filing: f64,
     /// What first filings added to the database, per policy they presented.
     pub bytes_per_presentation: Option<f64>,
+    /// What each relation grew by, per presentation, largest first.
+    pub bytes_by_relation: Vec<(String, f64)>,
 }
 
 fn describe(written: &Written, took: Duration) -> String {
@@ -107,7 +110,31 @@ impl Report {
             seconds: args.seconds,
             presented_per_filing: 0.0,
             bytes_per_presentation: None,
+            bytes_by_relation: Vec::new(),
         }
+    }
+
+    /// The bytes `presentations` added, in total and per relation, from the sizes before and
+    /// after them.
+    pub fn stored_growth(
+        &mut self,
+        before: &BTreeMap<String, i64>,
+        after: &BTreeMap<String, i64>,
+        presentations: u64,
+    ) {
+        let per = presentations.max(1) as f64;
+        let mut grown: Vec<(String, f64)> = after
+            .iter()
+            .map(|(name, bytes)| {
+                let added = bytes - before.get(name).copied().unwrap_or(0);
+                (name.clone(), added as f64 / per)
+            })
+            .filter(|(_, bytes)| *bytes >= 0.5)
+            .collect();
+        grown.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let total: i64 = after.values().sum::<i64>() - before.values().sum::<i64>();
+        self.bytes_per_presentation = Some(total as f64 / per);
+        self.bytes_by_relation = grown;
     }
 
     pub fn loaded(&mut self, written: &Written, took: Duration) {
@@ -168,6 +195,14 @@ impl fmt::Display for Report {
                 "Stored bytes per presented policy (what the first filings added to the tables and \
                  their indexes, decision facts included): {bytes:.0}."
             )?;
+            if !self.bytes_by_relation.is_empty() {
+                let parts: Vec<String> = self
+                    .bytes_by_relation
+                    .iter()
+                    .map(|(name, bytes)| format!("{name} {bytes:.0}"))
+                    .collect();
+                writeln!(f, "By relation: {}.", parts.join(", "))?;
+            }
         }
         for row in self.rows.iter().filter(|r| r.outcome.errors > 0) {
             let reason = row.outcome.first_error.as_deref().unwrap_or_default();

@@ -1,7 +1,7 @@
 use std::time::{Duration, Instant};
 
 use policy_outreach::entity::{acknowledgement, firm as firm_entity, policy_firm_funnel};
-use policy_outreach::outreach::ledger::{self, StoredDelivery};
+use policy_outreach::outreach::ledger::StoredDelivery;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
@@ -105,7 +105,7 @@ fn codes(data: &Value) -> Vec<String> {
 }
 
 async fn deliveries(app: &TestApp) -> Vec<StoredDelivery> {
-    ledger::deliveries(&app.db, None).await.unwrap()
+    crate::helpers::stored_deliveries(&app.db).await
 }
 
 /// How many deliveries each (policy, firm) has.
@@ -162,6 +162,56 @@ async fn matches_come_soonest_deadline_first_with_reasons_and_their_delivery() {
         3200000.0
     );
     assert_eq!(decision["facts"]["declaration"]["country"], "US");
+    assert_eq!(decision["outcome"], "TRUE");
+}
+
+/// A decision record is rebuilt from the ledger row and the rule of the version presented: a
+/// later version with another rule does not change why the firm was shown the earlier one.
+#[tokio::test]
+async fn a_decision_record_evaluates_the_version_that_was_presented() {
+    let w = world().await;
+    let token = firm(&w.exporter);
+    w.app
+        .ok(
+            Some(&token),
+            APPLICABLE,
+            json!({"d": export(&w.exporter, Some("DEC-WHY"))}),
+        )
+        .await;
+    let id = &w.ids["EARLY-MORE-MATCHED"];
+    let mut edit = policy_input("EARLY-MORE-MATCHED", "SZ-COMMERCE", "Imports now");
+    edit["applyDeadline"] = json!("2099-01-31");
+    edit["eligibility"] = json!({"fact": "declaration.direction", "op": "eq", "value": "IMPORT"});
+    w.app.ok(Some(&admin()), "mutation($id: ID!, $input: PolicyInput!) { updatePolicy(id: $id, input: $input) { version } }", json!({"id": id, "input": edit})).await;
+    w.app
+        .ok(
+            Some(&admin()),
+            "mutation($id: ID!) { publishPolicy(id: $id) { version } }",
+            json!({"id": id}),
+        )
+        .await;
+
+    let stored = deliveries(&w.app).await;
+    let shown: Vec<&StoredDelivery> = stored
+        .iter()
+        .filter(|d| d.policy_id.to_string() == *id)
+        .collect();
+    assert_eq!(shown.len(), 1);
+    let decision = shown[0].decision.clone().unwrap();
+    assert_eq!(decision["policyVersion"], 1);
+    assert_eq!(
+        decision["outcome"], "TRUE",
+        "version 1's rule on the facts filed, not version 2's"
+    );
+    assert_eq!(decision["matchedConditions"], 2);
+    assert_eq!(decision["facts"]["declaration"]["direction"], "EXPORT");
+    assert_eq!(decision["facts"]["firm"]["region"], "440305");
+    assert!(
+        stored
+            .iter()
+            .all(|d| d.decision.as_ref().unwrap()["outcome"] == "TRUE"),
+        "a filing presents only what its facts qualify for"
+    );
 }
 
 #[tokio::test]

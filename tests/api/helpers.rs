@@ -558,3 +558,13 @@ impl Service {
         format!("{}{path}", self.base)
     }
 }
+
+/// Every delivery the ledger holds, each with its decision record re-evaluated.
+pub async fn stored_deliveries(
+    db: &DatabaseConnection,
+) -> Vec<policy_outreach::outreach::ledger::StoredDelivery> {
+    let regions = policy_outreach::region::load(db).await.unwrap();
+    policy_outreach::outreach::ledger::deliveries(db, &regions, None)
+        .await
+        .unwrap()
+}

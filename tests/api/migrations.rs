@@ -1,5 +1,5 @@
 use policy_outreach::db;
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ConnectionTrait, EntityTrait, Statement};
 
 use crate::helpers::{TestDatabase, settings};
 
@@ -87,17 +87,47 @@ async fn the_ledger_migration_carries_deliveries_over_and_back() {
     db::migrate_up(&db).await.unwrap();
     let zone = chrono_tz::Tz::Asia__Shanghai;
     let seeded = policy_outreach_demo::seed(&db, zone).await.unwrap();
-    let policies: Vec<uuid::Uuid> = ledger::deliveries(&db, None)
+    // A real filing of the demo's Shenzhen exporter: its facts, and the policies they qualify for.
+    let regions = policy_outreach::region::load(&db).await.unwrap();
+    let model = policy_outreach::entity::firm::Entity::find_by_id(seeded.firm.clone())
+        .one(&db)
         .await
         .unwrap()
-        .iter()
-        .map(|d| d.policy_id)
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
+        .unwrap();
+    let firm = policy_outreach::eligibility::stored_firm_facts(&model, &regions).unwrap();
+    let declaration = policy_outreach::eligibility::DeclarationFacts {
+        id: Some("DEC-MIG".to_owned()),
+        direction: policy_outreach::eligibility::Direction::Export.into(),
+        trade_mode: None,
+        country: Some(policy_outreach::eligibility::CountryCode::parse("US").unwrap()),
+        port: None,
+        hs_codes: Vec::new(),
+        value_usd: Some(120_000.0),
+    };
+    let live = policy_outreach::policy::live::LiveCatalog::load(&db, &regions)
+        .await
+        .unwrap();
+    let snapshot = live.snapshot();
+    let evaluated = policy_outreach::eligibility::Facts {
+        firm: &firm,
+        declaration: Some(&declaration),
+    };
+    let today = chrono::Utc::now().date_naive();
+    let presented: Vec<Shown> = snapshot
+        .matching(evaluated, today)
         .take(3)
+        .map(|p| Shown {
+            policy_id: p.view.policy.id,
+            version: p.view.version.version,
+            matched: Some(p.rule.matched_conditions(evaluated) as i32),
+        })
         .collect();
-    let facts = serde_json::json!({"firm": {"size": "SMALL", "export_value_prev_year_usd": 3200000.5},
-        "declaration": {"id": "DEC-MIG", "direction": "EXPORT", "country": "US"}});
+    assert!(
+        !presented.is_empty(),
+        "the demo exporter qualifies for some"
+    );
+    let policies = presented.len();
+    let facts = serde_json::json!({"firm": firm, "declaration": declaration});
     let filing = NewFiling {
         firm_uscc: seeded.firm.clone(),
         channel: Channel::Broker,
@@ -106,16 +136,8 @@ async fn the_ledger_migration_carries_deliveries_over_and_back() {
         actor_subject: Some("broker:mig".to_owned()),
         broker_uscc: Some(seeded.broker.clone()),
         note: None,
-        decided: Some((chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap(), facts)),
-        presented: policies
-            .iter()
-            .enumerate()
-            .map(|(i, p)| Shown {
-                policy_id: *p,
-                version: 1,
-                matched: Some(i as i32),
-            })
-            .collect(),
+        decided: Some((today, facts)),
+        presented,
     };
     let at = chrono::Utc::now();
     save(&db, std::slice::from_ref(&filing), at, zone)
@@ -138,17 +160,20 @@ async fn the_ledger_migration_carries_deliveries_over_and_back() {
             d.decision.clone(),
         )
     };
-    let mut before: Vec<Carried> = ledger::deliveries(&db, None)
+    let mut before: Vec<Carried> = crate::helpers::stored_deliveries(&db)
         .await
-        .unwrap()
         .iter()
         .map(carried)
         .collect();
     before.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
     assert!(before.len() > 300);
-    assert_eq!(
-        before.iter().filter(|d| d.9.is_some()).count(),
-        policies.len()
+    assert_eq!(before.iter().filter(|d| d.9.is_some()).count(), policies);
+    assert!(
+        before
+            .iter()
+            .filter_map(|d| d.9.as_ref())
+            .all(|decision| decision["outcome"] == "TRUE"),
+        "each presentation's version evaluates TRUE on the filed facts"
     );
     assert!(
         before.iter().any(|d| d.7 == 2),
@@ -199,9 +224,8 @@ async fn the_ledger_migration_carries_deliveries_over_and_back() {
     );
 
     db::migrate_up(&db).await.unwrap();
-    let mut after: Vec<Carried> = ledger::deliveries(&db, None)
+    let mut after: Vec<Carried> = crate::helpers::stored_deliveries(&db)
         .await
-        .unwrap()
         .iter()
         .map(carried)
         .collect();

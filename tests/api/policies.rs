@@ -386,10 +386,7 @@ async fn the_demo_holds_realistic_policies_firms_and_brokers() {
     assert!(seeded.policies >= 12, "{seeded:?}");
     assert!(seeded.firms >= 300, "{seeded:?}");
     use sea_orm::{EntityTrait, PaginatorTrait};
-    let deliveries = policy_outreach::outreach::ledger::deliveries(&app.db, None)
-        .await
-        .unwrap()
-        .len();
+    let deliveries = crate::helpers::stored_deliveries(&app.db).await.len();
     let answers = policy_outreach::entity::acknowledgement::Entity::find()
         .count(&app.db)
         .await

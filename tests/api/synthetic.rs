@@ -142,9 +142,7 @@ async fn synthetic_funnel_and_daily_rows_are_what_the_service_writes_for_the_sam
     // A set that exercises the rows: firms reached more than once, on several channels, answered
     // (some twice) and not.
     assert!(written.deliveries > 1_000 && written.acknowledgements > 100);
-    let ledger = policy_outreach::outreach::ledger::deliveries(&seeded_db, None)
-        .await
-        .unwrap();
+    let ledger = crate::helpers::stored_deliveries(&seeded_db).await;
     let mut per_pair = std::collections::HashMap::new();
     for d in &ledger {
         *per_pair

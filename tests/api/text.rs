@@ -99,9 +99,7 @@ async fn a_note_padded_with_a_million_spaces_is_stored_trimmed_and_an_overlong_o
             json!({"input": {"policyId": w.policy, "channel": "SMS", "firmUsccs": [w.exporter], "note": padded}}),
         )
         .await;
-    let stored = policy_outreach::outreach::ledger::deliveries(&w.app.db, None)
-        .await
-        .unwrap();
+    let stored = crate::helpers::stored_deliveries(&w.app.db).await;
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].note.as_deref(), Some("短信"));
 }

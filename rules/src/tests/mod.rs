@@ -73,3 +73,22 @@ fn outcome(
 fn cond(fact: &str, op: &str, value: Value) -> Value {
     json!({"fact": fact, "op": op, "value": value})
 }
+
+#[test]
+fn stored_facts_read_back_as_they_were_evaluated() {
+    let regions = shipped();
+    for firm in [firm(&regions, "440305"), bare(&regions, "440300")] {
+        let stored = serde_json::to_value(&firm).unwrap();
+        assert_eq!(FirmFacts::from_record(&stored, &regions).unwrap(), firm);
+    }
+    let declaration = export_declaration();
+    let stored = serde_json::to_value(&declaration).unwrap();
+    assert_eq!(DeclarationFacts::from_record(&stored).unwrap(), declaration);
+
+    let unknown_region = json!({"region": "999999"});
+    let error = FirmFacts::from_record(&unknown_region, &regions).unwrap_err();
+    assert!(error.contains("999999"), "{error}");
+    let bad_code = json!({"id": null, "direction": "EXPORT", "trade_mode": "01X0",
+        "country": null, "port": null, "hs_codes": [], "value_usd": null});
+    assert!(DeclarationFacts::from_record(&bad_code).is_err());
+}

@@ -1,8 +1,13 @@
 //! The filing ledger read back as deliveries, each with its decision record (DESIGN §7): the
-//! version presented, the outcome, how many conditions matched, the day and the facts, rebuilt
-//! from the ledger row that recorded it.
+//! version presented, the outcome, how many conditions matched, the day and the facts. The ledger
+//! row holds the facts once per filing and the (policy, version, matched) pairs it presented; the
+//! outcome is the stored version's rule evaluated again on those facts.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use chrono::{DateTime, NaiveDate, Utc};
+use rules::{CompiledRule, DeclarationFacts, Facts, FirmFacts};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -10,8 +15,9 @@ use uuid::Uuid;
 use super::Channel;
 use super::delivery::{Shown, delivery_id};
 use crate::auth::Role;
-use crate::entity::filing;
-use crate::error::AppResult;
+use crate::entity::{filing, policy_region, policy_version};
+use crate::error::{AppError, AppResult};
+use crate::region::RegionCatalog;
 
 /// One delivery as the ledger keeps it.
 #[derive(Clone, Debug, PartialEq)]
@@ -37,6 +43,7 @@ pub struct StoredDelivery {
 /// Every delivery to `firm` (to every firm when `None`), oldest first.
 pub async fn deliveries(
     db: &impl ConnectionTrait,
+    regions: &RegionCatalog,
     firm: Option<&str>,
 ) -> AppResult<Vec<StoredDelivery>> {
     let mut query = filing::Entity::find()
@@ -46,9 +53,21 @@ pub async fn deliveries(
         query = query.filter(filing::Column::FirmUscc.eq(firm));
     }
     let mut found = Vec::new();
+    let mut rules = Rules::default();
     for row in query.all(db).await? {
         let shown = Shown::read_all(row.presented.clone())?;
+        let facts = match (&row.facts, row.evaluated_on) {
+            (Some(stored), Some(day)) => Some((Recorded::read(stored, regions)?, stored, day)),
+            _ => None,
+        };
         for s in shown {
+            let decision = match &facts {
+                Some((recorded, stored, day)) => {
+                    let rule = rules.of(db, regions, s.policy_id, s.version).await?;
+                    Some(decision(rule, recorded, stored, *day, s))
+                }
+                None => None,
+            };
             found.push(StoredDelivery {
                 id: delivery_id(row.id, s.policy_id, s.version),
                 policy_id: s.policy_id,
@@ -63,21 +82,95 @@ pub async fn deliveries(
                 impressions: row.impressions,
                 delivered_at: row.filed_at,
                 last_shown_at: row.last_shown_at,
-                decision: decision(&row.facts, row.evaluated_on, s),
+                decision,
             });
         }
     }
     Ok(found)
 }
 
-/// The decision record of one presentation: every policy a filing presents was TRUE on its facts.
-fn decision(facts: &Option<Value>, day: Option<NaiveDate>, shown: Shown) -> Option<Value> {
-    let facts = facts.as_ref()?;
-    Some(json!({
+/// The facts a filing was evaluated on, read back from its ledger row.
+struct Recorded {
+    firm: FirmFacts,
+    declaration: Option<DeclarationFacts>,
+}
+
+impl Recorded {
+    fn read(stored: &Value, regions: &RegionCatalog) -> AppResult<Recorded> {
+        let unreadable = |e: String| AppError::internal_msg(format!("stored filing facts: {e}"));
+        let firm = FirmFacts::from_record(&stored["firm"], regions).map_err(unreadable)?;
+        let declaration = match &stored["declaration"] {
+            Value::Null => None,
+            value => Some(DeclarationFacts::from_record(value).map_err(unreadable)?),
+        };
+        Ok(Recorded { firm, declaration })
+    }
+}
+
+/// The compiled rule of each stored version read so far.
+#[derive(Default)]
+struct Rules(HashMap<(Uuid, i32), CompiledRule>);
+
+impl Rules {
+    async fn of(
+        &mut self,
+        db: &impl ConnectionTrait,
+        regions: &RegionCatalog,
+        policy: Uuid,
+        version: i32,
+    ) -> AppResult<&CompiledRule> {
+        Ok(match self.0.entry((policy, version)) {
+            Entry::Occupied(known) => known.into_mut(),
+            Entry::Vacant(slot) => slot.insert(stored_rule(db, regions, policy, version).await?),
+        })
+    }
+}
+
+/// The rule of `policy` at `version` as stored: its eligibility and its region scope.
+async fn stored_rule(
+    db: &impl ConnectionTrait,
+    regions: &RegionCatalog,
+    policy: Uuid,
+    version: i32,
+) -> AppResult<CompiledRule> {
+    let missing = || AppError::internal_msg(format!("policy {policy} has no version {version}"));
+    let stored = policy_version::Entity::find_by_id((policy, version))
+        .one(db)
+        .await?
+        .ok_or_else(missing)?;
+    let scope = policy_region::Entity::find()
+        .filter(policy_region::Column::PolicyId.eq(policy))
+        .filter(policy_region::Column::Version.eq(version))
+        .all(db)
+        .await?
+        .iter()
+        .filter_map(|r| regions.parse(&r.region_code).ok())
+        .collect();
+    CompiledRule::compile(scope, &stored.eligibility, "eligibility", regions).map_err(|e| {
+        AppError::internal_msg(format!(
+            "stored rule of policy {policy} version {version} is invalid: {e:?}"
+        ))
+    })
+}
+
+/// The decision record of one presentation: the stored version's rule evaluated on the facts
+/// the filing recorded, with the number of conditions that matched then.
+fn decision(
+    rule: &CompiledRule,
+    recorded: &Recorded,
+    stored: &Value,
+    day: NaiveDate,
+    shown: Shown,
+) -> Value {
+    let facts = Facts {
+        firm: &recorded.firm,
+        declaration: recorded.declaration.as_ref(),
+    };
+    json!({
         "policyVersion": shown.version,
-        "outcome": "TRUE",
+        "outcome": rule.evaluate(facts),
         "matchedConditions": shown.matched,
         "evaluatedOn": day,
-        "facts": facts,
-    }))
+        "facts": stored,
+    })
 }
