@@ -29,11 +29,7 @@ pub async fn hold_prefectures(
     txn: &DatabaseTransaction,
     usccs: &[&str],
 ) -> AppResult<HashMap<String, String>> {
-    let mut sorted = usccs.to_vec();
-    // Key order, as upsert locks them: the two cannot deadlock.
-    sorted.sort_unstable();
-    sorted.dedup();
-    read_prefectures(txn, &sorted, Hold::Shared).await
+    hold_in_key_order(txn, usccs, Hold::Shared).await
 }
 
 /// [`hold_prefectures`], holding the firms against every other writer that holds them (until
@@ -42,10 +38,19 @@ pub async fn hold_prefectures_exclusively(
     txn: &DatabaseTransaction,
     usccs: &[&str],
 ) -> AppResult<HashMap<String, String>> {
+    hold_in_key_order(txn, usccs, Hold::Exclusive).await
+}
+
+/// The firms' prefectures, locked in key order, as upsert locks them: no two writers deadlock.
+async fn hold_in_key_order(
+    txn: &DatabaseTransaction,
+    usccs: &[&str],
+    hold: Hold,
+) -> AppResult<HashMap<String, String>> {
     let mut sorted = usccs.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
-    read_prefectures(txn, &sorted, Hold::Exclusive).await
+    read_prefectures(txn, &sorted, hold).await
 }
 
 /// How the firm rows read are held.

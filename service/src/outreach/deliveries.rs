@@ -114,12 +114,13 @@ pub async fn record(
             if !is_new {
                 continue;
             }
-            today.entry(shown.policy_id).deliveries += 1;
             let state = reach
                 .entry((shown.policy_id, filing.firm_uscc.clone()))
                 .or_default();
+            let day = today.entry(shown.policy_id);
+            day.deliveries += 1;
             if !state.reached {
-                today.entry(shown.policy_id).newly_reached += 1;
+                day.newly_reached += 1;
             }
             if state.advance(filing.channel, shown.version) {
                 changed.add(Reach {

@@ -154,6 +154,8 @@ pub async fn applicable(
         matches.iter().map(|(p, _)| p.view.policy.id),
     )
     .await?;
+    // The recorder answers with one delivery per presented policy, in the order presented.
+    let mut recorded = recorded.into_iter();
     let presented = matches
         .into_iter()
         .map(|(policy, _)| {
@@ -165,7 +167,7 @@ pub async fn applicable(
                 reasons: explain_in
                     .map(|lang| policy.rule.explain(input, &app.base.regions, lang.into()))
                     .unwrap_or_default(),
-                delivery: recorded.iter().find(|r| r.policy_id == id).cloned(),
+                delivery: recorded.next(),
                 acknowledgement: acknowledgements.get(&id).cloned(),
                 policy,
             }

@@ -21,6 +21,8 @@ pub struct PolicyFilterSpec {
     /// Absent: PUBLISHED.
     pub status: Option<PolicyStatus>,
     pub in_effect_on: Option<NaiveDate>,
+    /// Words in titles or summaries, matched case-insensitively; lowercased when parsed, so the
+    /// in-memory test lowers only the texts.
     pub search: Option<String>,
 }
 
@@ -48,7 +50,6 @@ impl PolicyFilterSpec {
             && self.benefit_kind.is_none_or(|k| version.benefit_kind == k)
             && self.in_effect_on.is_none_or(|day| view.in_effect_on(day))
             && self.search.as_deref().is_none_or(|words| {
-                let words = words.to_lowercase();
                 [
                     Some(version.title_zh.as_str()),
                     version.title_en.as_deref(),
@@ -57,7 +58,7 @@ impl PolicyFilterSpec {
                 ]
                 .into_iter()
                 .flatten()
-                .any(|text| text.to_lowercase().contains(&words))
+                .any(|text| text.to_lowercase().contains(words))
             })
     }
 }

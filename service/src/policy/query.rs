@@ -45,7 +45,7 @@ impl PolicyFilter {
                 "filter.search",
                 Text::<100>::parse_optional(self.search.as_deref()),
             )
-            .map(String::from);
+            .map(|words| String::from(words).to_lowercase());
         errors.into_result(PolicyFilterSpec {
             region,
             department,
