@@ -10,6 +10,7 @@ mod m20261125_000003_create_firms;
 mod m20261125_000004_create_outreach;
 mod m20261125_000005_create_catalog_state;
 mod m20261203_000006_filing_ledger;
+mod m20261203_000007_lean_reach_storage;
 
 /// Every migration, in the order they apply.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_create_outreach::Migration),
             Box::new(m20261125_000005_create_catalog_state::Migration),
             Box::new(m20261203_000006_filing_ledger::Migration),
+            Box::new(m20261203_000007_lean_reach_storage::Migration),
         ]
     }
 }

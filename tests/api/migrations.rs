@@ -180,7 +180,8 @@ async fn the_ledger_migration_carries_deliveries_over_and_back() {
         "the repeat counted an impression"
     );
 
-    db::migrate_down(&db, Some(1)).await.unwrap();
+    // Back before migration 6 (migration 7, on top of it, first).
+    db::migrate_down(&db, Some(2)).await.unwrap();
     let rows = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
@@ -235,4 +236,79 @@ async fn the_ledger_migration_carries_deliveries_over_and_back() {
         count(&db, "SELECT COUNT(*) FROM filing").await < before.len() as i64,
         "the filing's presentations share one ledger row"
     );
+}
+
+/// The funnel's indexes, by name, with their definitions (PostgreSQL).
+async fn funnel_indexes(db: &sea_orm::DatabaseConnection) -> Vec<(String, String)> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'policy_firm_funnel' \
+             ORDER BY indexname",
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| {
+            (
+                r.try_get("", "indexname").unwrap(),
+                r.try_get("", "indexdef").unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The firm table's storage options (PostgreSQL), as text.
+async fn firm_options(db: &sea_orm::DatabaseConnection) -> Option<String> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT reloptions::text AS options FROM pg_class WHERE relname = 'firm'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "options").unwrap()
+}
+
+/// Migration 7 folds the funnel's covering index into its primary key on PostgreSQL and leaves
+/// room on firm pages for in-place updates; its `down` brings the index back and the default
+/// fill. The reach figures read the same on both shapes (the reach tests run on the new one).
+#[tokio::test]
+async fn the_funnel_key_covers_the_reach_columns_and_back() {
+    let database = TestDatabase::create().await;
+    let db = db::connect(&settings(&database.url)).await.unwrap();
+    db::migrate_up(&db).await.unwrap();
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return;
+    }
+    let indexes = funnel_indexes(&db).await;
+    let names: Vec<&str> = indexes.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["ix_policy_firm_funnel_firm_uscc", "policy_firm_funnel_pkey"]
+    );
+    let key = &indexes[1].1;
+    assert!(
+        key.contains("(policy_id, firm_uscc) INCLUDE (prefecture_code, first_delivered_at"),
+        "{key}"
+    );
+
+    assert_eq!(firm_options(&db).await.as_deref(), Some("{fillfactor=90}"));
+
+    db::migrate_down(&db, Some(1)).await.unwrap();
+    assert_eq!(firm_options(&db).await, None);
+    let indexes = funnel_indexes(&db).await;
+    let names: Vec<&str> = indexes.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "ix_policy_firm_funnel_firm_uscc",
+            "ix_policy_firm_funnel_policy_id",
+            "policy_firm_funnel_pkey"
+        ]
+    );
+    assert!(!indexes[2].1.contains("INCLUDE"), "{}", indexes[2].1);
+    db::migrate_up(&db).await.unwrap();
+    assert_eq!(funnel_indexes(&db).await.len(), 2);
 }

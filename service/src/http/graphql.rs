@@ -17,7 +17,7 @@ use super::admission::{Refusal, Source, coded};
 use super::media::ResponseMedia;
 use crate::error::{AppError, code};
 use crate::graphql::{Lang, RequestContext};
-use crate::schema::RequestNote;
+use crate::schema::{INVALID_OPERATION, RequestNote, operation};
 
 /// Requests up to this size run on the request's own task. Larger ones are read, parsed, validated
 /// and run on the blocking pool, so their CPU work never holds up the runtime's workers.
@@ -161,9 +161,16 @@ async fn execute(
     context: RequestContext,
     media: ResponseMedia,
 ) -> Response {
+    let mut request = request;
+    // Admission parsed the document already.
+    let operation = request.parsed_query().ok().and_then(operation);
+    if let Some(operation) = &operation {
+        tracing::Span::current().record("operation", operation.span.as_str());
+    }
     let request = request.data(context).data(note.clone());
     let mut response = state.schema.execute(request).await;
     for error in &mut response.errors {
+        state.limits.recode(error);
         note.error(&coded(error));
     }
     // Errors without a path came before execution (validation, variables, limits): the request
@@ -172,6 +179,11 @@ async fn execute(
     let request_failed = !response.errors.is_empty()
         && response.data == async_graphql::Value::Null
         && response.errors.iter().all(|e| e.path.is_empty());
+    // Only a validated request is labelled after its operation, so no caller can invent a label.
+    note.operation(match operation {
+        Some(operation) if !request_failed => operation.label,
+        _ => INVALID_OPERATION.to_owned(),
+    });
     if request_failed {
         return media.body(
             media.request_failed_status(),

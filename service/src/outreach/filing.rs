@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -176,8 +176,20 @@ pub async fn applicable(
     Ok(presented)
 }
 
+/// What a filing reads of the firm's funnel row for a policy: whether it saw the live version,
+/// and its latest response.
+#[derive(Clone, Copy, Debug)]
+pub struct Seen {
+    /// The highest version delivered: live versions only grow, so this tells whether the firm
+    /// has seen the current one.
+    pub last_delivered_version: Option<i32>,
+    pub latest_response: Option<Response>,
+    pub latest_response_version: Option<i32>,
+    pub latest_acknowledgement_id: Option<Uuid>,
+}
+
 /// Whether the firm's latest response to the policy's live version asked not to see it again.
-pub fn is_closed(funnels: &HashMap<Uuid, funnel::Model>, policy: &LivePolicy) -> bool {
+pub fn is_closed(funnels: &HashMap<Uuid, Seen>, policy: &LivePolicy) -> bool {
     funnels.get(&policy.view.policy.id).is_some_and(|f| {
         f.latest_response_version == Some(policy.view.version.version)
             && f.latest_response.is_some_and(Response::closes)
@@ -186,28 +198,57 @@ pub fn is_closed(funnels: &HashMap<Uuid, funnel::Model>, policy: &LivePolicy) ->
 
 /// Whether the firm was shown version `live` (or a later one) of the policy before, on any
 /// channel. Live versions only grow, so the highest version delivered tells.
-pub fn has_seen(funnels: &HashMap<Uuid, funnel::Model>, policy: Uuid, live: i32) -> bool {
+pub fn has_seen(funnels: &HashMap<Uuid, Seen>, policy: Uuid, live: i32) -> bool {
     funnels
         .get(&policy)
         .and_then(|f| f.last_delivered_version)
         .is_some_and(|v| v >= live)
 }
 
-/// The firm's funnel rows, by policy: one indexed read, whatever the number of matches.
-pub async fn funnel_rows(base: &Base, uscc: &str) -> AppResult<HashMap<Uuid, funnel::Model>> {
-    Ok(funnel::Entity::find()
-        .filter(funnel::Column::FirmUscc.eq(uscc))
+/// The firm's funnel rows, by policy: one indexed read of the columns a filing needs, whatever
+/// the number of matches.
+pub async fn funnel_rows(base: &Base, uscc: &str) -> AppResult<HashMap<Uuid, Seen>> {
+    use funnel::Column as C;
+    type Row = (
+        Uuid,
+        Option<i32>,
+        Option<Response>,
+        Option<i32>,
+        Option<Uuid>,
+    );
+    let rows: Vec<Row> = funnel::Entity::find()
+        .select_only()
+        .columns([
+            C::PolicyId,
+            C::LastDeliveredVersion,
+            C::LatestResponse,
+            C::LatestResponseVersion,
+            C::LatestAcknowledgementId,
+        ])
+        .filter(C::FirmUscc.eq(uscc))
+        .into_tuple()
         .all(&base.db)
-        .await?
+        .await?;
+    Ok(rows
         .into_iter()
-        .map(|f| (f.policy_id, f))
+        .map(
+            |(policy, delivered, response, response_version, acknowledgement)| {
+                let seen = Seen {
+                    last_delivered_version: delivered,
+                    latest_response: response,
+                    latest_response_version: response_version,
+                    latest_acknowledgement_id: acknowledgement,
+                };
+                (policy, seen)
+            },
+        )
         .collect())
 }
 
 /// The firm's latest acknowledgement of each of `policies`, by policy.
 pub async fn latest_acknowledgements(
     base: &Base,
-    funnels: &HashMap<Uuid, funnel::Model>,
+    funnels: &HashMap<Uuid, Seen>,
     policies: impl Iterator<Item = Uuid>,
 ) -> AppResult<HashMap<Uuid, acknowledgement::Model>> {
     let ids: Vec<Uuid> = policies

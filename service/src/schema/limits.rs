@@ -1,14 +1,11 @@
 //! What one request may make the service do, checked before anything recursive or expensive runs:
 //! how deep its text nests (before parsing), then, on the parsed document, how many fields it
 //! expands to with its fragments, how deep its selections go, how many aliases and root fields it
-//! uses, and whether it reads the schema. Complexity, which needs the schema's list costs, is
-//! checked on what validation computed. Every refusal names its limit.
+//! uses, and whether it reads the schema. Depth and complexity, which need the schema's list
+//! costs, are checked by the schema's validation and reworded here. Every refusal names its limit.
 
-use std::sync::Arc;
-
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
 use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{ErrorExtensionValues, Request, ServerError, ServerResult, ValidationResult};
+use async_graphql::{ErrorExtensionValues, Request, ServerError, ServerResult};
 
 use super::lexical::{Over, scan};
 use super::measure::{self, Bounds, Problem};
@@ -161,33 +158,30 @@ impl Limits {
     }
 }
 
-/// Checks depth and complexity on what validation computed, so these refusals carry the code and
-/// the limit's name like the others.
-impl ExtensionFactory for Limits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(*self)
-    }
-}
+/// async-graphql's own refusals of depth and complexity (the schema is built with both limits),
+/// as validation words them.
+const TOO_DEEP: &str = "Query is nested too deep.";
+const TOO_COMPLEX: &str = "Query is too complex.";
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for Limits {
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        if result.depth > self.max_depth {
-            return Err(vec![self.too_deep()]);
+impl Limits {
+    /// Words a refusal of depth or complexity, which the schema's validation computes and
+    /// checks, like every other refusal: with the code and the limit's setting. Other errors are
+    /// left as they are. Done on the response, not in a schema extension: any extension sends
+    /// every field of every response through its hooks.
+    pub fn recode(&self, error: &mut ServerError) {
+        if !error.path.is_empty() || error.extensions.is_some() {
+            return;
         }
-        if result.complexity > self.max_complexity {
-            return Err(vec![too_complex(format!(
-                "the query's complexity is {}; at most {} is accepted: ask for fewer fields or \
-                 smaller pages (graphql_max_complexity)",
-                result.complexity, self.max_complexity
-            ))]);
-        }
-        Ok(result)
+        let worded = match error.message.as_str() {
+            TOO_DEEP => self.too_deep(),
+            TOO_COMPLEX => too_complex(format!(
+                "the query's complexity is over {}: ask for fewer fields or smaller pages \
+                 (graphql_max_complexity)",
+                self.max_complexity
+            )),
+            _ => return,
+        };
+        *error = worded;
     }
 }
 

@@ -13,7 +13,7 @@ use async_graphql::{EmptySubscription, MergedObject, Schema};
 
 pub use limits::Limits;
 pub use note::RequestNote;
-pub use telemetry::INVALID as INVALID_OPERATION;
+pub use telemetry::{INVALID as INVALID_OPERATION, Operation, operation};
 
 use crate::auth::AuthQuery;
 use crate::config::Settings;
@@ -67,8 +67,10 @@ pub fn build_schema(handles: Option<Handles>, settings: &Settings) -> AppSchema 
     // Admission (`Limits::admit`) refuses deeper documents first; this is async-graphql's own
     // guard, kept as a second line.
     .limit_recursive_depth(settings.graphql_max_nesting)
-    .extension(telemetry::OperationName)
-    .extension(Limits::new(settings));
+    // Checked in validation, reworded by `Limits::recode`. No extension: one would send every
+    // field of every response through its hooks.
+    .limit_depth(settings.graphql_max_depth)
+    .limit_complexity(settings.graphql_max_complexity);
     if !settings.graphql_introspection {
         builder = builder.disable_introspection().disable_suggestions();
     }
