@@ -1,20 +1,29 @@
-//! Less stored per presentation (PostgreSQL):
+//! Less stored per presentation:
 //!
+//! - A firm's filing time (`last_filed_at`, recorded hourly as it files) loses its index, which
+//!   no read uses (`activeLast30Days` counts within an audience, found by the firm's region).
+//!   Each record of it wrote an entry to every index of the firm, the two wide covering ones
+//!   included; without an index on the column it can be an in-place (HOT) update on PostgreSQL.
 //! - The funnel's primary key carries the columns the reach figures read, so a policy's reach is
 //!   read from the key's index alone, as it was from a second, covering index on `policy_id`,
 //!   which this drops. Every first presentation wrote both; now it writes one. The key stays
 //!   (policy, firm), so upserts on it are unchanged.
-//! - Firm pages keep a tenth free, so recording a firm's filing time (`last_filed_at`, no
-//!   index) updates the row in place (a HOT update) instead of adding a row version and an entry
-//!   to each of the firm's indexes. It applies to pages written from now on.
+//! - Firm pages keep a tenth free (PostgreSQL), so such an update finds room on its page. It
+//!   applies to pages written from now on.
 //!
-//! SQLite has neither `INCLUDE` nor fill factors: there this migration does nothing.
+//! SQLite has neither `INCLUDE` nor fill factors: there only the index is dropped.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
 
+use crate::index;
+use crate::m20261125_000003_create_firms::Firm;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
+
+/// The index on the firm's filing time, as migration 3 named it.
+const LAST_FILED_AT: &str = "ix_firm_last_filed_at";
 
 /// What the reach figures read of a funnel row besides its key (as the covering index held).
 const COVERED: &str = "prefecture_code, first_delivered_at, first_acknowledged_at, \
@@ -23,6 +32,14 @@ const COVERED: &str = "prefecture_code, first_delivered_at, first_acknowledged_a
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_index(
+                Index::drop()
+                    .name(LAST_FILED_AT)
+                    .table(Firm::Table)
+                    .to_owned(),
+            )
+            .await?;
         if manager.get_database_backend() != DatabaseBackend::Postgres {
             return Ok(());
         }
@@ -41,6 +58,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_index(index(Firm::Table, &[Firm::LastFiledAt]))
+            .await?;
         if manager.get_database_backend() != DatabaseBackend::Postgres {
             return Ok(());
         }

@@ -13,10 +13,10 @@ use crate::auth::TokenVerifier;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::db;
-use crate::http::{HttpState, Metrics, RateLimits, heavy_permits, router};
+use crate::http::{HttpState, Metrics, PublicAnswers, RateLimits, heavy_permits, router};
 use crate::outreach::{Activity, OutreachService, answers, recorder};
 use crate::policy::live::LiveCatalog;
-use crate::schema::{Handles, Limits, build_schema};
+use crate::schema::{Documents, Handles, Limits, build_schema};
 use crate::state::Base;
 
 /// How long stopping waits for the pool to close once requests are done or abandoned.
@@ -85,12 +85,15 @@ impl Application {
         });
         let handles = Handles {
             base: base.clone(),
-            live,
+            live: live.clone(),
             outreach,
         };
         let http = Arc::new(HttpState {
             schema: build_schema(Some(handles), &settings),
             limits: Limits::new(&settings),
+            documents: Documents::default(),
+            live,
+            public: PublicAnswers::default(),
             heavy: heavy_permits(),
             base,
             settings: settings.clone(),

@@ -1,5 +1,5 @@
 /// The languages content is written in; Chinese is the fallback.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, async_graphql::Enum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, async_graphql::Enum)]
 #[graphql(remote = "rules::Lang")]
 pub enum Lang {
     #[default]

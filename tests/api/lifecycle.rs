@@ -401,6 +401,43 @@ async fn the_instance_that_publishes_or_retires_serves_the_change_at_once() {
     assert_eq!(served(&retired), 0);
 }
 
+/// Anonymous catalog answers are kept per live snapshot: the same page asked again after a
+/// publish, an edit or a retirement is answered from the new snapshot, never from the old one.
+#[tokio::test]
+async fn the_public_catalog_answers_the_change_at_once() {
+    let app = TestApp::spawn().await;
+    filing_world(&app).await;
+    let lead = department("SZ-COMMERCE");
+    let id = create_as(&app, &lead, "SZ-PUBLIC").await;
+    let page = "{ policies { totalCount edges { node { code version } } } }";
+    let codes = |data: &Value| -> Vec<(String, i64)> {
+        data["policies"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let node = &e["node"];
+                (
+                    node["code"].as_str().unwrap().to_owned(),
+                    node["version"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    for _ in 0..2 {
+        assert_eq!(codes(&app.ok(None, page, json!({})).await), []);
+    }
+    app.ok(Some(&lead), PUBLISH, json!({"id": id})).await;
+    for _ in 0..2 {
+        assert_eq!(
+            codes(&app.ok(None, page, json!({})).await),
+            [("SZ-PUBLIC".to_owned(), 1)]
+        );
+    }
+    app.ok(Some(&lead), RETIRE, json!({"id": id})).await;
+    assert_eq!(codes(&app.ok(None, page, json!({})).await), []);
+}
+
 #[tokio::test]
 async fn a_policy_published_on_one_instance_is_served_by_another_within_two_seconds() {
     let app = TestApp::spawn().await;

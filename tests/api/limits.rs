@@ -270,3 +270,27 @@ async fn introspection_and_suggestions_are_off_unless_configured() {
     let body = open.gql(None, misspelt, json!({})).await;
     assert!(body.to_string().contains("Did you mean"), "{body}");
 }
+
+/// Admitted documents are kept parsed, not their answers or their variables: the same document
+/// sent again runs with its own variables, and one refused stays refused.
+#[tokio::test]
+async fn a_document_sent_again_runs_again_with_its_own_variables() {
+    let app = spawn(|s| s.graphql_max_depth = 6).await;
+    let query = "query($region: String) { policies(filter: { region: $region }) { totalCount } }";
+    for (region, valid) in [("440305", true), ("9999999", false), ("440305", true)] {
+        let body = app.gql(None, query, json!({ "region": region })).await;
+        if valid {
+            assert_eq!(
+                body["data"]["policies"]["totalCount"], 0,
+                "{region}: {body}"
+            );
+        } else {
+            assert_eq!(error_code(&body), "BAD_USER_INPUT", "{region}: {body}");
+            assert!(body.to_string().contains("filter.region"), "{body}");
+        }
+    }
+    let over = "{ departments { region { parent { parent { parent { parent { code } } } } } } }";
+    for _ in 0..2 {
+        assert_refused_unrun(&app.gql(None, over, json!({})).await, "QUERY_TOO_COMPLEX");
+    }
+}

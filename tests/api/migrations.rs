@@ -258,6 +258,17 @@ async fn funnel_indexes(db: &sea_orm::DatabaseConnection) -> Vec<(String, String
         .collect()
 }
 
+/// Whether the database holds an index of that name.
+async fn has_index(db: &sea_orm::DatabaseConnection, name: &str) -> bool {
+    let sql = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => {
+            format!("SELECT COUNT(*) FROM pg_indexes WHERE indexname = '{name}'")
+        }
+        _ => format!("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = '{name}'"),
+    };
+    count(db, &sql).await == 1
+}
+
 /// The firm table's storage options (PostgreSQL), as text.
 async fn firm_options(db: &sea_orm::DatabaseConnection) -> Option<String> {
     let row = db
@@ -271,15 +282,20 @@ async fn firm_options(db: &sea_orm::DatabaseConnection) -> Option<String> {
     row.try_get("", "options").unwrap()
 }
 
-/// Migration 7 folds the funnel's covering index into its primary key on PostgreSQL and leaves
-/// room on firm pages for in-place updates; its `down` brings the index back and the default
-/// fill. The reach figures read the same on both shapes (the reach tests run on the new one).
+/// Migration 7 drops the index on a firm's filing time, and on PostgreSQL folds the funnel's
+/// covering index into its primary key and leaves room on firm pages for in-place updates; its
+/// `down` brings both indexes back and the default fill. The reach figures read the same on both shapes (the reach tests run on the new one).
 #[tokio::test]
 async fn the_funnel_key_covers_the_reach_columns_and_back() {
     let database = TestDatabase::create().await;
     let db = db::connect(&settings(&database.url)).await.unwrap();
     db::migrate_up(&db).await.unwrap();
+    assert!(!has_index(&db, "ix_firm_last_filed_at").await);
     if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        db::migrate_down(&db, Some(1)).await.unwrap();
+        assert!(has_index(&db, "ix_firm_last_filed_at").await);
+        db::migrate_up(&db).await.unwrap();
+        assert!(!has_index(&db, "ix_firm_last_filed_at").await);
         return;
     }
     let indexes = funnel_indexes(&db).await;
@@ -298,6 +314,7 @@ async fn the_funnel_key_covers_the_reach_columns_and_back() {
 
     db::migrate_down(&db, Some(1)).await.unwrap();
     assert_eq!(firm_options(&db).await, None);
+    assert!(has_index(&db, "ix_firm_last_filed_at").await);
     let indexes = funnel_indexes(&db).await;
     let names: Vec<&str> = indexes.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(

@@ -2,6 +2,8 @@
 //! was built with.
 
 use std::any::Any;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use async_graphql::Context;
 
@@ -39,4 +41,65 @@ pub fn dep<'a, T: Any + Send + Sync>(ctx: &Context<'a>) -> &'a T {
 /// The handles every service reads.
 pub fn base<'a>(ctx: &Context<'a>) -> &'a Base {
     dep::<Base>(ctx)
+}
+
+/// Where a request's answer came from: the live catalog at one version, or (also) the database.
+/// Resolvers that can answer from the snapshot say which they did; the transport keeps anonymous
+/// answers that came from one snapshot alone, keyed by its version.
+#[derive(Debug, Default)]
+pub struct Provenance {
+    /// The snapshot version read, or [`MIXED`] once the request read the database or a second
+    /// version; [`NONE`] before anything was read.
+    read: AtomicI64,
+}
+
+const NONE: i64 = i64::MIN;
+const MIXED: i64 = i64::MAX;
+
+impl Provenance {
+    pub fn new() -> Provenance {
+        Provenance {
+            read: AtomicI64::new(NONE),
+        }
+    }
+
+    /// The answer read snapshot `version`.
+    pub fn snapshot(&self, version: i64) {
+        let _ = self
+            .read
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |read| {
+                Some(if read == NONE || read == version {
+                    version
+                } else {
+                    MIXED
+                })
+            });
+    }
+
+    /// The answer read the database.
+    pub fn database(&self) {
+        self.read.store(MIXED, Ordering::Release);
+    }
+
+    /// The snapshot version the whole answer came from, if it came from one alone.
+    pub fn snapshot_only(&self) -> Option<i64> {
+        match self.read.load(Ordering::Acquire) {
+            NONE | MIXED => None,
+            version => Some(version),
+        }
+    }
+}
+
+/// Notes that the request's answer read snapshot `version`.
+pub fn read_snapshot(ctx: &Context<'_>, version: i64) {
+    if let Some(provenance) = ctx.data_opt::<Arc<Provenance>>() {
+        provenance.snapshot(version);
+    }
+}
+
+/// Notes that the request's answer read the database.
+pub fn read_database(ctx: &Context<'_>) {
+    if let Some(provenance) = ctx.data_opt::<Arc<Provenance>>() {
+        provenance.database();
+    }
 }

@@ -6,5 +6,7 @@ pub mod pagination;
 mod scalars;
 
 pub use crate::lang::Lang;
-pub use context::{RequestContext, base, dep, lang, viewer};
+pub use context::{
+    Provenance, RequestContext, base, dep, lang, read_database, read_snapshot, viewer,
+};
 pub use scalars::Date;

@@ -12,8 +12,8 @@ use serde_json::json;
 
 use super::media::ResponseMedia;
 use crate::error::{AppError, code};
-use crate::schema::Limits;
 use crate::schema::RequestNote;
+use crate::schema::{Documents, Limits};
 
 /// Where a request's parameters are.
 pub enum Source {
@@ -30,10 +30,14 @@ impl Source {
     }
 
     /// The request, checked and parsed.
-    pub fn admit(&self, limits: &Limits) -> Result<async_graphql::Request, Refusal> {
+    pub fn admit(
+        &self,
+        limits: &Limits,
+        documents: &Documents,
+    ) -> Result<async_graphql::Request, Refusal> {
         match self {
-            Source::Body(body) => admit_body(limits, body),
-            Source::Url(uri) => admit_url(limits, uri),
+            Source::Body(body) => admit_body(limits, documents, body),
+            Source::Url(uri) => admit_url(limits, documents, uri),
         }
     }
 }
@@ -50,7 +54,11 @@ struct BodyParams {
     extensions: async_graphql::Extensions,
 }
 
-fn admit_body(limits: &Limits, body: &[u8]) -> Result<async_graphql::Request, Refusal> {
+fn admit_body(
+    limits: &Limits,
+    documents: &Documents,
+    body: &[u8],
+) -> Result<async_graphql::Request, Refusal> {
     // The body's own object is one level above its variables.
     limits.check_json(body, 1).map_err(Refusal::Request)?;
     let params: BodyParams = serde_json::from_slice(body).map_err(|err| {
@@ -64,7 +72,9 @@ fn admit_body(limits: &Limits, body: &[u8]) -> Result<async_graphql::Request, Re
     let mut request = async_graphql::Request::new(query).variables(params.variables);
     request.operation_name = params.operation_name;
     request.extensions = params.extensions;
-    limits.admit(request).map_err(Refusal::Request)
+    limits
+        .admit_kept(request, documents)
+        .map_err(Refusal::Request)
 }
 
 const NO_QUERY: &str = "the request has no \"query\": send the GraphQL document as \"query\"";
@@ -79,7 +89,11 @@ struct UrlParams {
     extensions: Option<String>,
 }
 
-fn admit_url(limits: &Limits, uri: &Uri) -> Result<async_graphql::Request, Refusal> {
+fn admit_url(
+    limits: &Limits,
+    documents: &Documents,
+    uri: &Uri,
+) -> Result<async_graphql::Request, Refusal> {
     let Query(params) = Query::<UrlParams>::try_from_uri(uri)
         .map_err(|err| Refusal::Malformed(format!("the URL's parameters are malformed: {err}")))?;
     let object = |name: &str, text: Option<String>| -> Result<serde_json::Value, Refusal> {
@@ -111,7 +125,9 @@ fn admit_url(limits: &Limits, uri: &Uri) -> Result<async_graphql::Request, Refus
             "the extensions parameter is not a JSON object: {err}"
         ))
     })?;
-    let mut request = limits.admit(request).map_err(Refusal::Request)?;
+    let mut request = limits
+        .admit_kept(request, documents)
+        .map_err(Refusal::Request)?;
     if is_mutation(&mut request) {
         return Err(Refusal::MutationOverGet);
     }

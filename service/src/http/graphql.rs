@@ -15,8 +15,10 @@ use tracing::Instrument;
 use super::HttpState;
 use super::admission::{Refusal, Source, coded};
 use super::media::ResponseMedia;
+use super::public::Question;
+use crate::auth::Viewer;
 use crate::error::{AppError, code};
-use crate::graphql::{Lang, RequestContext};
+use crate::graphql::{Lang, Provenance, RequestContext};
 use crate::schema::{INVALID_OPERATION, RequestNote, operation};
 
 /// Requests up to this size run on the request's own task. Larger ones are read, parsed, validated
@@ -148,7 +150,7 @@ async fn answer(
     media: ResponseMedia,
     source: &Source,
 ) -> Response {
-    match source.admit(&state.limits) {
+    match source.admit(&state.limits, &state.documents) {
         Ok(request) => execute(state, note, request, context, media).await,
         Err(refusal) => refusal.respond(note, media),
     }
@@ -167,7 +169,25 @@ async fn execute(
     if let Some(operation) = &operation {
         tracing::Span::current().record("operation", operation.span.as_str());
     }
-    let request = request.data(context).data(note.clone());
+    // An anonymous read of the published catalog: answered as kept, if it was, for this snapshot.
+    let public = match context.viewer {
+        Viewer::Anonymous => Question::of(&mut request, context.lang),
+        _ => None,
+    };
+    let (version, day) = (state.live.snapshot().version, state.base.today());
+    if let Some(question) = &public
+        && let Some(answer) = state.public.get(question, version, day)
+    {
+        if let Some(operation) = operation {
+            note.operation(operation.label);
+        }
+        return media.body(StatusCode::OK, Ok(answer.to_vec()));
+    }
+    let provenance = Arc::new(Provenance::new());
+    let request = request
+        .data(context)
+        .data(note.clone())
+        .data(provenance.clone());
     let mut response = state.schema.execute(request).await;
     for error in &mut response.errors {
         state.limits.recode(error);
@@ -190,7 +210,14 @@ async fn execute(
             serde_json::to_vec(&json!({ "errors": response.errors })),
         );
     }
-    media.body(StatusCode::OK, serde_json::to_vec(&response))
+    let answer = serde_json::to_vec(&response);
+    if let (Some(question), Ok(bytes)) = (public, &answer)
+        && response.errors.is_empty()
+        && provenance.snapshot_only() == Some(version)
+    {
+        state.public.keep(question, version, day, bytes);
+    }
+    media.body(StatusCode::OK, answer)
 }
 
 fn is_json(headers: &HeaderMap) -> bool {

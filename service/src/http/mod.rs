@@ -7,6 +7,7 @@ mod graphql;
 mod health;
 mod media;
 mod observe;
+mod public;
 mod rate;
 
 use std::sync::Arc;
@@ -23,13 +24,15 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 pub use observe::Metrics;
+pub use public::PublicAnswers;
 
 use crate::schema::RequestNote;
 pub use rate::RateLimits;
 
 use crate::auth::TokenVerifier;
 use crate::config::Settings;
-use crate::schema::{AppSchema, Limits};
+use crate::policy::live::LiveCatalog;
+use crate::schema::{AppSchema, Documents, Limits};
 use crate::state::Base;
 
 /// What the handlers share.
@@ -37,6 +40,11 @@ pub struct HttpState {
     pub schema: AppSchema,
     /// What a GraphQL request may ask for, checked before it is parsed and run.
     pub limits: Limits,
+    /// The documents admitted so far, parsed.
+    pub documents: Documents,
+    /// The live catalog, whose version anonymous catalog answers are kept under.
+    pub live: Arc<LiveCatalog>,
+    pub public: PublicAnswers,
     /// Large requests running at once on the blocking pool.
     pub heavy: Arc<tokio::sync::Semaphore>,
     /// The handles the CSV export and the health checks read.

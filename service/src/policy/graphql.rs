@@ -10,7 +10,7 @@ use crate::auth::Role;
 use crate::department::Department;
 use crate::eligibility::{describe, parse_rule};
 use crate::error::AppError;
-use crate::graphql::{Date, Lang, base, lang, viewer};
+use crate::graphql::{Date, Lang, base, lang, read_database, viewer};
 use crate::region::Region;
 
 /// A preferential policy, at one of its versions.
@@ -235,6 +235,7 @@ impl Policy {
     /// Who created, edited, published and retired it, and which firms departments checked through
     /// it, oldest first (issuers and ADMIN).
     async fn audit(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PolicyAuditEntry>> {
+        read_database(ctx);
         if !self.0.is_managed_by(viewer(ctx)) {
             return Err(AppError::Forbidden.into());
         }
@@ -255,6 +256,7 @@ impl Policy {
 
     /// Every version, newest first (issuers and ADMIN).
     async fn versions(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<PolicyVersionInfo>> {
+        read_database(ctx);
         if !self.0.is_managed_by(viewer(ctx)) {
             return Err(AppError::Forbidden.into());
         }

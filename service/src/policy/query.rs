@@ -11,7 +11,7 @@ use super::{catalog, published};
 use crate::department::DepartmentCode;
 use crate::error::InputErrors;
 use crate::graphql::pagination::{CountedConnection, Page};
-use crate::graphql::{Date, base, dep, viewer};
+use crate::graphql::{Date, base, dep, read_database, read_snapshot, viewer};
 use crate::region::RegionCatalog;
 use crate::text::Text;
 
@@ -74,8 +74,10 @@ impl PolicyQuery {
         // A published policy at its live version: from the live catalog, no database read.
         let live = dep::<Arc<LiveCatalog>>(ctx).snapshot();
         if let Some(view) = published::policy(&live, id, version) {
+            read_snapshot(ctx, live.version);
             return Ok(Some(Policy(view)));
         }
+        read_database(ctx);
         let app = base(ctx);
         let view = catalog::get(&app.db, &app.regions, viewer(ctx), id, version).await?;
         Ok(view.map(|v| Policy(Arc::new(v))))
@@ -98,8 +100,10 @@ impl PolicyQuery {
         if let Some((views, total)) =
             published::page(&live, &app.regions, &filter, page.offset, page.limit)
         {
+            read_snapshot(ctx, live.version);
             return Ok(page.connection(views.into_iter().map(Policy).collect(), total));
         }
+        read_database(ctx);
         let (views, total) = catalog::list(
             &app.db,
             &app.regions,

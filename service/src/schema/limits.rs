@@ -7,6 +7,7 @@
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{ErrorExtensionValues, Request, ServerError, ServerResult};
 
+use super::documents::Documents;
 use super::lexical::{Over, scan};
 use super::measure::{self, Bounds, Problem};
 use crate::config::Settings;
@@ -84,6 +85,20 @@ impl Limits {
         }
         let document = request.parsed_query()?;
         self.check(document)?;
+        Ok(request)
+    }
+
+    /// [`Limits::admit`], keeping the documents admitted: one seen before skips the scan, the
+    /// parse and the checks.
+    pub fn admit_kept(&self, mut request: Request, documents: &Documents) -> ServerResult<Request> {
+        if let Some(document) = documents.get(&request.query) {
+            request.set_parsed_query(document);
+            return Ok(request);
+        }
+        let mut request = self.admit(request)?;
+        // A first sight only: the copy is the cache's.
+        let document = request.parsed_query()?.clone();
+        documents.keep(&request.query, document);
         Ok(request)
     }
 

@@ -1,6 +1,7 @@
 //! GraphQL schema assembly: the per-domain query and mutation objects merged into one schema, the
 //! handles its resolvers read, and the limits every request is held to before it runs.
 
+mod documents;
 mod lexical;
 mod limits;
 mod measure;
@@ -11,6 +12,7 @@ use std::sync::Arc;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema};
 
+pub use documents::Documents;
 pub use limits::Limits;
 pub use note::RequestNote;
 pub use telemetry::{INVALID as INVALID_OPERATION, Operation, operation};
