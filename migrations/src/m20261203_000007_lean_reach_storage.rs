@@ -10,6 +10,13 @@
 //!   (policy, firm), so upserts on it are unchanged.
 //! - Firm pages keep a tenth free (PostgreSQL), so such an update finds room on its page. It
 //!   applies to pages written from now on.
+//! - The derived reach tables (`policy_firm_funnel`, `policy_daily_reach`) lose their foreign
+//!   keys (PostgreSQL). Each was a lookup and a row lock per row written (the policy row's lock
+//!   shared by every concurrent writer), and more than half the cost of a first presentation's
+//!   funnel row. Their writers keep them true instead: a funnel or day row is written only in
+//!   the transaction that holds the firm's row locked, for a policy the live snapshot presented
+//!   or that the acknowledgement written beside it refers to (acknowledgements keep their keys),
+//!   and no firm or policy is ever deleted (policies retire).
 //!
 //! SQLite has neither `INCLUDE` nor fill factors: there only the index is dropped.
 
@@ -24,6 +31,14 @@ pub struct Migration;
 
 /// The index on the firm's filing time, as migration 3 named it.
 const LAST_FILED_AT: &str = "ix_firm_last_filed_at";
+
+/// The foreign keys of the two derived reach tables (PostgreSQL): each checked every row a
+/// presentation writes, with a lock on the policy row that every concurrent writer shares.
+const DERIVED_KEYS: [(&str, &str); 3] = [
+    ("policy_firm_funnel", "fk_policy_firm_funnel_policy_id"),
+    ("policy_firm_funnel", "fk_policy_firm_funnel_firm_uscc"),
+    ("policy_daily_reach", "fk_policy_daily_reach_policy_id"),
+];
 
 /// What the reach figures read of a funnel row besides its key (as the covering index held).
 const COVERED: &str = "prefecture_code, first_delivered_at, first_acknowledged_at, \
@@ -54,6 +69,10 @@ impl MigrationTrait for Migration {
             .await?;
         db.execute_unprepared("ALTER TABLE firm SET (fillfactor = 90)")
             .await?;
+        for (table, constraint) in DERIVED_KEYS {
+            db.execute_unprepared(&format!("ALTER TABLE {table} DROP CONSTRAINT {constraint}"))
+                .await?;
+        }
         Ok(())
     }
 
@@ -65,6 +84,17 @@ impl MigrationTrait for Migration {
             return Ok(());
         }
         let db = manager.get_connection();
+        for (table, constraint) in DERIVED_KEYS {
+            let (column, parent, key) = match constraint {
+                "fk_policy_firm_funnel_firm_uscc" => ("firm_uscc", "firm", "uscc"),
+                _ => ("policy_id", "policy", "id"),
+            };
+            db.execute_unprepared(&format!(
+                "ALTER TABLE {table} ADD CONSTRAINT {constraint} FOREIGN KEY ({column}) \
+                 REFERENCES {parent} ({key}) ON DELETE CASCADE"
+            ))
+            .await?;
+        }
         db.execute_unprepared("ALTER TABLE firm RESET (fillfactor)")
             .await?;
         db.execute_unprepared(&format!(

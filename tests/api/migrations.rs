@@ -283,8 +283,9 @@ async fn firm_options(db: &sea_orm::DatabaseConnection) -> Option<String> {
 }
 
 /// Migration 7 drops the index on a firm's filing time, and on PostgreSQL folds the funnel's
-/// covering index into its primary key and leaves room on firm pages for in-place updates; its
-/// `down` brings both indexes back and the default fill. The reach figures read the same on both shapes (the reach tests run on the new one).
+/// covering index into its primary key, leaves room on firm pages for in-place updates and drops
+/// the derived reach tables' foreign keys; its `down` brings back both indexes, the default fill
+/// and the keys. The reach figures read the same on both shapes (the reach tests run on the new one).
 #[tokio::test]
 async fn the_funnel_key_covers_the_reach_columns_and_back() {
     let database = TestDatabase::create().await;
@@ -311,10 +312,14 @@ async fn the_funnel_key_covers_the_reach_columns_and_back() {
     );
 
     assert_eq!(firm_options(&db).await.as_deref(), Some("{fillfactor=90}"));
+    let derived_keys = "SELECT COUNT(*) FROM pg_constraint WHERE contype = 'f' \
+         AND conrelid IN ('policy_firm_funnel'::regclass, 'policy_daily_reach'::regclass)";
+    assert_eq!(count(&db, derived_keys).await, 0);
 
     db::migrate_down(&db, Some(1)).await.unwrap();
     assert_eq!(firm_options(&db).await, None);
     assert!(has_index(&db, "ix_firm_last_filed_at").await);
+    assert_eq!(count(&db, derived_keys).await, 3);
     let indexes = funnel_indexes(&db).await;
     let names: Vec<&str> = indexes.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
