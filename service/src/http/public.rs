@@ -21,6 +21,10 @@ const ENTRIES: usize = 1_024;
 const BYTES: usize = 16 << 20;
 /// Larger answers are not kept.
 const MAX_ANSWER: usize = 256 << 10;
+/// Questions whose document and variables are longer are not kept (a catalog page's are a few
+/// hundred bytes; variables the operation does not declare are ignored by execution, so they
+/// must not make every question new and large).
+const MAX_QUESTION: usize = 4 << 10;
 /// The root fields whose answers may be kept: each says where its answer came from.
 const CATALOG_FIELDS: [&str; 3] = ["policies", "policy", "__typename"];
 
@@ -37,8 +41,14 @@ impl Question {
     /// The question `request` asks, when it is a query of catalog fields alone (named directly,
     /// not through fragments); admission parsed its document already.
     pub fn of(request: &mut Request, lang: Lang) -> Option<Question> {
+        if request.query.len() > MAX_QUESTION {
+            return None;
+        }
         let operation_name = request.operation_name.clone();
         let variables = serde_json::to_string(&request.variables).ok()?;
+        if request.query.len() + variables.len() > MAX_QUESTION {
+            return None;
+        }
         let document = request.parsed_query().ok()?;
         let operation = match (&document.operations, operation_name.as_deref()) {
             (DocumentOperations::Single(operation), _) => operation,
@@ -59,6 +69,13 @@ impl Question {
             operation: operation_name.map(String::into_boxed_str),
             variables: variables.into_boxed_str(),
         })
+    }
+}
+
+impl Question {
+    /// The bytes it keeps.
+    fn size(&self) -> usize {
+        self.text.len() + self.variables.len() + self.operation.as_deref().map_or(0, str::len)
     }
 }
 
@@ -92,6 +109,7 @@ impl PublicAnswers {
         if answer.len() > MAX_ANSWER {
             return;
         }
+        let size = question.size() + answer.len();
         let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
         if (version, day) < (kept.version, kept.day) {
             // Read from a snapshot already replaced.
@@ -100,7 +118,7 @@ impl PublicAnswers {
         if kept.version != version
             || kept.day != day
             || kept.answers.len() >= ENTRIES
-            || kept.bytes + answer.len() > BYTES
+            || kept.bytes + size > BYTES
         {
             *kept = Kept {
                 version,
@@ -108,9 +126,10 @@ impl PublicAnswers {
                 ..Kept::default()
             };
         }
-        kept.bytes += answer.len();
+        kept.bytes += size;
         if let Some(old) = kept.answers.insert(question, answer.into()) {
-            kept.bytes -= old.len();
+            // The same question again: its text and variables were counted once already.
+            kept.bytes -= size - answer.len() + old.len();
         }
     }
 }
@@ -153,6 +172,11 @@ mod tests {
         assert_ne!(
             question(page, serde_json::json!({}), Lang::Zh),
             question(page, serde_json::json!({}), Lang::En)
+        );
+        let padded = serde_json::json!({ "unused": "x".repeat(MAX_QUESTION) });
+        assert!(
+            question(page, padded, Lang::Zh).is_none(),
+            "too large a question"
         );
         let varied = "query($n: Int) { policies(first: $n) { totalCount } }";
         assert_ne!(
