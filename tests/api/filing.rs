@@ -18,6 +18,16 @@ const APPLICABLE: &str = "query($d: DeclarationInput!, $all: Boolean) {
         acknowledgement { response comment }
     }
 }";
+/// Publishes the draft version of policy `id` as ADMIN.
+async fn publish_as_admin(app: &TestApp, id: &str) {
+    app.ok(
+        Some(&admin()),
+        "mutation($id: ID!) { publishPolicy(id: $id) { version } }",
+        json!({"id": id}),
+    )
+    .await;
+}
+
 const ACK: &str = "mutation($input: AcknowledgementInput!) {
     acknowledgePolicy(input: $input) { id response channel actorRole comment policyVersion firm { uscc } policy { code } }
 }";
@@ -183,13 +193,7 @@ async fn a_decision_record_evaluates_the_version_that_was_presented() {
     edit["applyDeadline"] = json!("2099-01-31");
     edit["eligibility"] = json!({"fact": "declaration.direction", "op": "eq", "value": "IMPORT"});
     w.app.ok(Some(&admin()), "mutation($id: ID!, $input: PolicyInput!) { updatePolicy(id: $id, input: $input) { version } }", json!({"id": id, "input": edit})).await;
-    w.app
-        .ok(
-            Some(&admin()),
-            "mutation($id: ID!) { publishPolicy(id: $id) { version } }",
-            json!({"id": id}),
-        )
-        .await;
+    publish_as_admin(&w.app, id).await;
 
     let stored = deliveries(&w.app).await;
     let shown: Vec<&StoredDelivery> = stored
@@ -474,13 +478,7 @@ async fn a_dismissed_policy_stays_hidden_until_a_new_version_is_published() {
         !codes(&still).contains(&"NO-DEADLINE".to_owned()),
         "a draft version changes nothing"
     );
-    w.app
-        .ok(
-            Some(&admin()),
-            "mutation($id: ID!) { publishPolicy(id: $id) { version } }",
-            json!({"id": id}),
-        )
-        .await;
+    publish_as_admin(&w.app, id).await;
     let again = w.app.ok(Some(&token), APPLICABLE, vars).await;
     let entry = again["applicablePolicies"]
         .as_array()

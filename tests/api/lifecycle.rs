@@ -402,7 +402,7 @@ async fn the_instance_that_publishes_or_retires_serves_the_change_at_once() {
 }
 
 /// Anonymous catalog answers are kept per live snapshot: the same page asked again after a
-/// publish, an edit or a retirement is answered from the new snapshot, never from the old one.
+/// publish or a retirement is answered from the new snapshot, never from the old one.
 #[tokio::test]
 async fn the_public_catalog_answers_the_change_at_once() {
     let app = TestApp::spawn().await;

@@ -174,8 +174,11 @@ async fn execute(
         Viewer::Anonymous => Question::of(&mut request, context.lang),
         _ => None,
     };
-    let (version, day) = (state.live.snapshot().version, state.base.today());
-    if let Some(question) = &public
+    // The catalog version and day it would be kept under: read only for such a question.
+    let kept_under = public
+        .as_ref()
+        .map(|_| (state.live.snapshot().version, state.base.today()));
+    if let (Some(question), Some((version, day))) = (&public, kept_under)
         && let Some(answer) = state.public.get(question, version, day)
     {
         if let Some(operation) = operation {
@@ -211,7 +214,7 @@ async fn execute(
         );
     }
     let answer = serde_json::to_vec(&response);
-    if let (Some(question), Ok(bytes)) = (public, &answer)
+    if let (Some(question), Some((version, day)), Ok(bytes)) = (public, kept_under, &answer)
         && response.errors.is_empty()
         && provenance.snapshot_only() == Some(version)
     {

@@ -45,10 +45,6 @@ impl Question {
             return None;
         }
         let operation_name = request.operation_name.clone();
-        let variables = serde_json::to_string(&request.variables).ok()?;
-        if request.query.len() + variables.len() > MAX_QUESTION {
-            return None;
-        }
         let document = request.parsed_query().ok()?;
         let operation = match (&document.operations, operation_name.as_deref()) {
             (DocumentOperations::Single(operation), _) => operation,
@@ -63,16 +59,22 @@ impl Question {
                 if CATALOG_FIELDS.contains(&field.node.name.node.as_str())
                     && field.node.directives.is_empty())
         });
-        catalog_only.then(|| Question {
+        if !catalog_only {
+            return None;
+        }
+        // Serialized only for a catalog question, and refused past the bound.
+        let variables = serde_json::to_string(&request.variables).ok()?;
+        if request.query.len() + variables.len() > MAX_QUESTION {
+            return None;
+        }
+        Some(Question {
             lang,
             text: request.query.as_str().into(),
             operation: operation_name.map(String::into_boxed_str),
             variables: variables.into_boxed_str(),
         })
     }
-}
 
-impl Question {
     /// The bytes it keeps.
     fn size(&self) -> usize {
         self.text.len() + self.variables.len() + self.operation.as_deref().map_or(0, str::len)

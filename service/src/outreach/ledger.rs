@@ -8,15 +8,17 @@ use std::collections::hash_map::Entry;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rules::{CompiledRule, DeclarationFacts, Facts, FirmFacts};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::Channel;
 use super::delivery::{Shown, delivery_id};
 use crate::auth::Role;
-use crate::entity::{filing, policy_region, policy_version};
+use crate::eligibility::service::compile;
+use crate::entity::filing;
 use crate::error::{AppError, AppResult};
+use crate::policy::catalog;
 use crate::region::RegionCatalog;
 
 /// One delivery as the ledger keeps it.
@@ -42,7 +44,7 @@ pub struct StoredDelivery {
 
 /// Every delivery to `firm` (to every firm when `None`), oldest first.
 pub async fn deliveries(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     regions: &RegionCatalog,
     firm: Option<&str>,
 ) -> AppResult<Vec<StoredDelivery>> {
@@ -114,7 +116,7 @@ struct Rules(HashMap<(Uuid, i32), CompiledRule>);
 impl Rules {
     async fn of(
         &mut self,
-        db: &impl ConnectionTrait,
+        db: &DatabaseConnection,
         regions: &RegionCatalog,
         policy: Uuid,
         version: i32,
@@ -128,29 +130,17 @@ impl Rules {
 
 /// The rule of `policy` at `version` as stored: its eligibility and its region scope.
 async fn stored_rule(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     regions: &RegionCatalog,
     policy: Uuid,
     version: i32,
 ) -> AppResult<CompiledRule> {
-    let missing = || AppError::internal_msg(format!("policy {policy} has no version {version}"));
-    let stored = policy_version::Entity::find_by_id((policy, version))
-        .one(db)
+    let view = catalog::stored_version(db, regions, policy, version)
         .await?
-        .ok_or_else(missing)?;
-    let scope = policy_region::Entity::find()
-        .filter(policy_region::Column::PolicyId.eq(policy))
-        .filter(policy_region::Column::Version.eq(version))
-        .all(db)
-        .await?
-        .iter()
-        .filter_map(|r| regions.parse(&r.region_code).ok())
-        .collect();
-    CompiledRule::compile(scope, &stored.eligibility, "eligibility", regions).map_err(|e| {
-        AppError::internal_msg(format!(
-            "stored rule of policy {policy} version {version} is invalid: {e:?}"
-        ))
-    })
+        .ok_or_else(|| {
+            AppError::internal_msg(format!("policy {policy} has no version {version}"))
+        })?;
+    compile(&view, regions)
 }
 
 /// The decision record of one presentation: the stored version's rule evaluated on the facts

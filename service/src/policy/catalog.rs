@@ -79,6 +79,22 @@ pub async fn get(
     }
 }
 
+/// The policy `id` at `version` as stored, whoever may see it: for a record that names the
+/// version it was decided on, never to answer a caller.
+pub async fn stored_version(
+    db: &DatabaseConnection,
+    regions: &RegionCatalog,
+    id: Uuid,
+    version: i32,
+) -> AppResult<Option<PolicyView>> {
+    let Some(row) = policy::Entity::find_by_id(id).one(db).await? else {
+        return Ok(None);
+    };
+    Ok(assemble(db, regions, vec![row], &[(id, version)])
+        .await?
+        .pop())
+}
+
 /// Every version of a policy, newest first.
 pub async fn versions(db: &DatabaseConnection, id: Uuid) -> AppResult<Vec<policy_version::Model>> {
     Ok(policy_version::Entity::find()

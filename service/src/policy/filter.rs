@@ -32,24 +32,6 @@ impl PolicyFilterSpec {
         self.status.is_none_or(|s| s == PolicyStatus::Published)
     }
 
-    /// Whether the filter admits every published policy (no condition but the status).
-    pub fn admits_every_published(&self) -> bool {
-        let PolicyFilterSpec {
-            region,
-            department,
-            benefit_kind,
-            status: _,
-            in_effect_on,
-            search,
-        } = self;
-        self.published_only()
-            && region.is_none()
-            && department.is_none()
-            && benefit_kind.is_none()
-            && in_effect_on.is_none()
-            && search.is_none()
-    }
-
     /// Whether `view`, a policy at the version it shows, passes the filter: the condition
     /// [`matching`] puts to the database, on a policy in memory.
     pub(super) fn admits(&self, view: &PolicyView, regions: &RegionCatalog) -> bool {

@@ -70,7 +70,7 @@ impl Snapshot {
     }
 
     /// Every policy, newest first.
-    pub fn newest_first(&self) -> std::slice::Iter<'_, Arc<LivePolicy>> {
+    pub fn newest_first(&self) -> impl Iterator<Item = &Arc<LivePolicy>> {
         self.policies.iter()
     }
 
