@@ -13,9 +13,6 @@ use sea_orm::{
 
 use crate::config::Settings;
 
-/// How long a pooled connection may sit idle before it is checked on its next checkout.
-const PING_IF_IDLE_FOR: Duration = Duration::from_secs(10);
-
 /// Opens the pool. SQLite runs in WAL mode with foreign keys on and a busy timeout, so readers
 /// never block the writer and writers queue instead of failing.
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
@@ -25,10 +22,6 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
         .min_connections(1)
         .connect_timeout(Duration::from_secs(settings.db_acquire_timeout_seconds))
         .acquire_timeout(Duration::from_secs(settings.db_acquire_timeout_seconds))
-        // A connection in steady use is handed out as it is; one idle long enough to have been
-        // dropped by the server or a proxy is pinged first. Pinging on every checkout cost a
-        // round trip per query (one filing made three).
-        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
         .sqlx_logging(false);
     let busy_timeout = Duration::from_millis(settings.sqlite_busy_timeout_ms);
     options.map_sqlx_sqlite_opts(move |opts| {
