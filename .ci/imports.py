@@ -17,7 +17,7 @@ import re
 import sys
 
 ROOT = sys.argv[1] if len(sys.argv) > 1 else "src"
-DOMAINS = {"auth", "department", "eligibility", "firm", "outreach", "policy", "region"}
+DOMAINS = {"auth", "department", "eligibility", "firm", "needs", "outreach", "policy", "region"}
 ABOVE_DOMAINS = {"schema", "http", "app"}
 REQUEST_ACCESSORS = {"base", "dep", "viewer", "lang", "RequestContext", "context"}
 IDENT = r"[A-Za-z_][A-Za-z0-9_]*"

@@ -13,12 +13,27 @@ use policy_outreach::auth::Role;
 use policy_outreach::db::begin_write;
 use policy_outreach::eligibility::{Facts, Outcome, stored_firm_facts};
 use policy_outreach::entity::{acknowledgement, firm, firm_broker};
+use policy_outreach::needs::TERMS_VERSION;
 use policy_outreach::outreach::deliveries::{self, NewFiling, Shown};
 use policy_outreach::outreach::{Channel, Response, answers};
 use policy_outreach::policy::live::LiveCatalog;
 use policy_outreach::region::RegionCatalog;
 
 const DAYS: i64 = 90;
+
+/// What firms write when they answer: the needs the console's needs analysis counts.
+const COMMENTS: [&str; 10] = [
+    "需要了解申请材料清单",
+    "申请表模板在哪里下载？",
+    "不清楚是否适用转口贸易",
+    "希望提供英文版政策解读",
+    "保费补贴比例是多少？",
+    "需要银行对接联系人",
+    "申报截止时间太紧，材料来不及准备",
+    "申请材料太多，希望简化",
+    "Need an English version of the application guide",
+    "Is re-export trade covered? Please clarify the eligibility",
+];
 
 /// What the simulation wrote.
 pub struct Simulated {
@@ -128,6 +143,9 @@ pub async fn simulate(
                     Some(model.uscc.clone()),
                 ),
             };
+            // What firms say they still need, as a share of them write it.
+            let comment = (response != Response::Seen && rng.random_bool(0.3))
+                .then(|| COMMENTS[rng.random_range(0..COMMENTS.len())].to_owned());
             let ack = acknowledgement::Model {
                 id: Uuid::now_v7(),
                 policy_id: row.policy_id,
@@ -142,8 +160,8 @@ pub async fn simulate(
                 actor_role: role,
                 actor_subject: subject,
                 actor_uscc,
-                comment: (response == Response::Interested && rng.random_bool(0.3))
-                    .then(|| "需要了解申请材料清单".to_owned()),
+                comment: comment.clone(),
+                terms_version: comment.as_ref().map(|_| TERMS_VERSION),
                 declaration_id: None,
                 idempotency_key: format!("demo-{}", Uuid::now_v7()),
                 request_fingerprint: "demo".to_owned(),

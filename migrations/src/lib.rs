@@ -11,6 +11,7 @@ mod m20261125_000004_create_outreach;
 mod m20261125_000005_create_catalog_state;
 mod m20261203_000006_filing_ledger;
 mod m20261203_000007_lean_reach_storage;
+mod m20261204_000008_need_terms;
 
 /// Every migration, in the order they apply.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_create_catalog_state::Migration),
             Box::new(m20261203_000006_filing_ledger::Migration),
             Box::new(m20261203_000007_lean_reach_storage::Migration),
+            Box::new(m20261204_000008_need_terms::Migration),
         ]
     }
 }

@@ -52,6 +52,11 @@ impl Application {
             db::migrate_up(&db).await.context("applying migrations")?;
         }
         let regions = crate::region::load(&db).await.context("loading regions")?;
+        // Comments stored before their terms were extracted (or by an older extraction).
+        crate::needs::store::catch_up(&db)
+            .await
+            .context("extracting the terms of stored comments")?;
+        crate::needs::terms::warm_up();
         if regions.is_empty() {
             anyhow::bail!("the database has no regions: run `policy-outreach migrate up` first");
         }

@@ -236,6 +236,7 @@ fn write_json(out: &mut Vec<u8>, value: &Value) -> Result<(), DbErr> {
     }
     match value {
         Value::Bool(Some(v)) => text(out, v),
+        Value::SmallInt(Some(v)) => text(out, v),
         Value::Int(Some(v)) => text(out, v),
         Value::BigInt(Some(v)) => text(out, v),
         Value::String(Some(v)) => text(out, v),
@@ -244,6 +245,7 @@ fn write_json(out: &mut Vec<u8>, value: &Value) -> Result<(), DbErr> {
         Value::ChronoDateTimeUtc(Some(v)) => text(out, &v.to_rfc3339()),
         Value::Json(Some(v)) => text(out, v),
         Value::Bool(None)
+        | Value::SmallInt(None)
         | Value::Int(None)
         | Value::BigInt(None)
         | Value::String(None)

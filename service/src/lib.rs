@@ -15,6 +15,7 @@ pub mod firm;
 pub mod graphql;
 pub mod http;
 pub mod lang;
+pub mod needs;
 pub mod outreach;
 pub mod policy;
 pub mod region;

@@ -18,6 +18,7 @@ mod http_audit;
 mod lifecycle;
 mod limits;
 mod migrations;
+mod needs;
 mod observe;
 mod permissions;
 mod policies;

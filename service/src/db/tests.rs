@@ -40,6 +40,8 @@ fn values_are_written_as_the_json_each_column_reads_back() {
             serde_json::json!("引号 \"quoted\"\n\\"),
         ),
         (Value::from(7_i32), serde_json::json!(7)),
+        (Value::from(3_i16), serde_json::json!(3)),
+        (Value::SmallInt(None), serde_json::Value::Null),
         (Value::from(true), serde_json::json!(true)),
         (Value::from(id), serde_json::json!(id.to_string())),
         (

@@ -5,9 +5,10 @@ use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 
 use super::DepartmentCode;
+use crate::auth::{Role, Viewer};
 use crate::db::begin_write;
 use crate::entity::department;
-use crate::error::{AppResult, InputErrors};
+use crate::error::{AppError, AppResult, InputErrors};
 use crate::policy::live::bump_catalog;
 use crate::region::{RegionCatalog, RegionCode};
 use crate::text::Name;
@@ -79,7 +80,7 @@ pub async fn upsert(
     let saved = department::Entity::find_by_id(record.code.as_str())
         .one(&txn)
         .await?
-        .ok_or_else(|| crate::error::AppError::internal_msg("department vanished after upsert"))?;
+        .ok_or_else(|| AppError::internal_msg("department vanished after upsert"))?;
     // Policies show their issuers' names: the live catalog reloads them.
     bump_catalog(&txn).await?;
     txn.commit().await?;
@@ -115,4 +116,36 @@ pub async fn exists(db: &DatabaseConnection, code: &DepartmentCode) -> AppResult
         .one(db)
         .await?
         .is_some())
+}
+
+/// The department a department-wide read is about: a DEPARTMENT reads its own (naming another is
+/// `FORBIDDEN`), ADMIN and SYSTEM name one that exists; nobody else reads any.
+pub async fn for_reader(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    named: Option<&str>,
+) -> AppResult<DepartmentCode> {
+    viewer.require(&[Role::Department, Role::System, Role::Admin])?;
+    let named = named
+        .map(|code| DepartmentCode::parse(code).map_err(|e| AppError::field("department", e)))
+        .transpose()?;
+    match (viewer, named) {
+        (Viewer::Department { department, .. }, None) => Ok(department.clone()),
+        (Viewer::Department { department, .. }, Some(named)) if &named == department => Ok(named),
+        (Viewer::Department { .. }, Some(_)) => Err(AppError::Forbidden),
+        (_, None) => Err(AppError::field(
+            "department",
+            "required: SYSTEM and ADMIN name the department",
+        )),
+        (_, Some(named)) => {
+            if exists(db, &named).await? {
+                Ok(named)
+            } else {
+                Err(AppError::NotFound(format!(
+                    "no department {}",
+                    named.as_str()
+                )))
+            }
+        }
+    }
 }

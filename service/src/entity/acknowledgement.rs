@@ -21,6 +21,9 @@ pub struct Model {
     pub idempotency_key: String,
     pub request_fingerprint: String,
     pub created_at: DateTimeUtc,
+    /// Which extraction wrote the comment's terms ([`crate::needs::TERMS_VERSION`]); none before
+    /// its terms were extracted.
+    pub terms_version: Option<i16>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 
 use super::Uscc;
-use crate::db::{self};
+use crate::db::{KEYS_PER_LIST, in_pieces};
 use crate::entity::{firm, firm_broker};
 use crate::error::AppResult;
 
@@ -67,7 +67,7 @@ async fn read_prefectures(
     hold: Hold,
 ) -> AppResult<HashMap<String, String>> {
     let mut found = HashMap::new();
-    for chunk in db::in_pieces(usccs, db::KEYS_PER_LIST) {
+    for chunk in in_pieces(usccs, KEYS_PER_LIST) {
         let mut select = firm::Entity::find()
             .select_only()
             .column(firm::Column::Uscc)
@@ -94,7 +94,7 @@ pub async fn existing_usccs(
     usccs: &[&str],
 ) -> AppResult<HashSet<String>> {
     let mut found = HashSet::new();
-    for chunk in db::in_pieces(usccs, db::KEYS_PER_LIST) {
+    for chunk in in_pieces(usccs, KEYS_PER_LIST) {
         let rows: Vec<String> = firm::Entity::find()
             .select_only()
             .column(firm::Column::Uscc)
@@ -135,4 +135,20 @@ pub async fn entrusts(db: &DatabaseConnection, firm: &Uscc, broker: &Uscc) -> Ap
             .await?
             .is_some(),
     )
+}
+
+/// The firms of `usccs` that exist, by USCC.
+pub async fn find_all(
+    db: &DatabaseConnection,
+    usccs: &[String],
+) -> AppResult<HashMap<String, firm::Model>> {
+    let mut found = HashMap::new();
+    for chunk in in_pieces(usccs, KEYS_PER_LIST) {
+        let rows = firm::Entity::find()
+            .filter(firm::Column::Uscc.is_in(chunk.iter().cloned()))
+            .all(db)
+            .await?;
+        found.extend(rows.into_iter().map(|f| (f.uscc.clone(), f)));
+    }
+    Ok(found)
 }

@@ -205,7 +205,7 @@ const LIST_SEPARATOR: &str = ";";
 
 /// Free text as a spreadsheet cell: text a spreadsheet program would run as a formula (starting
 /// with `=`, `+`, `-`, `@`, tab or carriage return) gets a leading `'`, so it shows as text.
-fn cell(text: &str) -> Cow<'_, str> {
+pub(super) fn cell(text: &str) -> Cow<'_, str> {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         Cow::Owned(format!("'{text}"))
     } else {

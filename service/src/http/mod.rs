@@ -6,6 +6,7 @@ mod exports;
 mod graphql;
 mod health;
 mod media;
+mod needs_csv;
 mod observe;
 mod public;
 mod rate;
@@ -89,6 +90,10 @@ pub fn router(state: Arc<HttpState>) -> Router {
         .route(
             "/exports/policies/{id}/unreached.csv",
             get(exports::unreached_csv),
+        )
+        .route(
+            "/exports/policies/{id}/needs.csv",
+            get(needs_csv::needs_csv),
         )
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -14,6 +14,7 @@ use crate::entity::{acknowledgement, policy};
 use crate::error::{AppError, AppResult, InputErrors};
 use crate::firm::Uscc;
 use crate::firm::access::{self, Purpose};
+use crate::needs;
 use crate::policy::PolicyStatus;
 use crate::state::Base;
 use crate::text::Text;
@@ -144,6 +145,11 @@ pub async fn acknowledge(
         }
     };
     let by_firm = answered_by_firm(viewer.role(), request.channel);
+    let comment = request.comment.map(String::from);
+    let terms = comment
+        .as_deref()
+        .map(needs::terms::terms)
+        .unwrap_or_default();
     let row = acknowledgement::Model {
         id: Uuid::now_v7(),
         policy_id: request.policy_id,
@@ -154,14 +160,21 @@ pub async fn acknowledge(
         actor_role: viewer.role(),
         actor_subject: subject,
         actor_uscc: viewer.uscc().map(ToString::to_string),
-        comment: request.comment.map(String::from),
+        terms_version: comment.as_ref().map(|_| needs::TERMS_VERSION),
+        comment,
         declaration_id: request.declaration_id,
         idempotency_key: request.key.0,
         request_fingerprint: fingerprint,
         // Stamped by the writer, so later acknowledgements carry later times.
         created_at: app.base.now(),
     };
-    app.answers.submit(Pending { row, by_firm }).await
+    app.answers
+        .submit(Pending {
+            row,
+            by_firm,
+            terms,
+        })
+        .await
 }
 
 /// The live version of a policy the snapshot does not hold: `NOT_FOUND` when it was never

@@ -22,12 +22,15 @@ use crate::eligibility::service::firm_not_synced;
 use crate::entity::acknowledgement;
 use crate::error::{AppError, AppResult};
 use crate::firm::service as firms;
+use crate::needs;
 
 /// An acknowledgement waiting to be written. `by_firm`: the firm answered itself, not through its
 /// broker.
 pub struct Pending {
     pub row: acknowledgement::Model,
     pub by_firm: bool,
+    /// The terms of the comment, stored beside it.
+    pub terms: Vec<String>,
 }
 
 impl Job for Pending {
@@ -73,6 +76,7 @@ impl Sink for Acknowledgements {
                     ..job.row.clone()
                 },
                 by_firm: job.by_firm,
+                terms: job.terms.clone(),
             })
             .collect();
         let txn = begin_write(&self.db).await?;
@@ -109,6 +113,12 @@ pub async fn record_all(
         })
         .collect();
     funnel::answered(txn, &counted, zone).await?;
+    let terms = known
+        .iter()
+        .filter(|p| inserted.contains(&p.row.id))
+        .flat_map(|p| needs::store::rows_of(&p.row, &p.terms))
+        .collect();
+    needs::store::insert(txn, terms).await?;
     let mut answers = Vec::with_capacity(pending.len());
     for p in pending {
         let row = &p.row;
@@ -169,6 +179,7 @@ pub async fn record(
     let pending = [Pending {
         row: row.clone(),
         by_firm,
+        terms: needs::terms::terms(row.comment.as_deref().unwrap_or_default()),
     }];
     match record_all(txn, &pending, zone).await?.pop() {
         Some(Ok(stored)) => Ok(stored.id == row.id),

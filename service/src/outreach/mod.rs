@@ -32,3 +32,4 @@ pub use recorder::Recorder;
 pub use report::ReportQuery;
 pub use service::OutreachService;
 pub use unreached::{ExportRow, FunnelStage, brokers_of_all, export_page, stuck_at};
+pub use window::Window;

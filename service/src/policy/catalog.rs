@@ -9,6 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::auth::Viewer;
+use crate::department::DepartmentCode;
 use crate::entity::{policy, policy_audit, policy_version};
 use crate::error::{AppError, AppResult};
 use crate::region::RegionCatalog;
@@ -77,6 +78,27 @@ pub async fn get(
             Ok(assemble(db, regions, vec![policy], &[(id, v)]).await?.pop())
         }
     }
+}
+
+/// Every policy `department` leads or co-issues (at the version shown), in any status, newest
+/// first, as its issuers see them.
+pub async fn managed_by(
+    db: &DatabaseConnection,
+    regions: &RegionCatalog,
+    department: &DepartmentCode,
+) -> AppResult<Vec<PolicyView>> {
+    let rows = policy::Entity::find()
+        .filter(
+            Condition::any()
+                .add(policy::Column::LeadDepartment.eq(department.as_str()))
+                .add(Expr::exists(issued_by(department, true))),
+        )
+        .order_by_desc(policy::Column::CreatedAt)
+        .order_by_desc(policy::Column::Id)
+        .all(db)
+        .await?;
+    let keys: Vec<(Uuid, i32)> = rows.iter().map(|p| (p.id, p.current_version)).collect();
+    assemble(db, regions, rows, &keys).await
 }
 
 /// The policy `id` at `version` as stored, whoever may see it: for a record that names the

@@ -22,6 +22,7 @@ use crate::config::Settings;
 use crate::department::{DepartmentMutation, DepartmentQuery};
 use crate::eligibility::EligibilityQuery;
 use crate::firm::{FirmMutation, FirmQuery};
+use crate::needs::NeedsQuery;
 use crate::outreach::{OutreachMutation, OutreachQuery, OutreachService, ReportQuery};
 use crate::policy::live::LiveCatalog;
 use crate::policy::{PolicyMutation, PolicyQuery};
@@ -34,6 +35,7 @@ pub struct QueryRoot(
     PolicyQuery,
     OutreachQuery,
     ReportQuery,
+    NeedsQuery,
     EligibilityQuery,
     FirmQuery,
     DepartmentQuery,

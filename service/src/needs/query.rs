@@ -1,0 +1,234 @@
+//! What firms said they need, counted by the database: comments and commenting firms, per
+//! response, the most used terms with examples, and the comments themselves, newest first. Every
+//! count is one SQL aggregate over indexed rows; no comment is loaded to be counted.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use crate::db::read_count;
+use crate::entity::{acknowledgement as ack, need_term as term};
+use crate::error::AppResult;
+use crate::outreach::{Response, Window};
+
+/// Examples shown per term.
+pub const EXAMPLES_PER_TERM: usize = 3;
+
+/// Whose comments, when, and with which response.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    /// The policies: one, or every policy of a department.
+    pub policies: Vec<Uuid>,
+    pub window: Window,
+    pub response: Option<Response>,
+}
+
+/// Comments in the scope and the distinct firms that wrote them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Totals {
+    pub comments: i64,
+    pub firms: i64,
+}
+
+/// Where a comment entry list resumes: after the entry made at this time with this id.
+pub type After = (DateTime<Utc>, Uuid);
+
+impl Scope {
+    /// Acknowledgements with a comment in the scope.
+    fn comments(&self) -> Condition {
+        let mut condition = Condition::all()
+            .add(ack::Column::PolicyId.is_in(self.policies.iter().copied()))
+            .add(ack::Column::Comment.is_not_null());
+        if let Some(from) = self.window.from {
+            condition = condition.add(ack::Column::CreatedAt.gte(from));
+        }
+        if let Some(until) = self.window.until {
+            condition = condition.add(ack::Column::CreatedAt.lt(until));
+        }
+        if let Some(response) = self.response {
+            condition = condition.add(ack::Column::Response.eq(response));
+        }
+        condition
+    }
+
+    /// Term rows in the scope.
+    fn terms(&self) -> Condition {
+        let col = |c: term::Column| Expr::col((term::Entity, c));
+        let mut condition =
+            Condition::all().add(col(term::Column::PolicyId).is_in(self.policies.iter().copied()));
+        if let Some(from) = self.window.from {
+            condition = condition.add(col(term::Column::CreatedAt).gte(from));
+        }
+        if let Some(until) = self.window.until {
+            condition = condition.add(col(term::Column::CreatedAt).lt(until));
+        }
+        if let Some(response) = self.response {
+            condition = condition.add(col(term::Column::Response).eq(response.as_str()));
+        }
+        condition
+    }
+}
+
+/// How many comments, and from how many firms.
+pub async fn totals(db: &DatabaseConnection, scope: &Scope) -> AppResult<Totals> {
+    let row: Option<(i64, i64)> = ack::Entity::find()
+        .select_only()
+        .expr(Expr::cust("COUNT(*)"))
+        .expr(Expr::cust("COUNT(DISTINCT firm_uscc)"))
+        .filter(scope.comments())
+        .into_tuple()
+        .one(db)
+        .await?;
+    let (comments, firms) = row.unwrap_or_default();
+    Ok(Totals { comments, firms })
+}
+
+/// Comments and commenting firms per response, in the order of the responses.
+pub async fn by_response(
+    db: &DatabaseConnection,
+    scope: &Scope,
+) -> AppResult<Vec<(Response, Totals)>> {
+    let rows: Vec<(Response, i64, i64)> = ack::Entity::find()
+        .select_only()
+        .column(ack::Column::Response)
+        .expr(Expr::cust("COUNT(*)"))
+        .expr(Expr::cust("COUNT(DISTINCT firm_uscc)"))
+        .filter(scope.comments())
+        .group_by(ack::Column::Response)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut found: Vec<(Response, Totals)> = rows
+        .into_iter()
+        .map(|(response, comments, firms)| (response, Totals { comments, firms }))
+        .collect();
+    found.sort_by_key(|(response, _)| *response);
+    Ok(found)
+}
+
+/// The `limit` terms used by the most firms (then alphabetically), each with its firm count.
+pub async fn top_terms(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    limit: u64,
+) -> AppResult<Vec<(String, i64)>> {
+    let firms = Expr::cust("COUNT(DISTINCT need_term.firm_uscc)");
+    let mut query = Query::select();
+    query
+        .column((term::Entity, term::Column::Term))
+        .expr_as(firms.clone(), Alias::new("firms"))
+        .from(term::Entity)
+        .cond_where(scope.terms())
+        .group_by_col((term::Entity, term::Column::Term))
+        .order_by_expr(firms, Order::Desc)
+        .order_by((term::Entity, term::Column::Term), Order::Asc)
+        .limit(limit);
+    db.query_all(&query)
+        .await?
+        .iter()
+        .map(|row| Ok((row.try_get_by_index(0)?, read_count(row, 1)?)))
+        .collect()
+}
+
+/// Up to [`EXAMPLES_PER_TERM`] distinct comments that used each of `terms`, most recent first.
+pub async fn examples(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    terms: &[String],
+) -> AppResult<HashMap<String, Vec<String>>> {
+    if terms.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let comment = Expr::col((ack::Entity, ack::Column::Comment));
+    let mut ranked = Query::select();
+    ranked
+        .column((term::Entity, term::Column::Term))
+        .expr_as(comment.clone(), Alias::new("comment"))
+        .expr_as(
+            Expr::cust(
+                "ROW_NUMBER() OVER (PARTITION BY need_term.term \
+                 ORDER BY MAX(need_term.created_at) DESC, acknowledgement.comment)",
+            ),
+            Alias::new("rank"),
+        )
+        .from(term::Entity)
+        .inner_join(
+            ack::Entity,
+            Expr::col((ack::Entity, ack::Column::Id))
+                .equals((term::Entity, term::Column::AcknowledgementId)),
+        )
+        .cond_where(scope.terms())
+        .and_where(Expr::col((term::Entity, term::Column::Term)).is_in(terms.iter().cloned()))
+        .group_by_col((term::Entity, term::Column::Term))
+        .group_by_col((ack::Entity, ack::Column::Comment));
+    let mut query = Query::select();
+    query
+        .columns([Alias::new("term"), Alias::new("comment")])
+        .from_subquery(ranked, Alias::new("ranked"))
+        .and_where(Expr::col(Alias::new("rank")).lte(EXAMPLES_PER_TERM as i64))
+        .order_by(Alias::new("term"), Order::Asc)
+        .order_by(Alias::new("rank"), Order::Asc);
+    let mut found: HashMap<String, Vec<String>> = HashMap::new();
+    for row in db.query_all(&query).await? {
+        let term: String = row.try_get_by_index(0)?;
+        let comment: String = row.try_get_by_index(1)?;
+        found.entry(term).or_default().push(comment);
+    }
+    Ok(found)
+}
+
+/// Comments in the scope that used `term` (every comment when none).
+fn entries_query(scope: &Scope, term: Option<&str>) -> sea_orm::Select<ack::Entity> {
+    let mut query = ack::Entity::find().filter(scope.comments());
+    if let Some(wanted) = term {
+        let mut using = Query::select();
+        using
+            .column((term::Entity, term::Column::AcknowledgementId))
+            .from(term::Entity)
+            .cond_where(scope.terms())
+            .and_where(Expr::col((term::Entity, term::Column::Term)).eq(wanted));
+        query = query.filter(ack::Column::Id.in_subquery(using));
+    }
+    query
+}
+
+/// The next `limit` comments after `after`, newest first.
+pub async fn entries(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    term: Option<&str>,
+    after: Option<After>,
+    limit: u64,
+) -> AppResult<Vec<ack::Model>> {
+    let mut query = entries_query(scope, term);
+    if let Some((at, id)) = after {
+        query = query.filter(
+            Condition::any().add(ack::Column::CreatedAt.lt(at)).add(
+                Condition::all()
+                    .add(ack::Column::CreatedAt.eq(at))
+                    .add(ack::Column::Id.lt(id)),
+            ),
+        );
+    }
+    Ok(query
+        .order_by_desc(ack::Column::CreatedAt)
+        .order_by_desc(ack::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
+}
+
+/// How many comments [`entries`] lists in all.
+pub async fn entry_count(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    term: Option<&str>,
+) -> AppResult<u64> {
+    Ok(entries_query(scope, term).count(db).await?)
+}
