@@ -12,6 +12,18 @@ async fn count(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
     row.try_get_by_index::<i64>(0).unwrap()
 }
 
+/// Rolls back every migration from the newest down to the one whose name ends with `name`,
+/// that one included, however many came after it.
+async fn migrate_down_through(db: &sea_orm::DatabaseConnection, name: &str) {
+    let status = db::migration_status(db).await.unwrap();
+    let at = status
+        .iter()
+        .position(|(n, _)| n.ends_with(name))
+        .unwrap_or_else(|| panic!("no migration {name} in {status:?}"));
+    let steps = u32::try_from(status.len() - at).unwrap();
+    db::migrate_down(db, Some(steps)).await.unwrap();
+}
+
 #[tokio::test]
 async fn every_migration_rolls_back_to_zero_and_applies_again() {
     let database = TestDatabase::create().await;
@@ -180,8 +192,8 @@ async fn the_ledger_migration_carries_deliveries_over_and_back() {
         "the repeat counted an impression"
     );
 
-    // Back before migration 6 (migration 7, on top of it, first).
-    db::migrate_down(&db, Some(2)).await.unwrap();
+    // Back before migration 6 (those on top of it first).
+    migrate_down_through(&db, "000006_filing_ledger").await;
     let rows = db
         .query_all_raw(Statement::from_string(
             db.get_database_backend(),
@@ -293,7 +305,7 @@ async fn the_funnel_key_covers_the_reach_columns_and_back() {
     db::migrate_up(&db).await.unwrap();
     assert!(!has_index(&db, "ix_firm_last_filed_at").await);
     if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
-        db::migrate_down(&db, Some(1)).await.unwrap();
+        migrate_down_through(&db, "000007_lean_reach_storage").await;
         assert!(has_index(&db, "ix_firm_last_filed_at").await);
         db::migrate_up(&db).await.unwrap();
         assert!(!has_index(&db, "ix_firm_last_filed_at").await);
@@ -316,7 +328,7 @@ async fn the_funnel_key_covers_the_reach_columns_and_back() {
          AND conrelid IN ('policy_firm_funnel'::regclass, 'policy_daily_reach'::regclass)";
     assert_eq!(count(&db, derived_keys).await, 0);
 
-    db::migrate_down(&db, Some(1)).await.unwrap();
+    migrate_down_through(&db, "000007_lean_reach_storage").await;
     assert_eq!(firm_options(&db).await, None);
     assert!(has_index(&db, "ix_firm_last_filed_at").await);
     assert_eq!(count(&db, derived_keys).await, 3);
@@ -333,4 +345,36 @@ async fn the_funnel_key_covers_the_reach_columns_and_back() {
     assert!(!indexes[2].1.contains("INCLUDE"), "{}", indexes[2].1);
     db::migrate_up(&db).await.unwrap();
     assert_eq!(funnel_indexes(&db).await.len(), 2);
+}
+
+/// Migration 8 adds the comment terms and the extraction mark; `down` takes both away, and the
+/// acknowledgements stay.
+#[tokio::test]
+async fn the_need_terms_come_and_go_with_their_migration() {
+    let database = TestDatabase::create().await;
+    let db = db::connect(&settings(&database.url)).await.unwrap();
+    db::migrate_up(&db).await.unwrap();
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM need_term").await, 0);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM acknowledgement WHERE terms_version IS NOT NULL"
+        )
+        .await,
+        0
+    );
+    migrate_down_through(&db, "000008_need_terms").await;
+    for gone in [
+        "SELECT COUNT(*) FROM need_term",
+        "SELECT COUNT(terms_version) FROM acknowledgement",
+    ] {
+        let read = db
+            .query_one_raw(Statement::from_string(db.get_database_backend(), gone))
+            .await;
+        assert!(read.is_err(), "{gone} still reads");
+    }
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM acknowledgement").await, 0);
+    db::migrate_up(&db).await.unwrap();
+    assert!(db::is_ready(&db).await);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM need_term").await, 0);
 }

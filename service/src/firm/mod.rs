@@ -9,7 +9,7 @@ pub mod service;
 pub mod sync;
 mod uscc;
 
-pub use graphql::{Acknowledgement, Firm, FirmAccess};
+pub use graphql::{Acknowledgement, Delivery, Firm, FirmAccess, delivery_page};
 pub use input::FirmInput;
 pub use model::{CustomsCredit, FirmSize};
 pub use query::{FirmMutation, FirmQuery};

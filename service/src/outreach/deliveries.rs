@@ -103,6 +103,7 @@ pub async fn record(
             };
             recorded.push(Recorded {
                 id: delivery_id(row, shown.policy_id, shown.version),
+                filing: row,
                 policy_id: shown.policy_id,
                 firm_uscc: filing.firm_uscc.clone(),
                 policy_version: shown.version,

@@ -72,6 +72,8 @@ pub struct NewFiling {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recorded {
     pub id: Uuid,
+    /// The ledger row that holds it.
+    pub filing: Uuid,
     pub policy_id: Uuid,
     pub firm_uscc: String,
     pub policy_version: i32,

@@ -1,10 +1,8 @@
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
-use chrono::{DateTime, Utc};
 
 use super::acknowledge::{self, AckArgs};
-use super::deliveries::Recorded;
 use super::external;
 use super::filing::{self, Presented};
 use super::inbox::{self, InboxEntry};
@@ -13,33 +11,11 @@ use super::{Channel, Response};
 use crate::auth::{Role, Viewer};
 use crate::eligibility::{DeclarationInput, ReasonView, reason_views};
 use crate::error::AppError;
-use crate::firm::Acknowledgement;
+use crate::firm::{Acknowledgement, Delivery};
 use crate::graphql::pagination::{CountedConnection, Page};
 use crate::graphql::{base, dep, lang, viewer};
 use crate::policy::Policy;
 use crate::validate;
-
-/// A policy presented to a firm on a channel.
-#[derive(SimpleObject, Clone)]
-pub struct Delivery {
-    id: ID,
-    channel: Channel,
-    policy_version: i32,
-    declaration_id: Option<String>,
-    delivered_at: DateTime<Utc>,
-}
-
-impl From<&Recorded> for Delivery {
-    fn from(r: &Recorded) -> Delivery {
-        Delivery {
-            id: ID(r.id.to_string()),
-            channel: r.channel,
-            policy_version: r.policy_version,
-            declaration_id: Some(r.declaration_id.clone()).filter(|d| !d.is_empty()),
-            delivered_at: r.delivered_at,
-        }
-    }
-}
 
 /// A policy that applies (or may apply) to a firm, and why.
 #[derive(SimpleObject)]
@@ -64,7 +40,7 @@ impl From<Presented> for PolicyMatch {
             certain: p.certain,
             is_new: p.is_new,
             reasons: reason_views(p.reasons),
-            delivery: p.delivery.as_ref().map(Delivery::from),
+            delivery: p.delivery.as_ref().map(Delivery::recorded),
             acknowledgement: p.acknowledgement.map(Acknowledgement::from),
         }
     }

@@ -4,7 +4,9 @@
 use async_graphql::connection::{Connection, Edge, OpaqueCursor};
 use async_graphql::{Context, ID, Object, SimpleObject};
 
+use super::Channel;
 use super::figures::{Outreach, int};
+use super::ledger::{DeliveryCursor, DeliveryFilter};
 use super::reach::{audience_of, reach_reader, unreached_condition};
 use super::stats::Figures;
 use super::unreached::{self, FunnelStage};
@@ -12,7 +14,7 @@ use super::window::Window;
 use crate::auth::Role;
 use crate::eligibility::CompiledRule;
 use crate::error::{AppError, InputErrors};
-use crate::firm::{Firm, FirmAccess};
+use crate::firm::{Delivery, Firm, FirmAccess, Uscc, delivery_page};
 use crate::graphql::pagination::{MAX_PAGE, TotalCount};
 use crate::graphql::{Date, base, viewer};
 use crate::region::Region;
@@ -46,6 +48,39 @@ impl ReportQuery {
             window,
         };
         Ok(Outreach::new(view, figures, from, to))
+    }
+
+    /// The deliveries of a policy, newest first, each with its decision record: to one firm, on
+    /// one channel, within `[from, to]` (days in the configured zone) when given. Issuing and
+    /// co-issuing departments, SYSTEM, ADMIN.
+    #[graphql(complexity = "crate::graphql::pagination::cost(first, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn deliveries(
+        &self,
+        ctx: &Context<'_>,
+        policy_id: ID,
+        firm_uscc: Option<String>,
+        channel: Option<Channel>,
+        from: Option<Date>,
+        to: Option<Date>,
+        #[graphql(default = 20)] first: Option<i32>,
+        after: Option<String>,
+    ) -> async_graphql::Result<Connection<OpaqueCursor<DeliveryCursor>, Delivery, TotalCount>> {
+        let app = base(ctx);
+        let policy_id = validate::policy_id("policyId", &policy_id)?;
+        let mut errors = InputErrors::default();
+        let firm = firm_uscc.and_then(|u| errors.check("firmUscc", Uscc::parse(&u)));
+        errors.into_result(())?;
+        let window = Window::of_days(from.map(|d| d.0), to.map(|d| d.0), app.zone)?;
+        reach_reader(app, viewer(ctx), policy_id).await?;
+        let filter = DeliveryFilter {
+            policy: Some(policy_id),
+            firm: firm.map(|u| u.to_string()),
+            channel,
+            window,
+        };
+        let access = FirmAccess::Summary.for_viewer(viewer(ctx));
+        delivery_page(ctx, &filter, first, after, access).await
     }
 
     /// Eligible firms not reached (or reached but not acknowledged), with their brokers, by USCC.

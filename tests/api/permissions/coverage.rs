@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 /// its deliveries, its matches, reach figures), and the test that checks it for every caller.
 /// A new path fails this test until it is added to a matrix above. `Policy` is not here: no
 /// field of a policy leads to any firm.
-const PATHS_TO_FIRM_DATA: [(&str, &str); 15] = [
+const PATHS_TO_FIRM_DATA: [(&str, &str); 23] = [
     (
         "Query.firm",
         "every_read_…: firm(uscc: C), the caller's own profile",
@@ -49,6 +49,38 @@ const PATHS_TO_FIRM_DATA: [(&str, &str); 15] = [
         "every_read_…: applicablePolicies (the filer's own)",
     ),
     ("BrokerReach.broker", "no_nested_…: brokerLeverage.broker.*"),
+    (
+        "Query.deliveries",
+        "deliveries::only_issuers_system_and_admin_read_a_policys_deliveries",
+    ),
+    (
+        "Firm.deliveries",
+        "deliveries::a_firm_reads_its_own_deliveries_of_every_policy",
+    ),
+    (
+        "Delivery.firm",
+        "deliveries::only_issuers_…: a department sees who, not the profile",
+    ),
+    (
+        "Delivery.broker",
+        "deliveries::deliveries_are_filtered_paged_and_counted (summary only)",
+    ),
+    (
+        "Query.needs",
+        "needs::only_issuers_system_and_admin_read_needs",
+    ),
+    (
+        "Query.departmentNeeds",
+        "needs::only_issuers_…: its own department, or the one SYSTEM and ADMIN name",
+    ),
+    (
+        "Needs.entries",
+        "needs::only_issuers_…: reached through needs and departmentNeeds only",
+    ),
+    (
+        "NeedEntry.firm",
+        "needs::terms_are_counted_…: uscc, name, region",
+    ),
 ];
 
 /// `(Type.field, return type)` of every field of every object type in `sdl`.
@@ -96,6 +128,8 @@ fn every_path_to_firm_data_in_the_schema_is_covered_by_the_matrix() {
         "BrokerReach",
         "Outreach",
         "EligibilityResult",
+        "Needs",
+        "NeedEntry",
     ];
     let paths: BTreeSet<String> = fields(&policy_outreach::schema::sdl())
         .into_iter()

@@ -2,14 +2,15 @@
 
 use std::collections::BTreeMap;
 
+use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, DatabaseBackend};
 
 use super::{Figures, by_firm_itself, count, funnel_col};
 use crate::db::read_count;
 use crate::entity::{acknowledgement as ack, filing, policy_firm_funnel as funnel};
 use crate::error::AppResult;
 use crate::outreach::counts::FunnelCounts;
+use crate::outreach::ledger::presenting;
 use crate::outreach::{Channel, Response};
 
 impl Figures {
@@ -91,18 +92,7 @@ impl Figures {
     /// `FROM filing` restricted to the ledger rows that delivered the policy in the window: each
     /// presentation a row holds was a new delivery at the row's time.
     fn deliveries_in_window(&self) -> SelectStatement {
-        // A uuid's text is hex digits and hyphens: written into the SQL, it stays a literal.
-        let policy = self.policy.hyphenated();
-        let presenting = Expr::cust(match self.db.get_database_backend() {
-            // Served by the GIN index on `presented`.
-            DatabaseBackend::Postgres => {
-                format!("filing.presented @> '[[\"{policy}\"]]'::jsonb")
-            }
-            _ => format!(
-                "EXISTS (SELECT 1 FROM json_each(filing.presented) AS p \
-                 WHERE json_extract(p.value, '$[0]') = '{policy}')"
-            ),
-        });
+        let presenting = presenting(self.db.get_database_backend(), self.policy);
         let mut query = Query::select();
         query.from(filing::Entity).and_where(presenting);
         self.window.restrict(
