@@ -21,6 +21,7 @@ mod limits;
 mod migrations;
 mod needs;
 mod observe;
+mod overview;
 mod permissions;
 mod policies;
 mod process;

@@ -23,7 +23,9 @@ use crate::department::{DepartmentMutation, DepartmentQuery};
 use crate::eligibility::EligibilityQuery;
 use crate::firm::{FirmMutation, FirmQuery};
 use crate::needs::NeedsQuery;
-use crate::outreach::{OutreachMutation, OutreachQuery, OutreachService, ReportQuery};
+use crate::outreach::{
+    OutreachMutation, OutreachQuery, OutreachService, OverviewQuery, ReportQuery,
+};
 use crate::policy::live::LiveCatalog;
 use crate::policy::{PolicyMutation, PolicyQuery};
 use crate::state::Base;
@@ -35,6 +37,7 @@ pub struct QueryRoot(
     PolicyQuery,
     OutreachQuery,
     ReportQuery,
+    OverviewQuery,
     NeedsQuery,
     EligibilityQuery,
     FirmQuery,

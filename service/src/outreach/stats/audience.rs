@@ -1,7 +1,7 @@
 //! The audience per prefecture, and how much of it was reached and answered.
 
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 
 use super::{Figures, count_where, funnel_col, prefecture};
 use crate::db::read_count;
@@ -10,17 +10,15 @@ use crate::error::AppResult;
 use crate::outreach::counts::AudienceCounts;
 
 impl Figures {
-    /// The audience per prefecture, and how many of it were reached and answered: one pass over
-    /// the audience, joined to the policy's funnel rows (or, in a window, to the firms reached
-    /// and answering in it).
-    pub async fn audience_counts(&self) -> AppResult<AudienceCounts> {
+    /// The audience, and how many of it were reached and answered (`audience`, `reached`,
+    /// `acknowledged`): one pass over the audience, joined to the policy's funnel rows (or, in a
+    /// window, to the firms reached and answering in it).
+    pub(super) fn audience_select(&self) -> SelectStatement {
         let mut query = Query::select();
         query
-            .expr_as(prefecture(), Alias::new("prefecture"))
             .expr_as(Expr::cust("COUNT(*)"), Alias::new("audience"))
             .from(firm::Entity)
-            .and_where(self.audience.clone())
-            .group_by_col(Alias::new("prefecture"));
+            .and_where(self.audience.clone());
         if self.window.is_unbounded() {
             let on_funnel = funnel_col(funnel::Column::PolicyId).eq(self.policy).and(
                 funnel_col(funnel::Column::FirmUscc).equals((firm::Entity, firm::Column::Uscc)),
@@ -47,6 +45,17 @@ impl Figures {
                     Alias::new("acknowledged"),
                 );
         }
+        query
+    }
+
+    /// The audience per prefecture, and how many of it were reached and answered: one pass over
+    /// the audience, joined to the policy's funnel rows (or, in a window, to the firms reached
+    /// and answering in it).
+    pub async fn audience_counts(&self) -> AppResult<AudienceCounts> {
+        let mut query = self.audience_select();
+        query
+            .expr_as(prefecture(), Alias::new("prefecture"))
+            .group_by_col(Alias::new("prefecture"));
         let mut counts = AudienceCounts::default();
         for row in self.db.query_all(&query).await? {
             let audience = read_count(&row, "audience")?;

@@ -7,8 +7,11 @@
 
 mod audience;
 mod lifetime;
+mod overview;
 mod timing;
 mod windowed;
+
+pub use overview::{PolicyCounts, overview};
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, SelectStatement};
 use sea_orm::{ConnectionTrait, DatabaseConnection};

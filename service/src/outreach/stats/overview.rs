@@ -1,0 +1,264 @@
+//! Many policies at a glance (`departmentOutreach`): each policy's audience, reach and answers in a
+//! bounded number of queries, whatever the number of policies. The audience of each policy is its
+//! own condition on firms, so those counts are branches of one `UNION ALL` (200 to a statement,
+//! under SQLite's limit of 500); every other figure is one aggregate grouped by policy.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement, UnionType};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
+use uuid::Uuid;
+
+use super::{Figures, count, count_where, funnel_col};
+use crate::db::read_count;
+use crate::entity::{acknowledgement as ack, filing, policy_firm_funnel as funnel};
+use crate::error::{AppError, AppResult};
+use crate::outreach::Response;
+use crate::outreach::window::Window;
+
+/// Branches of one `UNION ALL` statement.
+const BRANCHES: usize = 200;
+
+/// One policy's figures over the window.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PolicyCounts {
+    pub audience: i64,
+    pub reached_in_audience: i64,
+    pub acknowledged_in_audience: i64,
+    /// Distinct firms reached, in the audience or not.
+    pub reached: i64,
+    /// Distinct firms that answered.
+    pub acknowledged: i64,
+    /// Firms whose latest answer is WILL_APPLY.
+    pub will_apply: i64,
+    /// Firms whose latest answer is APPLIED.
+    pub applied: i64,
+}
+
+/// The figures of every policy, and the distinct firms across them.
+#[derive(Clone, Debug, Default)]
+pub struct Overview {
+    pub by_policy: HashMap<Uuid, PolicyCounts>,
+    pub reached_firms: i64,
+    pub acknowledged_firms: i64,
+}
+
+/// The figures of `policies` (each with its audience condition) over `window`.
+pub async fn overview(
+    db: &DatabaseConnection,
+    policies: Vec<(Uuid, Expr)>,
+    window: Window,
+) -> AppResult<Overview> {
+    let ids: Vec<Uuid> = policies.iter().map(|(id, _)| *id).collect();
+    let mut found = Overview::default();
+    if ids.is_empty() {
+        return Ok(found);
+    }
+    let figures: Vec<Figures> = policies
+        .into_iter()
+        .map(|(policy, audience)| Figures {
+            db: db.clone(),
+            policy,
+            audience,
+            window,
+        })
+        .collect();
+    for chunk in figures.chunks(BRANCHES) {
+        audiences(db, chunk, &mut found.by_policy).await?;
+    }
+    if window.is_unbounded() {
+        from_funnel(db, &ids, &mut found).await?;
+    } else {
+        reached_in_window(db, &ids, window, &mut found).await?;
+        answered_in_window(db, &ids, window, &mut found).await?;
+    }
+    Ok(found)
+}
+
+/// Each policy's audience and how much of it was reached and answered: one branch per policy.
+async fn audiences(
+    db: &DatabaseConnection,
+    figures: &[Figures],
+    into: &mut HashMap<Uuid, PolicyCounts>,
+) -> AppResult<()> {
+    let mut branches = figures.iter().map(|f| {
+        let mut branch = f.audience_select();
+        branch.expr_as(Expr::val(f.policy.to_string()), Alias::new("policy"));
+        branch
+    });
+    let Some(mut query) = branches.next() else {
+        return Ok(());
+    };
+    for branch in branches {
+        query.union(UnionType::All, branch);
+    }
+    for row in db.query_all(&query).await? {
+        let policy = parse_policy(&row.try_get::<String>("", "policy")?)?;
+        let counts = into.entry(policy).or_default();
+        counts.audience = read_count(&row, "audience")?;
+        counts.reached_in_audience = read_count(&row, "reached")?;
+        counts.acknowledged_in_audience = read_count(&row, "acknowledged")?;
+    }
+    Ok(())
+}
+
+/// Since publication: reached, answered and latest answers per policy from the funnel rows, and
+/// the distinct firms across the policies.
+async fn from_funnel(db: &DatabaseConnection, ids: &[Uuid], into: &mut Overview) -> AppResult<()> {
+    let f = funnel_col;
+    let latest = |r: Response| count_where(f(funnel::Column::LatestResponse).eq(r.as_str()));
+    let mut query = Query::select();
+    query
+        .expr_as(f(funnel::Column::PolicyId), Alias::new("policy"))
+        .expr_as(
+            count_where(f(funnel::Column::FirstDeliveredAt).is_not_null()),
+            Alias::new("reached"),
+        )
+        .expr_as(
+            count_where(f(funnel::Column::FirstAcknowledgedAt).is_not_null()),
+            Alias::new("acknowledged"),
+        )
+        .expr_as(latest(Response::WillApply), Alias::new("will_apply"))
+        .expr_as(latest(Response::Applied), Alias::new("applied"))
+        .from(funnel::Entity)
+        .and_where(f(funnel::Column::PolicyId).is_in(ids.iter().copied()))
+        .group_by_col((funnel::Entity, funnel::Column::PolicyId));
+    for row in db.query_all(&query).await? {
+        let counts = into
+            .by_policy
+            .entry(row.try_get("", "policy")?)
+            .or_default();
+        counts.reached = read_count(&row, "reached")?;
+        counts.acknowledged = read_count(&row, "acknowledged")?;
+        counts.will_apply = read_count(&row, "will_apply")?;
+        counts.applied = read_count(&row, "applied")?;
+    }
+    let distinct = |column: &str| {
+        Expr::cust(format!(
+            "COUNT(DISTINCT CASE WHEN policy_firm_funnel.{column} IS NOT NULL \
+             THEN policy_firm_funnel.firm_uscc END)"
+        ))
+    };
+    let mut totals = Query::select();
+    totals
+        .expr(distinct("first_delivered_at"))
+        .expr(distinct("first_acknowledged_at"))
+        .from(funnel::Entity)
+        .and_where(f(funnel::Column::PolicyId).is_in(ids.iter().copied()));
+    if let Some(row) = db.query_one(&totals).await? {
+        into.reached_firms = read_count(&row, 0)?;
+        into.acknowledged_firms = read_count(&row, 1)?;
+    }
+    Ok(())
+}
+
+/// The presentations of `ids` in the window: one row per ledger row and policy it presented.
+fn presentations(
+    backend: DatabaseBackend,
+    ids: &[Uuid],
+    window: Window,
+) -> (SelectStatement, Expr) {
+    // A uuid's text is hex digits and hyphens: written into the SQL, it stays a literal.
+    let listed: Vec<String> = ids
+        .iter()
+        .map(|id| format!("'{}'", id.hyphenated()))
+        .collect();
+    let (elements, policy) = match backend {
+        DatabaseBackend::Postgres => ("jsonb_array_elements", "p.value->>0"),
+        _ => ("json_each", "json_extract(p.value, '$[0]')"),
+    };
+    let mut query = Query::select();
+    query
+        .from(filing::Entity)
+        .from_function(
+            Func::cust(Alias::new(elements))
+                .arg(Expr::col((filing::Entity, filing::Column::Presented))),
+            Alias::new("p"),
+        )
+        .and_where(Expr::cust(format!("{policy} IN ({})", listed.join(", "))));
+    window.restrict(
+        &mut query,
+        Expr::col((filing::Entity, filing::Column::FiledAt)),
+    );
+    (query, Expr::cust(policy))
+}
+
+/// Within a window: the firms each policy reached, and the distinct firms across them.
+async fn reached_in_window(
+    db: &DatabaseConnection,
+    ids: &[Uuid],
+    window: Window,
+    into: &mut Overview,
+) -> AppResult<()> {
+    let firms = Expr::cust("COUNT(DISTINCT filing.firm_uscc)");
+    let (mut query, policy) = presentations(db.get_database_backend(), ids, window);
+    query
+        .expr_as(policy.clone(), Alias::new("policy"))
+        .expr_as(firms.clone(), Alias::new("reached"))
+        .add_group_by([policy]);
+    for row in db.query_all(&query).await? {
+        let id = parse_policy(&row.try_get::<String>("", "policy")?)?;
+        into.by_policy.entry(id).or_default().reached = read_count(&row, "reached")?;
+    }
+    let (mut total, _) = presentations(db.get_database_backend(), ids, window);
+    total.expr(firms);
+    into.reached_firms = count(db, &total).await?;
+    Ok(())
+}
+
+/// Within a window: the firms that answered each policy and their latest answers, and the
+/// distinct firms across the policies.
+async fn answered_in_window(
+    db: &DatabaseConnection,
+    ids: &[Uuid],
+    window: Window,
+    into: &mut Overview,
+) -> AppResult<()> {
+    let in_scope = |query: &mut SelectStatement| {
+        query
+            .from(ack::Entity)
+            .and_where(Expr::col(ack::Column::PolicyId).is_in(ids.iter().copied()));
+        window.restrict(query, Expr::col(ack::Column::CreatedAt));
+    };
+    let mut ranked = Query::select();
+    ranked
+        .column(ack::Column::PolicyId)
+        .column(ack::Column::Response)
+        .expr_as(
+            Expr::cust(
+                "ROW_NUMBER() OVER (PARTITION BY policy_id, firm_uscc \
+                 ORDER BY created_at DESC, id DESC)",
+            ),
+            Alias::new("rank"),
+        );
+    in_scope(&mut ranked);
+    let latest = || Expr::col(Alias::new("rank")).eq(1);
+    let answered =
+        |r: Response| count_where(latest().and(Expr::col(Alias::new("response")).eq(r.as_str())));
+    let mut query = Query::select();
+    query
+        .expr_as(Expr::col(Alias::new("policy_id")), Alias::new("policy"))
+        .expr_as(count_where(latest()), Alias::new("acknowledged"))
+        .expr_as(answered(Response::WillApply), Alias::new("will_apply"))
+        .expr_as(answered(Response::Applied), Alias::new("applied"))
+        .from_subquery(ranked, Alias::new("latest"))
+        .group_by_col(Alias::new("policy_id"));
+    for row in db.query_all(&query).await? {
+        let counts = into
+            .by_policy
+            .entry(row.try_get("", "policy")?)
+            .or_default();
+        counts.acknowledged = read_count(&row, "acknowledged")?;
+        counts.will_apply = read_count(&row, "will_apply")?;
+        counts.applied = read_count(&row, "applied")?;
+    }
+    let mut total = Query::select();
+    total.expr(Expr::cust("COUNT(DISTINCT firm_uscc)"));
+    in_scope(&mut total);
+    into.acknowledged_firms = count(db, &total).await?;
+    Ok(())
+}
+
+fn parse_policy(text: &str) -> AppResult<Uuid> {
+    Uuid::parse_str(text).map_err(|e| AppError::internal_msg(format!("policy id {text}: {e}")))
+}

@@ -1,0 +1,277 @@
+//! `departmentOutreach`: every policy of a department at a glance, each figure as `outreach`
+//! counts it for that policy alone.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use policy_outreach::clock::{Clock, ManualClock};
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    TestApp, admin, broker, create_departments, create_policy, department, error_code,
+    error_fields, firm, firm_input, policy_input, sync_firms, system, uscc,
+};
+
+const OVERVIEW: &str = "query($d: String, $from: Date, $to: Date) {
+  departmentOutreach(department: $d, from: $from, to: $to) {
+    department { code }
+    policies { policy { id code status } audience reached acknowledged reachRate acknowledgeRate willApply applied }
+    totals { policies reachedFirms acknowledgedFirms }
+  }
+}";
+
+const OUTREACH: &str = "query($id: ID!, $from: Date, $to: Date) {
+  outreach(policyId: $id, from: $from, to: $to) {
+    audience reached acknowledged reachRate acknowledgeRate responses { response firms }
+  }
+}";
+
+fn at(shanghai: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(&format!("{shanghai}+08:00"))
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+struct World {
+    app: TestApp,
+    firms: Vec<String>,
+    agent: String,
+}
+
+/// GD-COMMERCE leads P (co-issued by PBOC, Guangdong only, exporters under US$8M) and Q
+/// (nationwide), and has a draft D; PBOC leads R. Six firms file and answer over three days.
+async fn world() -> World {
+    let clock = Arc::new(ManualClock::new(at("2026-11-02T09:00:00")));
+    let app = TestApp::spawn_with_clock(clock.clone()).await;
+    create_departments(&app, &[("GD-COMMERCE", Some("440000")), ("PBOC", None)]).await;
+    let agent = uscc("440304", 9);
+    let firms: Vec<String> = vec![
+        uscc("440305", 1),
+        uscc("440306", 2),
+        uscc("440106", 3),
+        uscc("110105", 4),
+        uscc("440307", 5),
+        uscc("440308", 6),
+    ];
+    let mut inputs: Vec<Value> = firms.iter().map(|u| firm_input(u, &u[2..8])).collect();
+    inputs[1]["exportValuePrevYearUsd"] = json!(9000000.0);
+    inputs[4]["brokers"] = json!([agent]);
+    inputs.push(firm_input(&agent, "440304"));
+    sync_firms(&app, Value::Array(inputs)).await;
+    let mut p = policy_input("GD-P", "GD-COMMERCE", "Guangdong export credit insurance");
+    p["coIssuers"] = json!(["PBOC"]);
+    p["regions"] = json!(["440000"]);
+    p["eligibility"] =
+        json!({"all": [{"fact": "firm.exportValuePrevYearUsd", "op": "lt", "value": 8000000}]});
+    let p = create_policy(&app, p, true).await.to_string();
+    let q = create_policy(
+        &app,
+        policy_input("GD-Q", "GD-COMMERCE", "Trade fairs"),
+        true,
+    )
+    .await
+    .to_string();
+    create_policy(&app, policy_input("GD-D", "GD-COMMERCE", "A draft"), false).await;
+    let r = create_policy(&app, policy_input("PBOC-R", "PBOC", "Cheaper credit"), true)
+        .await
+        .to_string();
+
+    let file = |firm_uscc: &str, id: &str| {
+        json!({"d": {"id": id, "firmUscc": firm_uscc, "direction": "EXPORT", "tradeMode": "0110",
+                     "country": "US", "port": "5301"}})
+    };
+    let filing =
+        "query($d: DeclarationInput!) { applicablePolicies(declaration: $d) { policy { code } } }";
+    let ack = "mutation($i: AcknowledgementInput!) { acknowledgePolicy(input: $i) { id } }";
+    let say = |policy: &str, response: &str, n: u32| json!({"i": {"policyId": policy, "response": response, "idempotencyKey": format!("overview-key-{n}")}});
+    // Day 1: firms 0, 1, 2 and 3 file; 0 will apply to P, 2 answers Q.
+    for (i, id) in [(0, "D-1"), (1, "D-2"), (2, "D-3"), (3, "D-4")] {
+        app.ok(Some(&firm(&firms[i])), filing, file(&firms[i], id))
+            .await;
+    }
+    app.ok(Some(&firm(&firms[0])), ack, say(&p, "WILL_APPLY", 1))
+        .await;
+    app.ok(Some(&firm(&firms[2])), ack, say(&q, "INTERESTED", 2))
+        .await;
+    // Day 2: the broker files for firm 4; firm 0 applied to P; SMS to firm 5 about P.
+    clock.set(clock.now() + Duration::days(1));
+    app.ok(Some(&broker(&agent)), filing, file(&firms[4], "D-5"))
+        .await;
+    app.ok(Some(&firm(&firms[0])), ack, say(&p, "APPLIED", 3))
+        .await;
+    app.ok(
+        Some(&department("GD-COMMERCE")),
+        "mutation($i: RecordDeliveriesInput!) { recordDeliveries(input: $i) { recorded } }",
+        json!({"i": {"policyId": p, "channel": "SMS", "firmUsccs": [firms[5]]}}),
+    )
+    .await;
+    // Day 3: firm 5 will apply to P, firm 3 dismisses R.
+    clock.set(clock.now() + Duration::days(1));
+    app.ok(Some(&firm(&firms[5])), ack, say(&p, "WILL_APPLY", 4))
+        .await;
+    app.ok(Some(&firm(&firms[3])), ack, say(&r, "DISMISSED", 5))
+        .await;
+    World { app, firms, agent }
+}
+
+fn firms_answering(outreach: &Value, response: &str) -> i64 {
+    outreach["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["response"] == response)
+        .map_or(0, |r| r["firms"].as_i64().unwrap())
+}
+
+/// Every published row of the overview equals that policy's own `outreach` over the window.
+async fn agrees_with_outreach(app: &TestApp, token: &str, window: Value) -> Value {
+    let mut vars = window.clone();
+    vars["d"] = Value::Null;
+    let data = app.ok(Some(token), OVERVIEW, vars).await;
+    let overview = data["departmentOutreach"].clone();
+    for row in overview["policies"].as_array().unwrap() {
+        let mut vars = window.clone();
+        vars["id"] = row["policy"]["id"].clone();
+        let alone = app.ok(Some(token), OUTREACH, vars).await["outreach"].clone();
+        for field in [
+            "audience",
+            "reached",
+            "acknowledged",
+            "reachRate",
+            "acknowledgeRate",
+        ] {
+            assert_eq!(row[field], alone[field], "{field} of {row}");
+        }
+        assert_eq!(
+            row["willApply"],
+            firms_answering(&alone, "WILL_APPLY"),
+            "{row}"
+        );
+        assert_eq!(row["applied"], firms_answering(&alone, "APPLIED"), "{row}");
+    }
+    overview
+}
+
+fn row<'a>(overview: &'a Value, code: &str) -> &'a Value {
+    overview["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["policy"]["code"] == code)
+        .unwrap_or_else(|| panic!("no {code} in {overview}"))
+}
+
+#[tokio::test]
+async fn every_policy_of_the_department_as_outreach_counts_it() {
+    let w = world().await;
+    let token = department("GD-COMMERCE");
+    let all = agrees_with_outreach(&w.app, &token, json!({})).await;
+    assert_eq!(all["department"]["code"], "GD-COMMERCE");
+    let codes: Vec<&str> = all["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["policy"]["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        ["GD-D", "GD-Q", "GD-P"],
+        "its three, newest first, the draft too"
+    );
+    let p = row(&all, "GD-P");
+    // Guangdong firms under US$8M: 0, 2, 4, 5 and the broker; firm 1 exports too much, 3 is
+    // in Beijing. Reached: 0, 2 and 4 filing (firm 1's filing does not qualify) and 5 by SMS.
+    assert_eq!(p["audience"], 5, "{p}");
+    assert_eq!(p["reached"], 4, "{p}");
+    assert_eq!(p["reachRate"], 0.8, "{p}");
+    assert_eq!(p["acknowledged"], 2, "{p}");
+    assert_eq!(p["willApply"], 1, "firm 5; firm 0 applied since: {p}");
+    assert_eq!(p["applied"], 1, "{p}");
+    let draft = row(&all, "GD-D");
+    assert_eq!(draft["policy"]["status"], "DRAFT");
+    assert_eq!(
+        (draft["reached"].clone(), draft["acknowledged"].clone()),
+        (json!(0), json!(0))
+    );
+    // Reached by P or Q: firms 0 to 5; answered: 0, 5 (P) and 2 (Q).
+    assert_eq!(
+        all["totals"],
+        json!({"policies": 3, "reachedFirms": 6, "acknowledgedFirms": 3})
+    );
+
+    let day2 = agrees_with_outreach(
+        &w.app,
+        &token,
+        json!({"from": "2026-11-03", "to": "2026-11-03"}),
+    )
+    .await;
+    let p = row(&day2, "GD-P");
+    assert_eq!(
+        (p["reached"].clone(), p["acknowledged"].clone()),
+        (json!(2), json!(1)),
+        "{p}"
+    );
+    assert_eq!(
+        (p["willApply"].clone(), p["applied"].clone()),
+        (json!(0), json!(1)),
+        "{p}"
+    );
+    assert_eq!(
+        day2["totals"],
+        json!({"policies": 3, "reachedFirms": 2, "acknowledgedFirms": 1})
+    );
+
+    // A co-issuer sees the policy it co-issued beside its own.
+    let pboc = agrees_with_outreach(&w.app, &department("PBOC"), json!({})).await;
+    let codes: Vec<&str> = pboc["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["policy"]["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["PBOC-R", "GD-P"]);
+    let _ = (&w.firms, &w.agent);
+}
+
+#[tokio::test]
+async fn a_department_reads_its_own_and_system_and_admin_name_one() {
+    let w = world().await;
+    let app = &w.app;
+    for token in [system(), admin()] {
+        let data = app.ok(Some(&token), OVERVIEW, json!({"d": "PBOC"})).await;
+        assert_eq!(data["departmentOutreach"]["totals"]["policies"], 2);
+        let unnamed = app.gql(Some(&token), OVERVIEW, json!({})).await;
+        assert_eq!(error_fields(&unnamed), ["department"]);
+        let unknown = app
+            .gql(Some(&token), OVERVIEW, json!({"d": "NO-SUCH"}))
+            .await;
+        assert_eq!(error_code(&unknown), "NOT_FOUND");
+    }
+    let own = app
+        .ok(Some(&department("PBOC")), OVERVIEW, json!({"d": "PBOC"}))
+        .await;
+    assert_eq!(own["departmentOutreach"]["department"]["code"], "PBOC");
+    let other = app
+        .gql(
+            Some(&department("PBOC")),
+            OVERVIEW,
+            json!({"d": "GD-COMMERCE"}),
+        )
+        .await;
+    assert_eq!(error_code(&other), "FORBIDDEN");
+    assert!(other["data"].is_null());
+    for token in [firm(&w.firms[0]), broker(&w.agent)] {
+        let refused = app.gql(Some(&token), OVERVIEW, json!({"d": "PBOC"})).await;
+        assert_eq!(error_code(&refused), "FORBIDDEN");
+    }
+    let anonymous = app.gql(None, OVERVIEW, json!({"d": "PBOC"})).await;
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED");
+    let reversed = app
+        .gql(
+            Some(&admin()),
+            OVERVIEW,
+            json!({"d": "PBOC", "from": "2026-11-04", "to": "2026-11-02"}),
+        )
+        .await;
+    assert_eq!(error_fields(&reversed), ["to"]);
+}
