@@ -160,6 +160,8 @@ where
                         firms,
                         policies,
                         deliveries,
+                        // The flagship's answers carry comments, one per twenty deliveries.
+                        comments: deliveries / 20,
                         seed,
                         zone: settings.time_zone,
                     },

@@ -53,6 +53,9 @@ pub struct Args {
     /// Deliveries the big set is generated with (duplicates of a firm and day are dropped).
     #[arg(long, default_value_t = 2_200_000)]
     big_deliveries: usize,
+    /// About how many comments the big set's flagship policy is answered with.
+    #[arg(long, default_value_t = 100_000)]
+    big_comments: usize,
     /// Keep the aggregate set's database afterwards (its URL is printed), to inspect its
     /// queries; the next run replaces it.
     #[arg(long)]
@@ -139,6 +142,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
             firms: args.firms,
             policies: args.policies,
             deliveries: args.firms * 2,
+            comments: args.firms / 20,
             seed: 7,
             zone,
         },
@@ -260,6 +264,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
                 firms: args.big_firms,
                 policies: args.big_policies,
                 deliveries: args.big_deliveries,
+                comments: args.big_comments,
                 seed: 7,
                 zone,
             },
@@ -284,6 +289,21 @@ async fn run(args: Args) -> anyhow::Result<Report> {
             timed("outreach of the flagship policy", 20, || {
                 workloads::outreach(&target, &token, &flagship)
             })
+            .await?,
+        );
+        report.aggregates.push(
+            timed("needs of the flagship policy", 20, || {
+                workloads::needs(&target, &token, &flagship)
+            })
+            .await?,
+        );
+        let busiest = big.written.busiest_department.clone();
+        report.aggregates.push(
+            timed(
+                "departmentOutreach of a department with 500 policies",
+                10,
+                || workloads::department_outreach(&target, &token, &busiest),
+            )
             .await?,
         );
         // Serving filings with every published policy live, the state the memory target names.

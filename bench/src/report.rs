@@ -73,13 +73,16 @@ pub struct Report {
 
 fn describe(written: &Written, took: Duration) -> String {
     format!(
-        "{} firms ({} of them brokers), {} published policies, {} deliveries, {} acknowledgements, \
-         loaded in {:.0} s",
+        "{} firms ({} of them brokers), {} published policies, {} deliveries, {} acknowledgements \
+         ({} of the flagship's with a comment), {} policies led by {}, loaded in {:.0} s",
         thousands(written.firms),
         thousands(written.brokers),
         thousands(written.policies),
         thousands(written.deliveries),
         thousands(written.acknowledgements),
+        thousands(written.flagship_comments),
+        thousands(written.busiest_department_policies),
+        written.busiest_department,
         took.as_secs_f64()
     )
 }

@@ -171,6 +171,44 @@ const OUTREACH: &str = "query($id: ID!) { outreach(policyId: $id) {
     byRegion { region { code name } audience reached acknowledged }
     daily { date deliveries newlyReached acknowledgements } medianHoursToAcknowledge } }";
 
+const NEEDS: &str = "query($id: ID!) { needs(policyId: $id) {
+    comments firms byResponse { response comments firms }
+    terms(first: 20) { term firms share examples }
+    entries(first: 20) { totalCount nodes { comment response createdAt firm { uscc name } } } } }";
+
+/// What firms said they need about one policy: every figure, the top terms and the newest page.
+pub async fn needs(target: &Target, token: &str, policy: &str) -> Result<(), String> {
+    let data = graphql(target, Some(token), NEEDS, json!({"id": policy})).await?;
+    match data["needs"]["comments"].as_i64() {
+        Some(n) if n > 0 => Ok(()),
+        _ => Err(format!("no comments counted: {data}")),
+    }
+}
+
+const DEPARTMENT_OUTREACH: &str = "query($d: String) { departmentOutreach(department: $d) {
+    policies { policy { id code status } audience reached acknowledged reachRate acknowledgeRate
+      willApply applied }
+    totals { policies reachedFirms acknowledgedFirms } } }";
+
+/// Every policy of one department at a glance.
+pub async fn department_outreach(
+    target: &Target,
+    token: &str,
+    department: &str,
+) -> Result<(), String> {
+    let data = graphql(
+        target,
+        Some(token),
+        DEPARTMENT_OUTREACH,
+        json!({"d": department}),
+    )
+    .await?;
+    match data["departmentOutreach"]["totals"]["policies"].as_i64() {
+        Some(n) if n > 0 => Ok(()),
+        _ => Err(format!("no policies: {data}")),
+    }
+}
+
 /// Every figure of one policy's reach.
 pub async fn outreach(target: &Target, token: &str, policy: &str) -> Result<(), String> {
     graphql(target, Some(token), OUTREACH, json!({"id": policy}))

@@ -6,6 +6,20 @@ mod firms;
 mod reach;
 pub mod synthetic;
 
+/// What firms write when they answer: the needs the console's needs analysis counts.
+pub(crate) const COMMENTS: [&str; 10] = [
+    "需要了解申请材料清单",
+    "申请表模板在哪里下载？",
+    "不清楚是否适用转口贸易",
+    "希望提供英文版政策解读",
+    "保费补贴比例是多少？",
+    "需要银行对接联系人",
+    "申报截止时间太紧，材料来不及准备",
+    "申请材料太多，希望简化",
+    "Need an English version of the application guide",
+    "Is re-export trade covered? Please clarify the eligibility",
+];
+
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 
 use policy_outreach::auth::Viewer;

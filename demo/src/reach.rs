@@ -21,20 +21,6 @@ use policy_outreach::region::RegionCatalog;
 
 const DAYS: i64 = 90;
 
-/// What firms write when they answer: the needs the console's needs analysis counts.
-const COMMENTS: [&str; 10] = [
-    "需要了解申请材料清单",
-    "申请表模板在哪里下载？",
-    "不清楚是否适用转口贸易",
-    "希望提供英文版政策解读",
-    "保费补贴比例是多少？",
-    "需要银行对接联系人",
-    "申报截止时间太紧，材料来不及准备",
-    "申请材料太多，希望简化",
-    "Need an English version of the application guide",
-    "Is re-export trade covered? Please clarify the eligibility",
-];
-
 /// What the simulation wrote.
 pub struct Simulated {
     pub deliveries: usize,
@@ -145,7 +131,7 @@ pub async fn simulate(
             };
             // What firms say they still need, as a share of them write it.
             let comment = (response != Response::Seen && rng.random_bool(0.3))
-                .then(|| COMMENTS[rng.random_range(0..COMMENTS.len())].to_owned());
+                .then(|| crate::COMMENTS[rng.random_range(0..crate::COMMENTS.len())].to_owned());
             let ack = acknowledgement::Model {
                 id: Uuid::now_v7(),
                 policy_id: row.policy_id,

@@ -116,6 +116,7 @@ async fn synthetic_funnel_and_daily_rows_are_what_the_service_writes_for_the_sam
         firms: 400,
         policies: 6,
         deliveries: 1_200,
+        comments: 60,
         seed: 23,
         zone: ZONE,
     };
@@ -123,6 +124,7 @@ async fn synthetic_funnel_and_daily_rows_are_what_the_service_writes_for_the_sam
     // The same firms and policies (the same seed), none of the reach.
     let (_replayed_database, replayed_db, _) = seeded(size).await;
     for table in [
+        "need_term",
         "policy_daily_reach",
         "policy_firm_funnel",
         "acknowledgement",
@@ -179,4 +181,23 @@ async fn synthetic_funnel_and_daily_rows_are_what_the_service_writes_for_the_sam
     for (seeded, replayed) in seeded_daily.iter().zip(&replayed_daily) {
         assert_eq!(seeded, replayed);
     }
+    // The comments' terms, as the service extracts them when it stores an acknowledgement.
+    let (seeded_terms, replayed_terms) =
+        (term_rows(&seeded_db).await, term_rows(&replayed_db).await);
+    assert!(
+        written.flagship_comments >= 30,
+        "{}",
+        written.flagship_comments
+    );
+    assert!(seeded_terms.len() > written.flagship_comments);
+    assert_eq!(seeded_terms, replayed_terms);
+}
+
+async fn term_rows(db: &DatabaseConnection) -> Vec<policy_outreach::entity::need_term::Model> {
+    policy_outreach::entity::need_term::Entity::find()
+        .order_by_asc(policy_outreach::entity::need_term::Column::AcknowledgementId)
+        .order_by_asc(policy_outreach::entity::need_term::Column::Term)
+        .all(db)
+        .await
+        .unwrap()
 }

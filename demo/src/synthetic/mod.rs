@@ -8,6 +8,7 @@ mod population;
 mod reach;
 mod shape;
 
+pub use policies::BUSIEST_DEPARTMENT_POLICIES;
 pub use shape::FLAGSHIP_SHARE;
 
 use std::collections::HashMap;
@@ -36,6 +37,9 @@ pub struct Size {
     pub firms: usize,
     pub policies: usize,
     pub deliveries: usize,
+    /// About how many of the flagship policy's acknowledgements carry a comment (others carry
+    /// one now and then).
+    pub comments: usize,
     pub seed: u64,
     /// The zone the daily series counts days in (`TIME_ZONE`).
     pub zone: chrono_tz::Tz,
@@ -49,7 +53,14 @@ pub struct Written {
     pub policies: usize,
     pub deliveries: usize,
     pub acknowledgements: usize,
+    /// Acknowledgements of the flagship policy with a comment.
+    pub flagship_comments: usize,
     pub flagship: Uuid,
+    /// The department that leads the first [`policies::BUSIEST_DEPARTMENT_POLICIES`] policies
+    /// (the flagship among them) and no other.
+    pub busiest_department: String,
+    /// How many policies it leads.
+    pub busiest_department_policies: usize,
     pub seconds: f64,
 }
 
@@ -116,7 +127,7 @@ pub async fn seed(
         "policies written"
     );
     let broker_of: HashMap<usize, usize> = entrustments.iter().map(|(f, b)| (*f, *b)).collect();
-    let (deliveries, acknowledgements) = write_reach(
+    let (deliveries, acknowledgements, flagship_comments) = write_reach(
         db,
         &mut rng,
         firms,
@@ -126,6 +137,7 @@ pub async fn seed(
         &broker_of,
         &policies,
         size.deliveries,
+        size.comments,
         anchor,
         size.zone,
     )
@@ -144,7 +156,10 @@ pub async fn seed(
         policies: policies.len(),
         deliveries,
         acknowledgements,
+        flagship_comments,
         flagship: policies.first().map(|p| p.0).unwrap_or_default(),
+        busiest_department: departments.first().copied().unwrap_or_default().to_owned(),
+        busiest_department_policies: policies.len().min(BUSIEST_DEPARTMENT_POLICIES),
         seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -16,6 +16,9 @@ use rules::sample::realistic_rule;
 use super::population::{PROVINCES, SHENZHEN, city_in};
 use super::shape::{ROWS_PER_STATEMENT, pick_weighted};
 
+/// How many policies the first department leads.
+pub const BUSIEST_DEPARTMENT_POLICIES: usize = 500;
+
 pub(super) async fn write_policies(
     txn: &DatabaseTransaction,
     rng: &mut StdRng,
@@ -53,7 +56,16 @@ pub(super) async fn write_policies(
                 vec![city_in(rng, regions, province)]
             }
         };
-        let lead = departments[rng.random_range(0..departments.len())];
+        // The first department leads the first policies, the flagship among them, and no other:
+        // a department with many policies for the overview of all of them.
+        let drawn = rng
+            .random_range(1..departments.len().max(2))
+            .min(departments.len() - 1);
+        let lead = if i < BUSIEST_DEPARTMENT_POLICIES {
+            departments[0]
+        } else {
+            departments[drawn]
+        };
         policies.push(policy::ActiveModel {
             id: Set(id),
             code: Set(format!("SYN-{i:05}")),

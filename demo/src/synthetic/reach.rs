@@ -11,6 +11,8 @@ use sea_orm::sea_query::Value as SqlValue;
 use uuid::Uuid;
 
 use policy_outreach::auth::Role;
+use policy_outreach::needs::TERMS_VERSION;
+use policy_outreach::needs::terms::terms as extract;
 use policy_outreach::outreach::{Channel, Response, answered_by_firm};
 
 use super::shape::{DAYS_OF_HISTORY, FLAGSHIP_SHARE};
@@ -46,7 +48,7 @@ pub(super) const FUNNEL_COLUMNS: [&str; 13] = [
     "latest_response_at",
     "latest_acknowledgement_id",
 ];
-pub(super) const ACK_COLUMNS: [&str; 14] = [
+pub(super) const ACK_COLUMNS: [&str; 15] = [
     "id",
     "policy_id",
     "policy_version",
@@ -61,7 +63,19 @@ pub(super) const ACK_COLUMNS: [&str; 14] = [
     "idempotency_key",
     "request_fingerprint",
     "created_at",
+    "terms_version",
 ];
+const TERM_COLUMNS: [&str; 6] = [
+    "acknowledgement_id",
+    "term",
+    "policy_id",
+    "firm_uscc",
+    "response",
+    "created_at",
+];
+
+/// The share of reached firms that answer a policy.
+const ANSWERING: f64 = 0.35;
 
 #[derive(Default)]
 pub(super) struct Pair {
@@ -86,13 +100,14 @@ pub(super) async fn write_reach(
     broker_of: &HashMap<usize, usize>,
     policies: &[(Uuid, i32)],
     n: usize,
+    comments: usize,
     anchor: DateTime<Utc>,
     zone: chrono_tz::Tz,
-) -> anyhow::Result<(usize, usize)> {
+) -> anyhow::Result<(usize, usize, usize)> {
     let mut days: HashMap<(usize, NaiveDate), [i32; 3]> = HashMap::new();
     let day_of = |at: DateTime<Utc>| at.with_timezone(&zone).date_naive();
     if policies.is_empty() || firms.len() <= brokers {
-        return Ok((0, 0));
+        return Ok((0, 0, 0));
     }
     let mut pairs: HashMap<(usize, usize), Pair> = HashMap::new();
     let mut rows: Vec<Vec<SqlValue>> = Vec::with_capacity(n.min(1 << 20));
@@ -169,6 +184,12 @@ pub(super) async fn write_reach(
     let delivered: usize = pairs.values().map(|p| p.deliveries as usize).sum();
     let mut funnel_rows = Vec::with_capacity(keys.len());
     let mut acks = Vec::new();
+    let mut terms = Vec::new();
+    let pool: Vec<Vec<String>> = crate::COMMENTS.iter().map(|c| extract(c)).collect();
+    // A third of the flagship's firms answer, each often enough for about `comments` comments.
+    let flagship_pairs = keys.iter().filter(|(p, _)| *p == 0).count().max(1);
+    let per_answering = comments as f64 / (ANSWERING * flagship_pairs as f64);
+    let mut flagship_comments = 0;
     for (p, f) in keys {
         let Some(pair) = pairs.remove(&(p, f)) else {
             continue;
@@ -178,8 +199,14 @@ pub(super) async fn write_reach(
         }
         let (policy_id, version) = policies[p];
         let mut answer = Answer::default();
-        if rng.random_bool(0.35) {
-            let times = if rng.random_bool(0.15) { 2 } else { 1 };
+        if rng.random_bool(ANSWERING) {
+            let times = if p == 0 && comments > 0 {
+                per_answering.floor() as usize + usize::from(rng.random_bool(per_answering.fract()))
+            } else if rng.random_bool(0.15) {
+                2
+            } else {
+                1
+            };
             let mut at = pair.first.unwrap_or(anchor);
             for _ in 0..times {
                 at = (at + Duration::minutes(rng.random_range(30..300 * 60))).min(anchor);
@@ -190,6 +217,21 @@ pub(super) async fn write_reach(
                 };
                 let response = Response::ALL[rng.random_range(0..Response::ALL.len())];
                 let id = Uuid::from_u128(rng.random());
+                let said = (p == 0 && comments > 0 || rng.random_bool(0.1))
+                    .then(|| rng.random_range(0..pool.len()));
+                if let Some(c) = said {
+                    flagship_comments += usize::from(p == 0);
+                    for term in &pool[c] {
+                        terms.push(vec![
+                            id.into(),
+                            term.clone().into(),
+                            policy_id.into(),
+                            firms[f].clone().into(),
+                            response.as_str().into(),
+                            at.into(),
+                        ]);
+                    }
+                }
                 acks.push(vec![
                     id.into(),
                     policy_id.into(),
@@ -200,11 +242,12 @@ pub(super) async fn write_reach(
                     role.as_str().into(),
                     format!("{}:{actor}", role.as_str().to_ascii_lowercase()).into(),
                     Some(actor).into(),
-                    Option::<String>::None.into(),
+                    said.map(|c| crate::COMMENTS[c].to_owned()).into(),
                     Option::<String>::None.into(),
                     format!("syn-{id}").into(),
                     "synthetic".into(),
                     at.into(),
+                    said.map(|_| TERMS_VERSION).into(),
                 ]);
                 days.entry((p, day_of(at))).or_default()[2] += 1;
                 answer.first = answer.first.or(Some(at));
@@ -231,6 +274,7 @@ pub(super) async fn write_reach(
     }
     bulk::write(db, "policy_firm_funnel", &FUNNEL_COLUMNS, &funnel_rows).await?;
     bulk::write(db, "acknowledgement", &ACK_COLUMNS, &acks).await?;
+    bulk::write(db, "need_term", &TERM_COLUMNS, &terms).await?;
     let daily: Vec<Vec<SqlValue>> = days
         .into_iter()
         .map(|((p, day), [deliveries, newly, answers])| {
@@ -251,7 +295,7 @@ pub(super) async fn write_reach(
         "acknowledgements",
     ];
     bulk::write(db, "policy_daily_reach", &columns, &daily).await?;
-    Ok((delivered, acks.len()))
+    Ok((delivered, acks.len(), flagship_comments))
 }
 
 /// A firm's answers to one policy, as its funnel row records them.
