@@ -4,6 +4,7 @@
 pub mod acknowledge;
 mod activity;
 pub mod answers;
+mod audiences;
 mod counts;
 pub mod deliveries;
 mod delivery;
