@@ -7,11 +7,29 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
+use sea_orm_migration::sea_orm::{self, ConnectionTrait};
 
 use crate::{foreign_key, index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
+
+/// The counting indexes: on SQLite (no `INCLUDE`) every column in the key, on PostgreSQL the
+/// ones only read carried beside it.
+const COUNTING: [[&str; 2]; 2] = [
+    [
+        "CREATE INDEX ix_need_term_firms ON need_term \
+         (policy_id, term, firm_uscc, created_at, response)",
+        "CREATE INDEX ix_acknowledgement_comments ON acknowledgement \
+         (policy_id, firm_uscc, created_at, response) WHERE comment IS NOT NULL",
+    ],
+    [
+        "CREATE INDEX ix_need_term_firms ON need_term \
+         (policy_id, term, firm_uscc) INCLUDE (created_at, response)",
+        "CREATE INDEX ix_acknowledgement_comments ON acknowledgement \
+         (policy_id, firm_uscc) INCLUDE (created_at, response) WHERE comment IS NOT NULL",
+    ],
+];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -41,13 +59,21 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // A policy's terms in a window, counted; the comments that used one term.
+        // The comments that used one term, newest first.
         manager
             .create_index(index(
                 NeedTerm::Table,
                 &[NeedTerm::PolicyId, NeedTerm::Term, NeedTerm::CreatedAt],
             ))
             .await?;
+        // A policy's terms counted by distinct firm, read from the index alone; and its
+        // comments counted the same way, from a partial index of the acknowledgements with one.
+        let db = manager.get_connection();
+        for statement in COUNTING
+            [usize::from(manager.get_database_backend() == sea_orm::DatabaseBackend::Postgres)]
+        {
+            db.execute_unprepared(statement).await?;
+        }
         manager
             .alter_table(
                 Table::alter()
@@ -59,6 +85,10 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .get_connection()
+            .execute_unprepared("DROP INDEX ix_acknowledgement_comments")
+            .await?;
         manager
             .drop_table(Table::drop().table(NeedTerm::Table).to_owned())
             .await?;

@@ -161,7 +161,11 @@ impl Needs {
         let after = after.map(|cursor| decode_after(&cursor)).transpose()?;
         let db = &base(ctx).db;
         let scope = &self.readable.scope;
-        let total = query::entry_count(db, scope, term.as_deref()).await?;
+        let total = match &term {
+            // Every comment: the count `comments` answers.
+            None => u64::try_from(self.totals(ctx).await?.comments).unwrap_or_default(),
+            Some(term) => query::entry_count(db, scope, Some(term)).await?,
+        };
         let mut rows = query::entries(db, scope, term.as_deref(), after, first + 1).await?;
         let has_next = rows.len() as u64 > first;
         rows.truncate(first as usize);

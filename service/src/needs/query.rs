@@ -112,22 +112,29 @@ pub async fn by_response(
     Ok(found)
 }
 
-/// The `limit` terms used by the most firms (then alphabetically), each with its firm count.
+/// The `limit` terms used by the most firms (then alphabetically), each with its firm count: the
+/// distinct (term, firm) pairs read in the order of their index, then counted per term.
 pub async fn top_terms(
     db: &DatabaseConnection,
     scope: &Scope,
     limit: u64,
 ) -> AppResult<Vec<(String, i64)>> {
-    let firms = Expr::cust("COUNT(DISTINCT need_term.firm_uscc)");
+    let mut pairs = Query::select();
+    pairs
+        .distinct()
+        .column((term::Entity, term::Column::Term))
+        .column((term::Entity, term::Column::FirmUscc))
+        .from(term::Entity)
+        .cond_where(scope.terms());
+    let firms = Expr::cust("COUNT(*)");
     let mut query = Query::select();
     query
-        .column((term::Entity, term::Column::Term))
+        .column(Alias::new("term"))
         .expr_as(firms.clone(), Alias::new("firms"))
-        .from(term::Entity)
-        .cond_where(scope.terms())
-        .group_by_col((term::Entity, term::Column::Term))
+        .from_subquery(pairs, Alias::new("pairs"))
+        .group_by_col(Alias::new("term"))
         .order_by_expr(firms, Order::Desc)
-        .order_by((term::Entity, term::Column::Term), Order::Asc)
+        .order_by(Alias::new("term"), Order::Asc)
         .limit(limit);
     db.query_all(&query)
         .await?
@@ -136,49 +143,43 @@ pub async fn top_terms(
         .collect()
 }
 
-/// Up to [`EXAMPLES_PER_TERM`] distinct comments that used each of `terms`, most recent first.
+/// Rows read per term for its examples: the newest, of which the distinct comments are kept.
+const EXAMPLE_ROWS: u64 = 50;
+
+/// Up to [`EXAMPLES_PER_TERM`] distinct comments that used each of `terms`, most recent first:
+/// for each term, its newest rows from the (policy, term, time) index.
 pub async fn examples(
     db: &DatabaseConnection,
     scope: &Scope,
     terms: &[String],
 ) -> AppResult<HashMap<String, Vec<String>>> {
-    if terms.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let comment = Expr::col((ack::Entity, ack::Column::Comment));
-    let mut ranked = Query::select();
-    ranked
-        .column((term::Entity, term::Column::Term))
-        .expr_as(comment.clone(), Alias::new("comment"))
-        .expr_as(
-            Expr::cust(
-                "ROW_NUMBER() OVER (PARTITION BY need_term.term \
-                 ORDER BY MAX(need_term.created_at) DESC, acknowledgement.comment)",
-            ),
-            Alias::new("rank"),
-        )
-        .from(term::Entity)
-        .inner_join(
-            ack::Entity,
-            Expr::col((ack::Entity, ack::Column::Id))
-                .equals((term::Entity, term::Column::AcknowledgementId)),
-        )
-        .cond_where(scope.terms())
-        .and_where(Expr::col((term::Entity, term::Column::Term)).is_in(terms.iter().cloned()))
-        .group_by_col((term::Entity, term::Column::Term))
-        .group_by_col((ack::Entity, ack::Column::Comment));
-    let mut query = Query::select();
-    query
-        .columns([Alias::new("term"), Alias::new("comment")])
-        .from_subquery(ranked, Alias::new("ranked"))
-        .and_where(Expr::col(Alias::new("rank")).lte(EXAMPLES_PER_TERM as i64))
-        .order_by(Alias::new("term"), Order::Asc)
-        .order_by(Alias::new("rank"), Order::Asc);
     let mut found: HashMap<String, Vec<String>> = HashMap::new();
-    for row in db.query_all(&query).await? {
-        let term: String = row.try_get_by_index(0)?;
-        let comment: String = row.try_get_by_index(1)?;
-        found.entry(term).or_default().push(comment);
+    for wanted in terms {
+        let mut query = Query::select();
+        query
+            .column((ack::Entity, ack::Column::Comment))
+            .from(term::Entity)
+            .inner_join(
+                ack::Entity,
+                Expr::col((ack::Entity, ack::Column::Id))
+                    .equals((term::Entity, term::Column::AcknowledgementId)),
+            )
+            .cond_where(scope.terms())
+            .and_where(Expr::col((term::Entity, term::Column::Term)).eq(wanted.as_str()))
+            .order_by((term::Entity, term::Column::CreatedAt), Order::Desc)
+            .limit(EXAMPLE_ROWS);
+        let kept = found.entry(wanted.clone()).or_default();
+        for row in db.query_all(&query).await? {
+            let comment: Option<String> = row.try_get_by_index(0)?;
+            if let Some(comment) = comment
+                && !kept.contains(&comment)
+            {
+                kept.push(comment);
+                if kept.len() == EXAMPLES_PER_TERM {
+                    break;
+                }
+            }
+        }
     }
     Ok(found)
 }
