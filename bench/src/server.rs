@@ -49,7 +49,7 @@ impl Server {
             .env("POLICY_OUTREACH_RATE_LIMIT_PER_IP", "0")
             .env("POLICY_OUTREACH_RATE_LIMIT_PER_SUBJECT", "0")
             .env("POLICY_OUTREACH_MIGRATE_ON_START", "false")
-            // A first overview of 500 policies counts every audience at a million firms.
+            // An overview of 500 policies counts every audience at a million firms: tens of s.
             .env("POLICY_OUTREACH_REQUEST_TIMEOUT_SECONDS", "300")
             .stdout(log.try_clone()?)
             .stderr(log)

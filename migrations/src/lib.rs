@@ -12,7 +12,6 @@ mod m20261125_000005_create_catalog_state;
 mod m20261203_000006_filing_ledger;
 mod m20261203_000007_lean_reach_storage;
 mod m20261204_000008_need_terms;
-mod m20261204_000009_firm_state;
 
 /// Every migration, in the order they apply.
 pub struct Migrator;
@@ -29,7 +28,6 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000006_filing_ledger::Migration),
             Box::new(m20261203_000007_lean_reach_storage::Migration),
             Box::new(m20261204_000008_need_terms::Migration),
-            Box::new(m20261204_000009_firm_state::Migration),
         ]
     }
 }

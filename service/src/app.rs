@@ -87,7 +87,6 @@ impl Application {
             recorder: recorder::start(db.clone(), clock.clone(), settings.time_zone),
             answers: answers::start(db.clone(), clock, settings.time_zone),
             activity: Activity::start(db.clone()),
-            audiences: Default::default(),
         });
         let handles = Handles {
             base: base.clone(),

@@ -275,26 +275,3 @@ async fn a_department_reads_its_own_and_system_and_admin_name_one() {
         .await;
     assert_eq!(error_fields(&reversed), ["to"]);
 }
-
-#[tokio::test]
-async fn a_firm_synced_is_counted_at_once_though_audiences_are_kept() {
-    let w = world().await;
-    let app = &w.app;
-    let token = department("GD-COMMERCE");
-    let audience_of_p = |data: &Value| row(&data["departmentOutreach"], "GD-P")["audience"].clone();
-    let before = app.ok(Some(&token), OVERVIEW, json!({})).await;
-    assert_eq!(audience_of_p(&before), 5);
-    let again = app.ok(Some(&token), OVERVIEW, json!({})).await;
-    assert_eq!(audience_of_p(&again), 5, "kept");
-    // A new small exporter in Guangzhou joins P's audience.
-    sync_firms(app, json!([firm_input(&uscc("440106", 10), "440106")])).await;
-    let after = app.ok(Some(&token), OVERVIEW, json!({})).await;
-    assert_eq!(audience_of_p(&after), 6);
-    // A firm that grows out of it leaves it.
-    let mut grown = firm_input(&w.firms[0], "440305");
-    grown["exportValuePrevYearUsd"] = json!(9500000.0);
-    sync_firms(app, json!([grown])).await;
-    let later = app.ok(Some(&token), OVERVIEW, json!({})).await;
-    assert_eq!(audience_of_p(&later), 5);
-    agrees_with_outreach(app, &token, json!({})).await;
-}

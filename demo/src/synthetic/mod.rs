@@ -145,10 +145,6 @@ pub async fn seed(
     live::bump_catalog(db)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    // Firms written in bulk: readers keeping figures over firms count them again.
-    policy_outreach::firm::service::bump_firms(db)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         // Fresh statistics and visibility maps: the planner knows the new tables and can read
         // the covering indexes alone.

@@ -7,7 +7,6 @@ pub mod department;
 pub mod filing;
 pub mod firm;
 pub mod firm_broker;
-pub mod firm_state;
 pub mod need_term;
 pub mod policy;
 pub mod policy_audit;

@@ -10,7 +10,7 @@ use sea_orm::{
 
 use super::Uscc;
 use crate::db::{KEYS_PER_LIST, in_pieces};
-use crate::entity::{firm, firm_broker, firm_state};
+use crate::entity::{firm, firm_broker};
 use crate::error::AppResult;
 
 /// The prefecture (the province for a province-level firm) of each of `usccs` that is synced.
@@ -151,26 +151,4 @@ pub async fn find_all(
         found.extend(rows.into_iter().map(|f| (f.uscc.clone(), f)));
     }
     Ok(found)
-}
-
-/// Tells every reader that firms changed: bumps the counter in the writer's transaction.
-pub async fn bump_firms(db: &impl ConnectionTrait) -> AppResult<()> {
-    use sea_orm::sea_query::{Expr, ExprTrait};
-    firm_state::Entity::update_many()
-        .col_expr(
-            firm_state::Column::Version,
-            Expr::col(firm_state::Column::Version).add(1),
-        )
-        .filter(firm_state::Column::Id.eq(1))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// The counter [`bump_firms`] bumps.
-pub async fn firms_version(db: &impl ConnectionTrait) -> AppResult<i64> {
-    Ok(firm_state::Entity::find_by_id(1)
-        .one(db)
-        .await?
-        .map_or(0, |s| s.version))
 }

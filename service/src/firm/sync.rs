@@ -76,7 +76,6 @@ pub async fn upsert(
     }
     replace_brokers(&txn, &records, now).await?;
     crate::outreach::funnel::relocate(&txn, &moved).await?;
-    super::service::bump_firms(&txn).await?;
     txn.commit().await?;
 
     let updated = records

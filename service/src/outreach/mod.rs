@@ -4,7 +4,6 @@
 pub mod acknowledge;
 mod activity;
 pub mod answers;
-mod audiences;
 mod counts;
 pub mod deliveries;
 mod delivery;

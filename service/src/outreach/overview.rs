@@ -5,16 +5,14 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object, SimpleObject};
 
-use super::audiences::FirmsStamp;
 use super::reach::audience_of;
-use super::service::OutreachService;
-use super::stats::{Counted, PolicyCounts, overview};
+use super::stats::{PolicyCounts, overview};
 use super::window::Window;
 use crate::department::Department;
 use crate::department::service::{by_codes, for_reader};
 use crate::error::AppError;
-use crate::graphql::{Date, base, dep, viewer};
-use crate::policy::{Policy, PolicyView, catalog};
+use crate::graphql::{Date, base, viewer};
+use crate::policy::{Policy, catalog};
 
 /// All of a department's policies at a glance.
 #[derive(Default)]
@@ -41,27 +39,11 @@ impl OverviewQuery {
             .pop()
             .ok_or_else(|| AppError::NotFound(format!("no department {}", code.as_str())))?;
         let views = catalog::managed_by(&app.db, &app.regions, &code).await?;
-        let kept = &dep::<Arc<OutreachService>>(ctx).audiences;
-        let stamp = FirmsStamp::read(&app.db, app.today()).await?;
-        let key = |v: &PolicyView| (v.policy.id, v.version.version);
-        let policies = views
+        let audiences = views
             .iter()
-            .map(|v| {
-                Ok(Counted {
-                    policy: v.policy.id,
-                    audience: audience_of(&app.regions, v)?,
-                    known_audience: kept.get(stamp, v.policy.id, v.version.version),
-                })
-            })
+            .map(|v| Ok((v.policy.id, audience_of(&app.regions, v)?)))
             .collect::<Result<Vec<_>, AppError>>()?;
-        let counted = overview(&app.db, policies, window).await?;
-        kept.keep(
-            stamp,
-            views.iter().filter_map(|v| {
-                let counts = counted.by_policy.get(&v.policy.id)?;
-                Some((key(v), counts.audience))
-            }),
-        );
+        let counted = overview(&app.db, audiences, window).await?;
         let policies = views
             .into_iter()
             .map(|view| {

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use super::answers::Answers;
-use super::audiences::Audiences;
 use super::{Activity, Recorder};
 use crate::policy::live::LiveCatalog;
 use crate::state::Base;
@@ -19,6 +18,4 @@ pub struct OutreachService {
     pub answers: Answers,
     /// Records firms' filing times in the background.
     pub activity: Activity,
-    /// Policies' audiences, kept while the firms do not change.
-    pub audiences: Audiences,
 }

@@ -5,15 +5,13 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{
-    Alias, Expr, ExprTrait, Func, Query, QueryStatementBuilder, SelectStatement, UnionType,
-};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement, UnionType};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
 use uuid::Uuid;
 
 use super::{Figures, count, count_where, funnel_col};
 use crate::db::read_count;
-use crate::entity::{acknowledgement as ack, filing, firm, policy_firm_funnel as funnel};
+use crate::entity::{acknowledgement as ack, filing, policy_firm_funnel as funnel};
 use crate::error::{AppError, AppResult};
 use crate::outreach::Response;
 use crate::outreach::window::Window;
@@ -45,34 +43,24 @@ pub struct Overview {
     pub acknowledged_firms: i64,
 }
 
-/// A policy to count: its id, its audience condition and its audience when already known.
-pub struct Counted {
-    pub policy: Uuid,
-    pub audience: Expr,
-    pub known_audience: Option<i64>,
-}
-
-/// The figures of `policies` over `window`.
+/// The figures of `policies` (each with its audience condition) over `window`.
 pub async fn overview(
     db: &DatabaseConnection,
-    policies: Vec<Counted>,
+    policies: Vec<(Uuid, Expr)>,
     window: Window,
 ) -> AppResult<Overview> {
-    let ids: Vec<Uuid> = policies.iter().map(|c| c.policy).collect();
+    let ids: Vec<Uuid> = policies.iter().map(|(id, _)| *id).collect();
     let mut found = Overview::default();
     if ids.is_empty() {
         return Ok(found);
     }
-    let figures: Vec<(Figures, Option<i64>)> = policies
+    let figures: Vec<Figures> = policies
         .into_iter()
-        .map(|c| {
-            let figures = Figures {
-                db: db.clone(),
-                policy: c.policy,
-                audience: c.audience,
-                window,
-            };
-            (figures, c.known_audience)
+        .map(|(policy, audience)| Figures {
+            db: db.clone(),
+            policy,
+            audience,
+            window,
         })
         .collect();
     for chunk in figures.chunks(BRANCHES) {
@@ -87,27 +75,15 @@ pub async fn overview(
     Ok(found)
 }
 
-/// Each policy's audience (unless known) and how much of it was reached and answered: one
-/// branch per policy, each figure a scalar subquery. In-audience reach is counted from the
-/// policy's funnel rows joined to their firms, so it costs what the policy reached, not the
-/// size of its audience.
+/// Each policy's audience and how much of it was reached and answered: one branch per policy.
 async fn audiences(
     db: &DatabaseConnection,
-    figures: &[(Figures, Option<i64>)],
+    figures: &[Figures],
     into: &mut HashMap<Uuid, PolicyCounts>,
 ) -> AppResult<()> {
-    let mut branches = figures.iter().map(|(f, known)| {
-        let audience = match known {
-            Some(n) => Expr::val(*n),
-            None => scalar(f.audience_only()),
-        };
-        let (reached, acknowledged) = f.in_audience();
-        let mut branch = Query::select();
-        branch
-            .expr_as(Expr::val(f.policy.to_string()), Alias::new("policy"))
-            .expr_as(audience, Alias::new("audience"))
-            .expr_as(scalar(reached), Alias::new("reached"))
-            .expr_as(scalar(acknowledged), Alias::new("acknowledged"));
+    let mut branches = figures.iter().map(|f| {
+        let mut branch = f.audience_select();
+        branch.expr_as(Expr::val(f.policy.to_string()), Alias::new("policy"));
         branch
     });
     let Some(mut query) = branches.next() else {
@@ -124,58 +100,6 @@ async fn audiences(
         counts.acknowledged_in_audience = read_count(&row, "acknowledged")?;
     }
     Ok(())
-}
-
-/// `query` as a value.
-fn scalar(query: SelectStatement) -> Expr {
-    Expr::SubQuery(None, Box::new(query.into_sub_query_statement()))
-}
-
-impl Figures {
-    /// `SELECT COUNT(*)` of the audience.
-    fn audience_only(&self) -> SelectStatement {
-        let mut query = Query::select();
-        query
-            .expr(Expr::cust("COUNT(*)"))
-            .from(firm::Entity)
-            .and_where(self.audience.clone());
-        query
-    }
-
-    /// `SELECT COUNT(*)` of the audience firms reached, and of those that answered.
-    fn in_audience(&self) -> (SelectStatement, SelectStatement) {
-        if self.window.is_unbounded() {
-            let of_funnel = |column: funnel::Column| {
-                let mut query = Query::select();
-                query
-                    .expr(Expr::cust("COUNT(*)"))
-                    .from(funnel::Entity)
-                    .inner_join(
-                        firm::Entity,
-                        Expr::col((firm::Entity, firm::Column::Uscc))
-                            .equals((funnel::Entity, funnel::Column::FirmUscc)),
-                    )
-                    .and_where(funnel_col(funnel::Column::PolicyId).eq(self.policy))
-                    .and_where(funnel_col(column).is_not_null())
-                    .and_where(self.audience.clone());
-                query
-            };
-            (
-                of_funnel(funnel::Column::FirstDeliveredAt),
-                of_funnel(funnel::Column::FirstAcknowledgedAt),
-            )
-        } else {
-            let among = |firms: SelectStatement| {
-                let mut query = self.audience_only();
-                query.and_where(Expr::col((firm::Entity, firm::Column::Uscc)).in_subquery(firms));
-                query
-            };
-            (
-                among(self.reached_firms()),
-                among(self.acknowledged_firms(false)),
-            )
-        }
-    }
 }
 
 /// Since publication: reached, answered and latest answers per policy from the funnel rows, and
