@@ -84,20 +84,11 @@ pub async fn simulate(
             } else {
                 String::new()
             };
-            // A filing (single window or broker) evaluated the rule on the firm's facts; an
-            // external channel evaluated nothing.
-            let filed = matches!(channel, Channel::SingleWindow | Channel::Broker);
             let row = Shown {
                 policy_id: policy.view.policy.id,
                 version: policy.view.version.version,
-                matched: filed
-                    .then(|| i32::try_from(policy.rule.matched_conditions(input)).ok())
-                    .flatten(),
+                matched: None,
             };
-            let decided = filed.then(|| {
-                let day = at.with_timezone(&zone).date_naive();
-                (day, serde_json::json!({"firm": facts, "declaration": null}))
-            });
             let filing = NewFiling {
                 firm_uscc: model.uscc.clone(),
                 channel,
@@ -110,7 +101,7 @@ pub async fn simulate(
                 actor_subject: Some("demo".to_owned()),
                 broker_uscc: broker.clone().filter(|_| channel == Channel::Broker),
                 note: None,
-                decided,
+                decided: None,
                 presented: vec![row],
             };
             deliveries::record(&txn, std::slice::from_ref(&filing), at, zone)
