@@ -1,6 +1,7 @@
 //! The HTTP surface: one router listing every route, and the layers every request passes through.
 
 mod admission;
+mod csv_stream;
 mod error;
 mod exports;
 mod graphql;

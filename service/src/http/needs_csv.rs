@@ -5,15 +5,14 @@
 use std::sync::Arc;
 
 use axum::Extension;
-use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
 use super::HttpState;
-use super::exports::cell;
+use super::csv_stream::{Pages, cell, download};
 use crate::error::{AppError, AppResult};
 use crate::firm::service::find_all;
 use crate::needs::query::{self, After, Scope};
@@ -51,28 +50,16 @@ pub async fn needs_csv(
 ) -> Response {
     note.operation("export needs".to_owned());
     match prepare(&state, &id, params, &headers, &note).await {
-        Ok((filename, export)) => {
-            let body = Body::from_stream(rows(state, export));
-            (
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("attachment; filename=\"{filename}\""),
-                    ),
-                ],
-                body,
-            )
-                .into_response()
-        }
+        Ok((filename, export)) => download(state, &filename, export),
         Err(err) => err.into_response(),
     }
 }
 
-/// What to export: the scope, and the term the comments must use.
+/// What to export: the scope, the term the comments must use, and where the next page starts.
 struct Export {
     scope: Scope,
     term: Option<String>,
+    after: Option<After>,
 }
 
 fn day(field: &str, text: Option<&str>) -> AppResult<Option<NaiveDate>> {
@@ -113,89 +100,46 @@ async fn prepare(
     let export = Export {
         scope: readable.scope,
         term,
+        after: None,
     };
     Ok((format!("{code}-needs.csv"), export))
 }
 
-struct Cursor {
-    state: Arc<HttpState>,
-    export: Export,
-    after: Option<After>,
-    started: bool,
-    done: bool,
-}
+impl Pages for Export {
+    const COLUMNS: &'static [&'static str] = &COLUMNS;
 
-fn rows(
-    state: Arc<HttpState>,
-    export: Export,
-) -> impl futures::Stream<Item = Result<Bytes, std::io::Error>> {
-    let cursor = Cursor {
-        state,
-        export,
-        after: None,
-        started: false,
-        done: false,
-    };
-    futures::stream::unfold(cursor, |mut cursor| async move {
-        if cursor.done {
-            return None;
+    async fn write_next(
+        &mut self,
+        state: &HttpState,
+        out: &mut csv::Writer<Vec<u8>>,
+    ) -> AppResult<bool> {
+        let db = &state.base.db;
+        let comments = query::entries(
+            db,
+            &self.scope,
+            self.term.as_deref(),
+            self.after,
+            ROWS_PER_PAGE,
+        )
+        .await?;
+        let usccs: Vec<String> = comments.iter().map(|c| c.firm_uscc.clone()).collect();
+        let firms = find_all(db, &usccs).await?;
+        for comment in &comments {
+            let firm = firms.get(&comment.firm_uscc);
+            out.write_record([
+                comment.created_at.to_rfc3339().as_str(),
+                comment.firm_uscc.as_str(),
+                &cell(firm.map(|f| f.name.as_str()).unwrap_or_default()),
+                firm.map(|f| f.region_code.as_str()).unwrap_or_default(),
+                comment.response.as_str(),
+                comment.channel.as_str(),
+                &cell(comment.comment.as_deref().unwrap_or_default()),
+            ])
+            .map_err(AppError::internal)?;
         }
-        match next_page(&mut cursor).await {
-            Ok(bytes) => Some((Ok(bytes), cursor)),
-            Err(err) => {
-                tracing::error!(error = %err, "CSV export stopped");
-                cursor.done = true;
-                Some((Err(std::io::Error::other("export failed")), cursor))
-            }
+        if let Some(last) = comments.last() {
+            self.after = Some((last.created_at, last.id));
         }
-    })
-}
-
-/// The header (first call), then the next page of comments; a short page ends the stream.
-async fn next_page(cursor: &mut Cursor) -> AppResult<Bytes> {
-    let mut buffer = Vec::new();
-    if !cursor.started {
-        // A byte-order mark so spreadsheet programs read the Chinese as UTF-8.
-        buffer.extend_from_slice("\u{feff}".as_bytes());
+        Ok(comments.len() as u64 == ROWS_PER_PAGE)
     }
-    let mut out = csv::Writer::from_writer(buffer);
-    if !cursor.started {
-        cursor.started = true;
-        out.write_record(COLUMNS).map_err(AppError::internal)?;
-    }
-    let db = &cursor.state.base.db;
-    let export = &cursor.export;
-    let comments = query::entries(
-        db,
-        &export.scope,
-        export.term.as_deref(),
-        cursor.after,
-        ROWS_PER_PAGE,
-    )
-    .await?;
-    if (comments.len() as u64) < ROWS_PER_PAGE {
-        cursor.done = true;
-    }
-    let usccs: Vec<String> = comments.iter().map(|c| c.firm_uscc.clone()).collect();
-    let firms = find_all(db, &usccs).await?;
-    for comment in &comments {
-        let firm = firms.get(&comment.firm_uscc);
-        out.write_record([
-            comment.created_at.to_rfc3339().as_str(),
-            comment.firm_uscc.as_str(),
-            &cell(firm.map(|f| f.name.as_str()).unwrap_or_default()),
-            firm.map(|f| f.region_code.as_str()).unwrap_or_default(),
-            comment.response.as_str(),
-            comment.channel.as_str(),
-            &cell(comment.comment.as_deref().unwrap_or_default()),
-        ])
-        .map_err(AppError::internal)?;
-    }
-    if let Some(last) = comments.last() {
-        cursor.after = Some((last.created_at, last.id));
-    }
-    Ok(Bytes::from(
-        out.into_inner()
-            .map_err(|e| AppError::internal_msg(e.to_string()))?,
-    ))
 }
