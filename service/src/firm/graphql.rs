@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::connection::{Connection, CursorType, Edge, OpaqueCursor};
+use async_graphql::connection::{Connection, Edge, OpaqueCursor};
 use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use tokio::sync::OnceCell;
@@ -15,7 +15,7 @@ use crate::auth::Role;
 use crate::eligibility::{OutcomeValue, ReasonView, reason_views};
 use crate::entity::{acknowledgement, firm};
 use crate::error::AppError;
-use crate::graphql::pagination::{CountedConnection, DEFAULT_PAGE, MAX_PAGE, Page, TotalCount};
+use crate::graphql::pagination::{CountedConnection, Page, TotalCount, page_size, resume_after};
 use crate::graphql::{Date, base, lang, viewer};
 use crate::outreach::deliveries::Recorded;
 use crate::outreach::ledger::{self, Decided, Decision, DeliveryCursor, DeliveryFilter};
@@ -464,17 +464,8 @@ pub async fn delivery_page(
     after: Option<String>,
     access: FirmAccess,
 ) -> async_graphql::Result<Connection<OpaqueCursor<DeliveryCursor>, Delivery, TotalCount>> {
-    let first = first.unwrap_or(DEFAULT_PAGE);
-    if !(1..=MAX_PAGE).contains(&first) {
-        return Err(AppError::field("first", format!("must be from 1 to {MAX_PAGE}")).into());
-    }
-    let after = after
-        .map(|cursor| {
-            OpaqueCursor::<DeliveryCursor>::decode_cursor(&cursor)
-                .map(|c| c.0)
-                .map_err(|_| AppError::field("after", "not a cursor this connection returned"))
-        })
-        .transpose()?;
+    let first = page_size(first)?;
+    let after = resume_after::<DeliveryCursor>(after)?;
     let app = base(ctx);
     let limit = first as usize;
     let total = ledger::count(&app.db, filter).await?;

@@ -1,6 +1,6 @@
 //! Relay connections with `totalCount`, paged by an opaque cursor.
 
-use async_graphql::connection::{Connection, Edge, OpaqueCursor};
+use async_graphql::connection::{Connection, CursorType, Edge, OpaqueCursor};
 use async_graphql::{OutputType, SimpleObject};
 
 use crate::error::{AppError, AppResult};
@@ -29,6 +29,38 @@ pub fn cost(first: Option<i32>, child: usize) -> usize {
     usize::try_from(items).unwrap_or(1).saturating_mul(child)
 }
 
+/// A count as GraphQL's `Int`, saturating.
+pub fn int(n: i64) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// `first` of a list or page: 1 to 100, 20 when absent.
+pub fn page_size(first: Option<i32>) -> AppResult<u64> {
+    let first = first.unwrap_or(DEFAULT_PAGE);
+    if (1..=MAX_PAGE).contains(&first) {
+        Ok(first as u64)
+    } else {
+        Err(AppError::field(
+            "first",
+            format!("must be from 1 to {MAX_PAGE}; for bulk lists use the CSV export"),
+        ))
+    }
+}
+
+/// What the `after` cursor of a keyset connection holds: where its previous page ended.
+pub fn resume_after<T>(after: Option<String>) -> AppResult<Option<T>>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    after
+        .map(|cursor| {
+            OpaqueCursor::<T>::decode_cursor(&cursor)
+                .map(|c| c.0)
+                .map_err(|_| AppError::field("after", "not a cursor this connection returned"))
+        })
+        .transpose()
+}
+
 /// Where a page starts and how long it is, from `first` and `after`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Page {
@@ -39,33 +71,15 @@ pub struct Page {
 impl Page {
     /// Checks `first` (1 to 100; absent: 20) and decodes `after`, naming the argument that is wrong.
     pub fn parse(first: Option<i32>, after: Option<String>) -> AppResult<Page> {
-        let first = first.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&first) {
-            return Err(AppError::field(
-                "first",
-                format!("must be from 1 to {MAX_PAGE}; for bulk lists use the CSV export"),
-            ));
-        }
-        let offset = match after {
+        let limit = page_size(first)?;
+        let offset = match resume_after::<u64>(after)? {
             None => 0,
-            Some(cursor) => {
-                let decoded: OpaqueCursor<u64> =
-                    async_graphql::connection::CursorType::decode_cursor(&cursor).map_err(
-                        |_| AppError::field("after", "not a cursor this connection returned"),
-                    )?;
-                decoded
-                    .0
-                    .checked_add(1)
-                    .filter(|offset| *offset <= MAX_OFFSET)
-                    .ok_or_else(|| {
-                        AppError::field("after", "not a cursor this connection returned")
-                    })?
-            }
+            Some(last) => last
+                .checked_add(1)
+                .filter(|offset| *offset <= MAX_OFFSET)
+                .ok_or_else(|| AppError::field("after", "not a cursor this connection returned"))?,
         };
-        Ok(Page {
-            offset,
-            limit: first as u64,
-        })
+        Ok(Page { offset, limit })
     }
 
     /// The connection for `nodes`, the items of this page, out of `total`.

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use async_graphql::connection::{Connection, CursorType, Edge, OpaqueCursor};
+use async_graphql::connection::{Connection, Edge, OpaqueCursor};
 use async_graphql::{ComplexObject, Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use tokio::sync::OnceCell;
@@ -17,7 +17,7 @@ use crate::entity::{acknowledgement as ack, firm};
 use crate::error::AppError;
 use crate::firm::service::find_all;
 use crate::firm::{Firm, FirmAccess};
-use crate::graphql::pagination::{DEFAULT_PAGE, MAX_PAGE, TotalCount};
+use crate::graphql::pagination::{TotalCount, int, page_size, resume_after};
 use crate::graphql::{Date, base, viewer};
 use crate::outreach::{Channel, Response};
 use crate::policy::{Policy, PolicyView};
@@ -158,7 +158,7 @@ impl Needs {
     ) -> async_graphql::Result<Connection<OpaqueCursor<After>, NeedEntry, TotalCount>> {
         let first = page_size(first)?;
         let term = term.map(|t| term_argument("term", &t)).transpose()?;
-        let after = after.map(|cursor| decode_after(&cursor)).transpose()?;
+        let after = resume_after::<After>(after)?;
         let db = &base(ctx).db;
         let scope = &self.readable.scope;
         let total = match &term {
@@ -268,28 +268,4 @@ impl NeedEntry {
     async fn firm(&self) -> Firm {
         Firm::new(self.firm.clone(), self.access)
     }
-}
-
-/// `first` of a list: 1 to 100, 20 when absent.
-fn page_size(first: Option<i32>) -> Result<u64, AppError> {
-    let first = first.unwrap_or(DEFAULT_PAGE);
-    if (1..=MAX_PAGE).contains(&first) {
-        Ok(first as u64)
-    } else {
-        Err(AppError::field(
-            "first",
-            format!("must be from 1 to {MAX_PAGE}; for every comment use the CSV export"),
-        ))
-    }
-}
-
-fn decode_after(cursor: &str) -> Result<After, AppError> {
-    OpaqueCursor::<After>::decode_cursor(cursor)
-        .map(|c| c.0)
-        .map_err(|_| AppError::field("after", "not a cursor this connection returned"))
-}
-
-/// A count as GraphQL's `Int`.
-fn int(n: i64) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
 }

@@ -44,13 +44,11 @@ impl Scope {
     fn comments(&self) -> Condition {
         let mut condition = Condition::all()
             .add(ack::Column::PolicyId.is_in(self.policies.iter().copied()))
-            .add(ack::Column::Comment.is_not_null());
-        if let Some(from) = self.window.from {
-            condition = condition.add(ack::Column::CreatedAt.gte(from));
-        }
-        if let Some(until) = self.window.until {
-            condition = condition.add(ack::Column::CreatedAt.lt(until));
-        }
+            .add(ack::Column::Comment.is_not_null())
+            .add(
+                self.window
+                    .holds(Expr::col((ack::Entity, ack::Column::CreatedAt))),
+            );
         if let Some(response) = self.response {
             condition = condition.add(ack::Column::Response.eq(response));
         }
@@ -60,14 +58,9 @@ impl Scope {
     /// Term rows in the scope.
     fn terms(&self) -> Condition {
         let col = |c: term::Column| Expr::col((term::Entity, c));
-        let mut condition =
-            Condition::all().add(col(term::Column::PolicyId).is_in(self.policies.iter().copied()));
-        if let Some(from) = self.window.from {
-            condition = condition.add(col(term::Column::CreatedAt).gte(from));
-        }
-        if let Some(until) = self.window.until {
-            condition = condition.add(col(term::Column::CreatedAt).lt(until));
-        }
+        let mut condition = Condition::all()
+            .add(col(term::Column::PolicyId).is_in(self.policies.iter().copied()))
+            .add(self.window.holds(col(term::Column::CreatedAt)));
         if let Some(response) = self.response {
             condition = condition.add(col(term::Column::Response).eq(response.as_str()));
         }

@@ -12,6 +12,7 @@ use super::counts::{AudienceCounts, Day, FunnelCounts, by_region};
 use super::stats::Figures;
 use super::{Channel, Response};
 use crate::error::AppResult;
+use crate::graphql::pagination::int;
 use crate::graphql::{Date, base};
 use crate::policy::{Policy, PolicyView};
 use crate::region::Region;
@@ -96,11 +97,6 @@ pub struct DailyReach {
     deliveries: i32,
     newly_reached: i32,
     acknowledgements: i32,
-}
-
-/// A count as GraphQL's Int, saturating.
-pub(super) fn int(n: i64) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
 }
 
 #[Object]

@@ -176,13 +176,11 @@ fn rows_of(backend: DatabaseBackend, filter: &DeliveryFilter) -> Condition {
     if let Some(channel) = filter.channel {
         condition = condition.add(filing::Column::Channel.eq(channel));
     }
-    if let Some(from) = filter.window.from {
-        condition = condition.add(filing::Column::FiledAt.gte(from));
-    }
-    if let Some(until) = filter.window.until {
-        condition = condition.add(filing::Column::FiledAt.lt(until));
-    }
-    condition
+    condition.add(
+        filter
+            .window
+            .holds(Expr::col((filing::Entity, filing::Column::FiledAt))),
+    )
 }
 
 /// Ledger rows that presented `policy`. A uuid's text is hex digits and hyphens: written into

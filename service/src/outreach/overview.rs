@@ -11,6 +11,7 @@ use super::window::Window;
 use crate::department::Department;
 use crate::department::service::{by_codes, for_reader};
 use crate::error::AppError;
+use crate::graphql::pagination::int;
 use crate::graphql::{Date, base, viewer};
 use crate::policy::{Policy, catalog};
 
@@ -125,9 +126,4 @@ pub struct ReachTotals {
     reached_firms: i32,
     /// Distinct firms that answered any of them.
     acknowledged_firms: i32,
-}
-
-/// A count as GraphQL's `Int`.
-fn int(n: i64) -> i32 {
-    i32::try_from(n).unwrap_or(i32::MAX)
 }

@@ -5,7 +5,7 @@ use async_graphql::connection::{Connection, Edge, OpaqueCursor};
 use async_graphql::{Context, ID, Object, SimpleObject};
 
 use super::Channel;
-use super::figures::{Outreach, int};
+use super::figures::Outreach;
 use super::ledger::{DeliveryCursor, DeliveryFilter};
 use super::reach::{audience_of, reach_reader, unreached_condition};
 use super::stats::Figures;
@@ -15,7 +15,7 @@ use crate::auth::Role;
 use crate::eligibility::CompiledRule;
 use crate::error::{AppError, InputErrors};
 use crate::firm::{Delivery, Firm, FirmAccess, Uscc, delivery_page};
-use crate::graphql::pagination::{MAX_PAGE, TotalCount};
+use crate::graphql::pagination::{MAX_PAGE, TotalCount, int};
 use crate::graphql::{Date, base, viewer};
 use crate::region::Region;
 use crate::validate;

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
+use sea_orm::Condition;
 use sea_orm::sea_query::{Expr, ExprTrait, SelectStatement};
 
 use crate::error::{AppError, AppResult};
@@ -59,12 +60,19 @@ impl Window {
 
     /// Keeps the rows of `query` whose `column` lies in the window.
     pub fn restrict(&self, query: &mut SelectStatement, column: Expr) {
+        query.cond_where(self.holds(column));
+    }
+
+    /// That `column` lies in the window.
+    pub fn holds(&self, column: Expr) -> Condition {
+        let mut condition = Condition::all();
         if let Some(from) = self.from {
-            query.and_where(column.clone().gte(from));
+            condition = condition.add(column.clone().gte(from));
         }
         if let Some(until) = self.until {
-            query.and_where(column.lt(until));
+            condition = condition.add(column.lt(until));
         }
+        condition
     }
 }
 
