@@ -393,15 +393,17 @@ async fn acknowledgements(
     Ok((check, outcome))
 }
 
-/// Calls `request` once to warm up, then `times` times, one at a time.
+/// Calls `request` once to warm up, then `times` times, one at a time; each call is timed.
 async fn timed<F, Fut>(what: &'static str, times: usize, request: F) -> anyhow::Result<Aggregate>
 where
     F: Fn() -> Fut,
     Fut: Future<Output = Result<(), String>>,
 {
+    let started = Instant::now();
     request()
         .await
         .map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
+    let first = started.elapsed().as_secs_f64() * 1000.0;
     let mut took = Vec::with_capacity(times);
     for _ in 0..times {
         let started = Instant::now();
@@ -410,5 +412,5 @@ where
             .map_err(|e| anyhow::anyhow!("{what}: {e}"))?;
         took.push(started.elapsed().as_secs_f64() * 1000.0);
     }
-    Ok(Aggregate::new(what, took))
+    Ok(Aggregate::new(what, first, took))
 }

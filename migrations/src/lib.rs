@@ -12,6 +12,8 @@ mod m20261125_000005_create_catalog_state;
 mod m20261203_000006_filing_ledger;
 mod m20261203_000007_lean_reach_storage;
 mod m20261204_000008_need_terms;
+mod m20261204_000009_policy_audience;
+mod m20261204_000010_need_tallies;
 
 /// Every migration, in the order they apply.
 pub struct Migrator;
@@ -28,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000006_filing_ledger::Migration),
             Box::new(m20261203_000007_lean_reach_storage::Migration),
             Box::new(m20261204_000008_need_terms::Migration),
+            Box::new(m20261204_000009_policy_audience::Migration),
+            Box::new(m20261204_000010_need_tallies::Migration),
         ]
     }
 }

@@ -378,3 +378,21 @@ async fn the_need_terms_come_and_go_with_their_migration() {
     assert!(db::is_ready(&db).await);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM need_term").await, 0);
 }
+
+#[tokio::test]
+async fn the_kept_audiences_come_and_go_with_their_migration() {
+    let database = TestDatabase::create().await;
+    let db = db::connect(&settings(&database.url)).await.unwrap();
+    db::migrate_up(&db).await.unwrap();
+    let kept = "SELECT COUNT(*) FROM policy_audience";
+    assert_eq!(count(&db, kept).await, 0);
+    migrate_down_through(&db, "000009_policy_audience").await;
+    let read = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), kept))
+        .await;
+    assert!(read.is_err(), "policy_audience still reads");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM need_term").await, 0);
+    db::migrate_up(&db).await.unwrap();
+    assert!(db::is_ready(&db).await);
+    assert_eq!(count(&db, kept).await, 0);
+}

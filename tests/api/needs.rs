@@ -599,6 +599,12 @@ async fn comments_stored_before_their_terms_were_extracted_are_caught_up_on_star
     story
         .app
         .db
+        .execute_unprepared("DELETE FROM need_term_tally")
+        .await
+        .unwrap();
+    story
+        .app
+        .db
         .execute_unprepared("UPDATE acknowledgement SET terms_version = NULL")
         .await
         .unwrap();
@@ -619,4 +625,91 @@ async fn comments_stored_before_their_terms_were_extracted_are_caught_up_on_star
         .await
         .unwrap();
     assert_eq!(again, 0);
+}
+
+/// The figures of one policy since publication come from its kept tallies; over a window that
+/// holds every comment they are counted from the rows. Both must say the same, with and without
+/// a response, and after more comments (one firm repeating a term, another using it first).
+#[tokio::test]
+async fn kept_tallies_say_what_counting_the_comments_says() {
+    let story = comments().await;
+    let token = department("GD-COMMERCE");
+    let agree = |response: Option<&str>| {
+        let (app, p, token) = (&story.app, story.p.clone(), token.clone());
+        let response = response.map(str::to_owned);
+        async move {
+            let kept = app
+                .ok(Some(&token), NEEDS, json!({"id": p, "response": response}))
+                .await["needs"]
+                .clone();
+            let counted = app
+                .ok(
+                    Some(&token),
+                    NEEDS,
+                    json!({"id": p, "response": response, "from": "2026-01-01", "to": "2026-12-31"}),
+                )
+                .await["needs"]
+                .clone();
+            for field in ["comments", "firms", "byResponse", "terms"] {
+                assert_eq!(kept[field], counted[field], "{field} ({response:?})");
+            }
+            kept
+        }
+    };
+    let all = agree(None).await;
+    assert_eq!(
+        (all["comments"].clone(), all["firms"].clone()),
+        (json!(5), json!(4))
+    );
+    assert_eq!(term(&all, "申请表").unwrap()["firms"], 3);
+    let will = agree(Some("WILL_APPLY")).await;
+    assert_eq!(
+        (will["comments"].clone(), will["firms"].clone()),
+        (json!(2), json!(2))
+    );
+
+    let p = story.p.clone();
+    story.say(&p, 0, "APPLIED", Some("申请表已提交")).await;
+    story
+        .say(&p, 3, "INTERESTED", Some("申请表模板在哪里"))
+        .await;
+    let more = agree(None).await;
+    assert_eq!(
+        (more["comments"].clone(), more["firms"].clone()),
+        (json!(7), json!(4))
+    );
+    assert_eq!(
+        term(&more, "申请表").unwrap()["firms"],
+        4,
+        "firm 0 again counts once, firm 3 for the first time"
+    );
+    agree(Some("INTERESTED")).await;
+    agree(Some("APPLIED")).await;
+}
+
+/// Migration 10 counts the tallies of the comments already stored; its `down` drops them.
+#[tokio::test]
+async fn the_tallies_migration_counts_what_was_stored_before() {
+    use sea_orm::ConnectionTrait;
+    let story = comments().await;
+    let token = admin();
+    let read = || story.app.ok(Some(&token), NEEDS, json!({"id": story.p}));
+    let before = read().await;
+    let db = &story.app.db;
+    let status = policy_outreach::db::migration_status(db).await.unwrap();
+    assert!(
+        status.last().unwrap().0.ends_with("000010_need_tallies"),
+        "{status:?}"
+    );
+    policy_outreach::db::migrate_down(db, Some(1))
+        .await
+        .unwrap();
+    assert!(
+        db.execute_unprepared("SELECT COUNT(*) FROM need_term_tally")
+            .await
+            .is_err()
+    );
+    policy_outreach::db::migrate_up(db).await.unwrap();
+    assert_eq!(read().await, before);
+    assert_eq!(term(&before["needs"], "申请表").unwrap()["firms"], 3);
 }

@@ -275,3 +275,81 @@ async fn a_department_reads_its_own_and_system_and_admin_name_one() {
         .await;
     assert_eq!(error_fields(&reversed), ["to"]);
 }
+
+/// The kept audiences, as the table holds them: (policy code, audience, counted at).
+async fn kept(app: &TestApp) -> Vec<(String, i64, String)> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let rows = app
+        .db
+        .query_all_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT p.code, a.audience, CAST(a.counted_at AS TEXT) AS counted_at \
+             FROM policy_audience a JOIN policy p ON p.id = a.policy_id ORDER BY p.code",
+        ))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|r| {
+            (
+                r.try_get("", "code").unwrap(),
+                r.try_get("", "audience").unwrap(),
+                r.try_get("", "counted_at").unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn kept_audiences_follow_every_sync_and_every_rule_change() {
+    let w = world().await;
+    let app = &w.app;
+    let token = department("GD-COMMERCE");
+    let first = agrees_with_outreach(app, &token, json!({})).await;
+    let audience = |overview: &Value, code: &str| row(overview, code)["audience"].as_i64().unwrap();
+    assert_eq!((audience(&first, "GD-P"), audience(&first, "GD-Q")), (5, 7));
+    let counted = kept(app).await;
+    assert_eq!(
+        counted
+            .iter()
+            .map(|(code, n, _)| (code.as_str(), *n))
+            .collect::<Vec<_>>(),
+        [("GD-D", 7), ("GD-P", 5), ("GD-Q", 7)],
+        "the overview counted and kept its three"
+    );
+
+    // Firm 1 now exports under US$8M (joins P), firm 2 moved to Beijing (leaves P), a new
+    // Guangdong firm (joins P and Q), firm 3 synced again unchanged.
+    let mut inputs: Vec<Value> = vec![
+        firm_input(&w.firms[1], "440306"),
+        firm_input(&w.firms[2], "110105"),
+        firm_input(&uscc("440305", 7), "440305"),
+        firm_input(&w.firms[3], "110105"),
+    ];
+    inputs[0]["exportValuePrevYearUsd"] = json!(1000000.0);
+    sync_firms(app, Value::Array(inputs)).await;
+    let after = agrees_with_outreach(app, &token, json!({})).await;
+    assert_eq!((audience(&after, "GD-P"), audience(&after, "GD-Q")), (6, 8));
+    let followed = kept(app).await;
+    for ((code, _, at), (again, _, at_again)) in counted.iter().zip(&followed) {
+        assert_eq!(
+            (code, at),
+            (again, at_again),
+            "{code} followed, not counted again"
+        );
+    }
+
+    // A draft whose rule changes is counted again for the new rule.
+    let draft = row(&after, "GD-D")["policy"]["id"].clone();
+    let mut input = policy_input("GD-D", "GD-COMMERCE", "A draft");
+    input["regions"] = json!(["110000"]);
+    app.ok(
+        Some(&token),
+        "mutation($id: ID!, $i: PolicyInput!) { updatePolicy(id: $id, input: $i) { id } }",
+        json!({"id": draft, "i": input}),
+    )
+    .await;
+    let edited = agrees_with_outreach(app, &token, json!({})).await;
+    // Beijing: firms 2 and 3.
+    assert_eq!(audience(&edited, "GD-D"), 2);
+    assert_eq!(kept(app).await[0].1, 2);
+}

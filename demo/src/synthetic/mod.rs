@@ -22,6 +22,8 @@ use sea_orm::{ConnectionTrait, DatabaseConnection};
 use uuid::Uuid;
 
 use policy_outreach::db::begin_write;
+use policy_outreach::needs::tally;
+use policy_outreach::outreach::audience;
 use policy_outreach::policy::live;
 use policy_outreach::region::RegionCatalog;
 
@@ -145,6 +147,16 @@ pub async fn seed(
     live::bump_catalog(db)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The firms and comments were written around the syncs and the writer that keep audience
+    // counts and comment tallies true.
+    audience::forget_all(db)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let txn = begin_write(db).await?;
+    tally::recount(&txn, None)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    txn.commit().await?;
     if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
         // Fresh statistics and visibility maps: the planner knows the new tables and can read
         // the covering indexes alone.

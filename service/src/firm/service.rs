@@ -139,7 +139,7 @@ pub async fn entrusts(db: &DatabaseConnection, firm: &Uscc, broker: &Uscc) -> Ap
 
 /// The firms of `usccs` that exist, by USCC.
 pub async fn find_all(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     usccs: &[String],
 ) -> AppResult<HashMap<String, firm::Model>> {
     let mut found = HashMap::new();

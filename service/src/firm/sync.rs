@@ -5,14 +5,19 @@ use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, Set,
+};
 
 use super::Uscc;
 use super::input::{FirmInput, FirmRecord, validate_all};
-use super::service::{existing_usccs, prefectures_of};
+use super::service::{existing_usccs, find_all};
 use crate::db::begin_write;
+use crate::eligibility::stored_firm_facts;
 use crate::entity::{firm, firm_broker};
-use crate::error::{AppResult, InputErrors};
+use crate::error::{AppError, AppResult, InputErrors};
+use crate::outreach::audience;
 use crate::region::RegionCatalog;
 
 /// Rows per INSERT: keeps every statement under SQLite's bound-parameter limit.
@@ -37,77 +42,100 @@ pub async fn upsert(
     // Key order: concurrent syncs lock rows in the same order and cannot deadlock.
     records.sort_by(|a, b| a.uscc.cmp(&b.uscc));
     let txn = begin_write(db).await?;
+    audience::before_sync(&txn).await?;
     check_brokers_known(&txn, &records).await?;
 
-    let usccs: Vec<&str> = records.iter().map(|r| r.uscc.as_str()).collect();
-    let before = prefectures_of(&txn, &usccs).await?;
-    let existing: HashSet<String> = before.keys().cloned().collect();
-    let moved: Vec<(String, String)> = records
+    let usccs: Vec<String> = records.iter().map(|r| r.uscc.to_string()).collect();
+    let before = find_all(&txn, &usccs).await?;
+    let stored: Vec<firm::Model> = records.iter().map(|r| stored(r, now)).collect();
+    let moved: Vec<(String, String)> = stored
         .iter()
-        .filter_map(|r| {
-            let now = r.prefecture.unwrap_or(r.province).to_string();
-            let was = before.get(r.uscc.as_str())?;
-            (was != &now).then(|| (r.uscc.to_string(), now))
+        .filter_map(|after| {
+            let was = before.get(&after.uscc)?;
+            (prefecture(was) != prefecture(after))
+                .then(|| (after.uscc.clone(), prefecture(after).to_owned()))
         })
         .collect();
-    for chunk in records.chunks(ROWS_PER_STATEMENT) {
-        firm::Entity::insert_many(chunk.iter().map(|r| active_model(r, now)))
-            .on_conflict(
-                OnConflict::column(firm::Column::Uscc)
-                    .update_columns([
-                        firm::Column::CustomsCode,
-                        firm::Column::Name,
-                        firm::Column::RegionCode,
-                        firm::Column::ProvinceCode,
-                        firm::Column::PrefectureCode,
-                        firm::Column::Size,
-                        firm::Column::Industry,
-                        firm::Column::CustomsCredit,
-                        firm::Column::ExportValuePrevYearUsd,
-                        firm::Column::ImportValuePrevYearUsd,
-                        firm::Column::ForeignInvested,
-                        firm::Column::RegisteredOn,
-                        firm::Column::UpdatedAt,
-                    ])
-                    .to_owned(),
-            )
-            .exec_without_returning(&txn)
-            .await?;
+    let changes = stored
+        .iter()
+        .map(|after| {
+            let facts = |m: &firm::Model| {
+                stored_firm_facts(m, regions).ok_or_else(|| {
+                    AppError::internal_msg(format!("firm {} has an unknown region", m.uscc))
+                })
+            };
+            let was = before.get(&after.uscc).map(facts).transpose()?;
+            Ok((was, facts(after)?))
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    for chunk in stored.chunks(ROWS_PER_STATEMENT) {
+        firm::Entity::insert_many(
+            chunk
+                .iter()
+                .map(|m| m.clone().into_active_model().reset_all()),
+        )
+        .on_conflict(
+            OnConflict::column(firm::Column::Uscc)
+                .update_columns([
+                    firm::Column::CustomsCode,
+                    firm::Column::Name,
+                    firm::Column::RegionCode,
+                    firm::Column::ProvinceCode,
+                    firm::Column::PrefectureCode,
+                    firm::Column::Size,
+                    firm::Column::Industry,
+                    firm::Column::CustomsCredit,
+                    firm::Column::ExportValuePrevYearUsd,
+                    firm::Column::ImportValuePrevYearUsd,
+                    firm::Column::ForeignInvested,
+                    firm::Column::RegisteredOn,
+                    firm::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
     }
     replace_brokers(&txn, &records, now).await?;
     crate::outreach::funnel::relocate(&txn, &moved).await?;
+    audience::follow_sync(&txn, regions, &changes).await?;
     txn.commit().await?;
 
-    let updated = records
-        .iter()
-        .filter(|r| existing.contains(r.uscc.as_str()))
-        .count();
+    let updated = before.len();
     Ok(UpsertCounts {
         created: records.len() - updated,
         updated,
     })
 }
 
-fn active_model(r: &FirmRecord, now: DateTime<Utc>) -> firm::ActiveModel {
-    firm::ActiveModel {
-        uscc: Set(r.uscc.to_string()),
-        customs_code: Set(r.customs_code.clone()),
-        name: Set(r.name.as_str().to_owned()),
-        region_code: Set(r.region.to_string()),
-        province_code: Set(r.province.to_string()),
-        prefecture_code: Set(r.prefecture.map(|c| c.to_string())),
-        size: Set(r.size),
-        industry: Set(r.industry.clone()),
-        customs_credit: Set(r.customs_credit),
-        export_value_prev_year_usd: Set(r.export_value_prev_year_usd),
-        import_value_prev_year_usd: Set(r.import_value_prev_year_usd),
-        foreign_invested: Set(r.foreign_invested),
-        registered_on: Set(r.registered_on),
-        last_filed_at: Set(None),
-        broker_count: Set(0),
-        created_at: Set(now),
-        updated_at: Set(now),
+/// The firm's row as the sync writes it (the columns a conflict leaves alone are the stored ones).
+fn stored(r: &FirmRecord, now: DateTime<Utc>) -> firm::Model {
+    firm::Model {
+        uscc: r.uscc.to_string(),
+        customs_code: r.customs_code.clone(),
+        name: r.name.as_str().to_owned(),
+        region_code: r.region.to_string(),
+        province_code: r.province.to_string(),
+        prefecture_code: r.prefecture.map(|c| c.to_string()),
+        size: r.size,
+        industry: r.industry.clone(),
+        customs_credit: r.customs_credit,
+        export_value_prev_year_usd: r.export_value_prev_year_usd,
+        import_value_prev_year_usd: r.import_value_prev_year_usd,
+        foreign_invested: r.foreign_invested,
+        registered_on: r.registered_on,
+        last_filed_at: None,
+        broker_count: 0,
+        created_at: now,
+        updated_at: now,
     }
+}
+
+/// Where the firm's reach rows are kept: its prefecture, or its province at province level.
+fn prefecture(firm: &firm::Model) -> &str {
+    firm.prefecture_code
+        .as_deref()
+        .unwrap_or(&firm.province_code)
 }
 
 async fn check_brokers_known(db: &impl ConnectionTrait, records: &[FirmRecord]) -> AppResult<()> {

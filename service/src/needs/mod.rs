@@ -5,6 +5,7 @@ mod graphql;
 pub mod query;
 pub mod service;
 pub mod store;
+pub mod tally;
 pub mod terms;
 
 pub use graphql::NeedsQuery;

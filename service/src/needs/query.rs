@@ -1,10 +1,12 @@
 //! What firms said they need, counted by the database: comments and commenting firms, per
-//! response, the most used terms with examples, and the comments themselves, newest first. Every
-//! count is one SQL aggregate over indexed rows; no comment is loaded to be counted.
+//! response, the most used terms with examples, and the comments themselves, newest first. One
+//! policy since publication reads its kept tallies; any other scope is one SQL aggregate over
+//! indexed rows. No comment is loaded to be counted.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use futures::future::try_join_all;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
@@ -12,6 +14,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::tally;
 use crate::db::read_count;
 use crate::entity::{acknowledgement as ack, need_term as term};
 use crate::error::AppResult;
@@ -40,6 +43,15 @@ pub struct Totals {
 pub type After = (DateTime<Utc>, Uuid);
 
 impl Scope {
+    /// The one policy whose kept tallies (`super::tally`) answer for the scope: since
+    /// publication, whatever the response.
+    fn tallied(&self) -> Option<Uuid> {
+        match self.policies.as_slice() {
+            [policy] if self.window.is_unbounded() => Some(*policy),
+            _ => None,
+        }
+    }
+
     /// Acknowledgements with a comment in the scope.
     fn comments(&self) -> Condition {
         let mut condition = Condition::all()
@@ -68,8 +80,12 @@ impl Scope {
     }
 }
 
-/// How many comments, and from how many firms.
+/// How many comments, and from how many firms (kept for one policy since publication).
 pub async fn totals(db: &DatabaseConnection, scope: &Scope) -> AppResult<Totals> {
+    if let Some(policy) = scope.tallied() {
+        let (comments, firms) = tally::comments_of(db, policy, scope.response).await?;
+        return Ok(Totals { comments, firms });
+    }
     let row: Option<(i64, i64)> = ack::Entity::find()
         .select_only()
         .expr(Expr::cust("COUNT(*)"))
@@ -87,6 +103,14 @@ pub async fn by_response(
     db: &DatabaseConnection,
     scope: &Scope,
 ) -> AppResult<Vec<(Response, Totals)>> {
+    if let Some(policy) = scope.tallied() {
+        return Ok(tally::by_response_of(db, policy)
+            .await?
+            .into_iter()
+            .filter(|(response, _, _)| scope.response.is_none_or(|r| r == *response))
+            .map(|(response, comments, firms)| (response, Totals { comments, firms }))
+            .collect());
+    }
     let rows: Vec<(Response, i64, i64)> = ack::Entity::find()
         .select_only()
         .column(ack::Column::Response)
@@ -105,13 +129,19 @@ pub async fn by_response(
     Ok(found)
 }
 
-/// The `limit` terms used by the most firms (then alphabetically), each with its firm count: the
-/// distinct (term, firm) pairs read in the order of their index, then counted per term.
+/// The `limit` terms used by the most firms (then alphabetically), each with its firm count: kept
+/// for one policy since publication; otherwise the distinct (term, firm) pairs read in the order
+/// of their index, then counted per term.
 pub async fn top_terms(
     db: &DatabaseConnection,
     scope: &Scope,
     limit: u64,
 ) -> AppResult<Vec<(String, i64)>> {
+    if let Some(policy) = scope.tallied()
+        && scope.response.is_none()
+    {
+        return tally::top_terms_of(db, policy, limit).await;
+    }
     let mut pairs = Query::select();
     pairs
         .distinct()
@@ -140,14 +170,13 @@ pub async fn top_terms(
 const EXAMPLE_ROWS: u64 = 50;
 
 /// Up to [`EXAMPLES_PER_TERM`] distinct comments that used each of `terms`, most recent first:
-/// for each term, its newest rows from the (policy, term, time) index.
+/// for each term, its newest rows from the (policy, term, time) index, the terms read at once.
 pub async fn examples(
     db: &DatabaseConnection,
     scope: &Scope,
     terms: &[String],
 ) -> AppResult<HashMap<String, Vec<String>>> {
-    let mut found: HashMap<String, Vec<String>> = HashMap::new();
-    for wanted in terms {
+    let found = try_join_all(terms.iter().map(|wanted| async move {
         let mut query = Query::select();
         query
             .column((ack::Entity, ack::Column::Comment))
@@ -161,7 +190,7 @@ pub async fn examples(
             .and_where(Expr::col((term::Entity, term::Column::Term)).eq(wanted.as_str()))
             .order_by((term::Entity, term::Column::CreatedAt), Order::Desc)
             .limit(EXAMPLE_ROWS);
-        let kept = found.entry(wanted.clone()).or_default();
+        let mut kept: Vec<String> = Vec::new();
         for row in db.query_all(&query).await? {
             let comment: Option<String> = row.try_get_by_index(0)?;
             if let Some(comment) = comment
@@ -173,8 +202,10 @@ pub async fn examples(
                 }
             }
         }
-    }
-    Ok(found)
+        AppResult::Ok((wanted.clone(), kept))
+    }))
+    .await?;
+    Ok(found.into_iter().collect())
 }
 
 /// Comments in the scope that used `term` (every comment when none).

@@ -1,7 +1,8 @@
 //! Writing the terms of acknowledgements' comments: beside each new acknowledgement, in its
 //! transaction; and, when the service starts, for acknowledgements stored before their terms
-//! were extracted (or by an older extraction).
+//! were extracted (or by an older extraction), the tallies of their policies counted again.
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
@@ -11,6 +12,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::tally;
 use super::terms::{TERMS_VERSION, terms};
 use crate::db::{self, begin_write};
 use crate::entity::{acknowledgement as ack, need_term};
@@ -61,6 +63,7 @@ pub async fn catch_up(db: &DatabaseConnection) -> AppResult<u64> {
     let started = Instant::now();
     let mut done = 0u64;
     let mut after: Option<Uuid> = None;
+    let mut touched: HashSet<Uuid> = HashSet::new();
     loop {
         let mut query = ack::Entity::find()
             .filter(ack::Column::Comment.is_not_null())
@@ -97,6 +100,13 @@ pub async fn catch_up(db: &DatabaseConnection) -> AppResult<u64> {
             .await?;
         txn.commit().await?;
         done += batch.len() as u64;
+        touched.extend(batch.iter().map(|a| a.policy_id));
+    }
+    if !touched.is_empty() {
+        let policies: Vec<Uuid> = touched.into_iter().collect();
+        let txn = begin_write(db).await?;
+        tally::recount(&txn, Some(&policies)).await?;
+        txn.commit().await?;
     }
     if done > 0 {
         tracing::info!(

@@ -113,9 +113,21 @@ pub async fn record_all(
         })
         .collect();
     funnel::answered(txn, &counted, zone).await?;
-    let terms = known
+    let stored: Vec<&Pending> = known
         .iter()
+        .copied()
         .filter(|p| inserted.contains(&p.row.id))
+        .collect();
+    let comments: Vec<needs::tally::Comment<'_>> = stored
+        .iter()
+        .map(|p| needs::tally::Comment {
+            row: &p.row,
+            terms: &p.terms,
+        })
+        .collect();
+    needs::tally::add(txn, &comments).await?;
+    let terms = stored
+        .iter()
         .flat_map(|p| needs::store::rows_of(&p.row, &p.terms))
         .collect();
     needs::store::insert(txn, terms).await?;

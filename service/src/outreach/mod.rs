@@ -4,6 +4,7 @@
 pub mod acknowledge;
 mod activity;
 pub mod answers;
+pub mod audience;
 mod counts;
 pub mod deliveries;
 mod delivery;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Object, SimpleObject};
 
+use super::audience::{Asked, audiences};
 use super::reach::audience_of;
 use super::stats::{PolicyCounts, overview};
 use super::window::Window;
@@ -40,19 +41,31 @@ impl OverviewQuery {
             .pop()
             .ok_or_else(|| AppError::NotFound(format!("no department {}", code.as_str())))?;
         let views = catalog::managed_by(&app.db, &app.regions, &code).await?;
-        let audiences = views
+        let asked = views
             .iter()
-            .map(|v| Ok((v.policy.id, audience_of(&app.regions, v)?)))
+            .map(|v| {
+                Ok(Asked {
+                    policy: v.policy.id,
+                    scope: &v.regions,
+                    eligibility: &v.version.eligibility,
+                    condition: audience_of(&app.regions, v)?,
+                })
+            })
             .collect::<Result<Vec<_>, AppError>>()?;
-        let counted = overview(&app.db, audiences, window).await?;
+        let sizes = audiences(&app.db, &asked, app.now()).await?;
+        let conditions = asked.into_iter().map(|a| (a.policy, a.condition)).collect();
+        let counted = overview(&app.db, conditions, window).await?;
         let policies = views
             .into_iter()
             .map(|view| {
-                let counts = counted
-                    .by_policy
-                    .get(&view.policy.id)
-                    .copied()
-                    .unwrap_or_default();
+                let counts = PolicyCounts {
+                    audience: sizes.get(&view.policy.id).copied().unwrap_or_default(),
+                    ..counted
+                        .by_policy
+                        .get(&view.policy.id)
+                        .copied()
+                        .unwrap_or_default()
+                };
                 PolicyReach::new(Policy(Arc::new(view)), counts)
             })
             .collect::<Vec<_>>();

@@ -1,7 +1,7 @@
 //! The audience per prefecture, and how much of it was reached and answered.
 
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType};
 
 use super::{Figures, count_where, funnel_col, prefecture};
 use crate::db::read_count;
@@ -45,6 +45,61 @@ impl Figures {
                     Alias::new("acknowledged"),
                 );
         }
+        query
+    }
+
+    /// How many of the audience were reached and answered (`reached`, `acknowledged`), driven
+    /// from the policy's reach rather than its audience: its funnel rows (or, in a window, the
+    /// firms reached and answering in it), each joined to its firm and kept if the firm is in the
+    /// audience. It reads as many firms as the policy reached, not as many as it may reach.
+    pub(super) fn reach_in_audience_select(&self) -> SelectStatement {
+        let mut query = Query::select();
+        let firm_is = |uscc: Expr| Expr::col((firm::Entity, firm::Column::Uscc)).eq(uscc);
+        if self.window.is_unbounded() {
+            query
+                .expr_as(
+                    count_where(funnel_col(funnel::Column::FirstDeliveredAt).is_not_null()),
+                    Alias::new("reached"),
+                )
+                .expr_as(
+                    count_where(funnel_col(funnel::Column::FirstAcknowledgedAt).is_not_null()),
+                    Alias::new("acknowledged"),
+                )
+                .from(funnel::Entity)
+                .inner_join(firm::Entity, firm_is(funnel_col(funnel::Column::FirmUscc)))
+                .and_where(funnel_col(funnel::Column::PolicyId).eq(self.policy));
+        } else {
+            let flagged = |firms: SelectStatement, reached: i32, answered: i32| {
+                let mut flagged = Query::select();
+                flagged
+                    .column(Alias::new("firm_uscc"))
+                    .expr_as(Expr::val(reached), Alias::new("r"))
+                    .expr_as(Expr::val(answered), Alias::new("a"))
+                    .from_subquery(firms, Alias::new("firms"));
+                flagged
+            };
+            let mut both = flagged(self.reached_firms(), 1, 0);
+            both.union(
+                UnionType::All,
+                flagged(self.acknowledged_firms(false), 0, 1),
+            );
+            let touched = Alias::new("touched");
+            query
+                .expr_as(
+                    Expr::cust("COALESCE(SUM(touched.r), 0)"),
+                    Alias::new("reached"),
+                )
+                .expr_as(
+                    Expr::cust("COALESCE(SUM(touched.a), 0)"),
+                    Alias::new("acknowledged"),
+                )
+                .from_subquery(both, touched.clone())
+                .inner_join(
+                    firm::Entity,
+                    firm_is(Expr::col((touched, Alias::new("firm_uscc")))),
+                );
+        }
+        query.and_where(self.audience.clone());
         query
     }
 

@@ -1,7 +1,9 @@
-//! Many policies at a glance (`departmentOutreach`): each policy's audience, reach and answers in a
-//! bounded number of queries, whatever the number of policies. The audience of each policy is its
-//! own condition on firms, so those counts are branches of one `UNION ALL` (200 to a statement,
-//! under SQLite's limit of 500); every other figure is one aggregate grouped by policy.
+//! Many policies at a glance (`departmentOutreach`): each policy's reach and answers in a bounded
+//! number of queries, whatever the number of policies (its audience is kept, `outreach::audience`).
+//! How much of each audience was reached and answered is the policy's own condition on firms, so
+//! those counts are branches of one `UNION ALL` (200 to a statement, under SQLite's limit of 500),
+//! each reading the firms the policy reached; every other figure is one aggregate grouped by
+//! policy.
 
 use std::collections::HashMap;
 
@@ -43,7 +45,8 @@ pub struct Overview {
     pub acknowledged_firms: i64,
 }
 
-/// The figures of `policies` (each with its audience condition) over `window`.
+/// The figures of `policies` (each with its audience condition) over `window`, all but the
+/// audiences themselves.
 pub async fn overview(
     db: &DatabaseConnection,
     policies: Vec<(Uuid, Expr)>,
@@ -64,7 +67,7 @@ pub async fn overview(
         })
         .collect();
     for chunk in figures.chunks(BRANCHES) {
-        audiences(db, chunk, &mut found.by_policy).await?;
+        reach_in_audiences(db, chunk, &mut found.by_policy).await?;
     }
     if window.is_unbounded() {
         from_funnel(db, &ids, &mut found).await?;
@@ -75,14 +78,14 @@ pub async fn overview(
     Ok(found)
 }
 
-/// Each policy's audience and how much of it was reached and answered: one branch per policy.
-async fn audiences(
+/// How much of each policy's audience was reached and answered: one branch per policy.
+async fn reach_in_audiences(
     db: &DatabaseConnection,
     figures: &[Figures],
     into: &mut HashMap<Uuid, PolicyCounts>,
 ) -> AppResult<()> {
     let mut branches = figures.iter().map(|f| {
-        let mut branch = f.audience_select();
+        let mut branch = f.reach_in_audience_select();
         branch.expr_as(Expr::val(f.policy.to_string()), Alias::new("policy"));
         branch
     });
@@ -95,7 +98,6 @@ async fn audiences(
     for row in db.query_all(&query).await? {
         let policy = parse_policy(&row.try_get::<String>("", "policy")?)?;
         let counts = into.entry(policy).or_default();
-        counts.audience = read_count(&row, "audience")?;
         counts.reached_in_audience = read_count(&row, "reached")?;
         counts.acknowledged_in_audience = read_count(&row, "acknowledged")?;
     }

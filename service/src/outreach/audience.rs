@@ -1,0 +1,295 @@
+//! Each policy's audience, counted once and kept true (`policy_audience`, migration 9).
+//!
+//! Counting an audience scans the firms, about a tenth of a second for a nationwide policy at a
+//! million firms; a department's overview of hundreds of policies cannot do that on every read.
+//! So a count is kept with the rule it was counted for (scope and eligibility, and their digest):
+//! a reader uses the kept count while the policy's rule is the same, and counts and keeps it
+//! otherwise. The audience depends on nothing but the firms' facts and the rule, so the only
+//! other writer that can change it is a firm sync, which adds, in its own transaction, the firms
+//! it moved into and out of every kept audience, evaluated in memory by the same rule engine the
+//! SQL condition is proven equal to (`tests/api/rules_sql.rs`).
+//!
+//! On PostgreSQL counts and syncs exclude each other by the lock each takes on the table before
+//! reading firms: a count sees every sync committed before it, every later sync sees the count,
+//! and a sync reads the facts it starts from with no other sync under way. On SQLite every
+//! writer is already serialized.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rules::{CompiledRule, Facts, FirmFacts, Outcome, RegionCode};
+use sea_orm::sea_query::{Alias, CaseStatement, Expr, ExprTrait, OnConflict, Query, UnionType};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter,
+    QuerySelect, Set,
+};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::db::{begin_write, read_count};
+use crate::entity::{firm, policy_audience as kept};
+use crate::error::{AppError, AppResult};
+use crate::region::RegionCatalog;
+
+/// Branches of one `UNION ALL` of counts: under SQLite's limit of 500 compound selects.
+const BRANCHES: usize = 200;
+/// Policies per `UPDATE` of the kept counts.
+const UPDATES: usize = 200;
+
+/// A policy's audience to count: its rule as stored and the SQL condition it compiles to.
+pub struct Asked<'a> {
+    pub policy: Uuid,
+    pub scope: &'a [RegionCode],
+    pub eligibility: &'a Value,
+    pub condition: Expr,
+}
+
+impl Asked<'_> {
+    fn scope_text(&self) -> String {
+        scope_text(self.scope)
+    }
+
+    fn key(&self) -> String {
+        rule_key(&self.scope_text(), &self.eligibility.to_string())
+    }
+}
+
+fn scope_text(scope: &[RegionCode]) -> String {
+    scope
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// What a kept count was counted for: the digest of the scope and the eligibility.
+fn rule_key(scope: &str, eligibility: &str) -> String {
+    let mut digest = Sha256::new();
+    digest.update(scope.as_bytes());
+    digest.update(b"\n");
+    digest.update(eligibility.as_bytes());
+    format!("{:x}", digest.finalize())
+}
+
+/// The audience of each policy asked about: the kept count where its rule is the one asked
+/// about, the others counted now (one statement per [`BRANCHES`] policies) and kept.
+pub async fn audiences(
+    db: &DatabaseConnection,
+    asked: &[Asked<'_>],
+    now: DateTime<Utc>,
+) -> AppResult<HashMap<Uuid, i64>> {
+    let keys: Vec<String> = asked.iter().map(Asked::key).collect();
+    let mut found = kept_counts(db, asked, &keys).await?;
+    if found.len() == asked.len() {
+        return Ok(found);
+    }
+    let txn = begin_write(db).await?;
+    hold(&txn).await?;
+    // Counted meanwhile by another reader?
+    found.extend(kept_counts(&txn, asked, &keys).await?);
+    let missing: Vec<(&Asked, &String)> = asked
+        .iter()
+        .zip(&keys)
+        .filter(|(a, _)| !found.contains_key(&a.policy))
+        .collect();
+    for chunk in missing.chunks(BRANCHES) {
+        let counted = count(&txn, chunk.iter().map(|(a, _)| *a)).await?;
+        let rows = chunk.iter().map(|(a, key)| kept::ActiveModel {
+            policy_id: Set(a.policy),
+            rule_key: Set((*key).clone()),
+            scope: Set(a.scope_text()),
+            eligibility: Set(a.eligibility.to_string()),
+            audience: Set(counted.get(&a.policy).copied().unwrap_or_default()),
+            counted_at: Set(now),
+        });
+        kept::Entity::insert_many(rows)
+            .on_conflict(
+                OnConflict::column(kept::Column::PolicyId)
+                    .update_columns([
+                        kept::Column::RuleKey,
+                        kept::Column::Scope,
+                        kept::Column::Eligibility,
+                        kept::Column::Audience,
+                        kept::Column::CountedAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+        found.extend(counted);
+    }
+    txn.commit().await?;
+    Ok(found)
+}
+
+/// The kept counts of the policies asked about whose rule is still the one counted.
+async fn kept_counts(
+    db: &impl ConnectionTrait,
+    asked: &[Asked<'_>],
+    keys: &[String],
+) -> AppResult<HashMap<Uuid, i64>> {
+    let wanted: HashMap<Uuid, &String> = asked.iter().map(|a| a.policy).zip(keys).collect();
+    let rows: Vec<(Uuid, String, i64)> = kept::Entity::find()
+        .select_only()
+        .columns([
+            kept::Column::PolicyId,
+            kept::Column::RuleKey,
+            kept::Column::Audience,
+        ])
+        .filter(kept::Column::PolicyId.is_in(wanted.keys().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|(policy, key, _)| wanted.get(policy).is_some_and(|k| *k == key))
+        .map(|(policy, _, audience)| (policy, audience))
+        .collect())
+}
+
+/// Counts the audiences of `asked` over the firms: one branch of a `UNION ALL` each.
+async fn count<'a>(
+    db: &impl ConnectionTrait,
+    asked: impl Iterator<Item = &'a Asked<'a>>,
+) -> AppResult<HashMap<Uuid, i64>> {
+    let mut branches = asked.map(|a| {
+        let mut branch = Query::select();
+        branch
+            // A uuid's text is hex digits and hyphens: written into the SQL, it stays a literal.
+            .expr_as(
+                Expr::cust(format!("'{}'", a.policy.hyphenated())),
+                Alias::new("policy"),
+            )
+            .expr_as(Expr::cust("COUNT(*)"), Alias::new("audience"))
+            .from(firm::Entity)
+            .and_where(a.condition.clone());
+        branch
+    });
+    let Some(mut query) = branches.next() else {
+        return Ok(HashMap::new());
+    };
+    for branch in branches {
+        query.union(UnionType::All, branch);
+    }
+    let mut counted = HashMap::new();
+    for row in db.query_all(&query).await? {
+        let text: String = row.try_get("", "policy")?;
+        let policy = Uuid::parse_str(&text)
+            .map_err(|e| AppError::internal_msg(format!("policy id {text}: {e}")))?;
+        counted.insert(policy, read_count(&row, "audience")?);
+    }
+    Ok(counted)
+}
+
+/// Called first in a firm sync's transaction, before it reads or writes a firm: on PostgreSQL,
+/// waits for a count or another sync under way and keeps them waiting until this one commits, so
+/// the facts a sync reads before it writes are the ones its changes start from.
+pub async fn before_sync(txn: &impl ConnectionTrait) -> AppResult<()> {
+    hold(txn).await
+}
+
+/// Counts and syncs exclude each other, and themselves (SQLite's single writer already does).
+async fn hold(txn: &impl ConnectionTrait) -> AppResult<()> {
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        txn.execute_unprepared("LOCK TABLE policy_audience IN SHARE ROW EXCLUSIVE MODE")
+            .await?;
+    }
+    Ok(())
+}
+
+/// A synced firm's facts before (none for a new firm) and after.
+pub type FactsChange = (Option<FirmFacts>, FirmFacts);
+
+/// Adds to every kept count the firms a sync moved into or out of the audience, in the sync's
+/// transaction. A kept rule that no longer compiles is dropped, to be counted again when read.
+pub async fn follow_sync(
+    txn: &impl ConnectionTrait,
+    regions: &RegionCatalog,
+    changes: &[FactsChange],
+) -> AppResult<()> {
+    let changes: Vec<&FactsChange> = changes
+        .iter()
+        .filter(|(before, after)| before.as_ref() != Some(after))
+        .collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<(Uuid, String, String)> = kept::Entity::find()
+        .select_only()
+        .columns([
+            kept::Column::PolicyId,
+            kept::Column::Scope,
+            kept::Column::Eligibility,
+        ])
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let mut deltas: Vec<(Uuid, i64)> = Vec::new();
+    let mut unreadable: Vec<Uuid> = Vec::new();
+    for (policy, scope, eligibility) in rows {
+        let Some(rule) = compiled(&scope, &eligibility, regions) else {
+            unreadable.push(policy);
+            continue;
+        };
+        let delta: i64 = changes
+            .iter()
+            .map(|(before, after)| {
+                i64::from(in_audience(&rule, after))
+                    - before
+                        .as_ref()
+                        .map_or(0, |b| i64::from(in_audience(&rule, b)))
+            })
+            .sum();
+        if delta != 0 {
+            deltas.push((policy, delta));
+        }
+    }
+    for chunk in deltas.chunks(UPDATES) {
+        let mut by_policy = CaseStatement::new();
+        for (policy, delta) in chunk {
+            by_policy = by_policy.case(kept::Column::PolicyId.eq(*policy), Expr::val(*delta));
+        }
+        let delta: Expr = by_policy.finally(0i64).into();
+        let mut update = Query::update();
+        update
+            .table(kept::Entity)
+            .value(
+                kept::Column::Audience,
+                Expr::col(kept::Column::Audience).add(delta),
+            )
+            .and_where(kept::Column::PolicyId.is_in(chunk.iter().map(|(p, _)| *p)));
+        txn.execute(&update).await?;
+    }
+    if !unreadable.is_empty() {
+        kept::Entity::delete_many()
+            .filter(kept::Column::PolicyId.is_in(unreadable))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Whether the firm is in the audience: in scope, and its facts do not rule it out.
+fn in_audience(rule: &CompiledRule, firm: &FirmFacts) -> bool {
+    rule.evaluate(Facts {
+        firm,
+        declaration: None,
+    }) != Outcome::False
+}
+
+fn compiled(scope: &str, eligibility: &str, regions: &RegionCatalog) -> Option<CompiledRule> {
+    let scope = scope
+        .split(',')
+        .filter(|code| !code.is_empty())
+        .map(|code| regions.parse(code).ok())
+        .collect::<Option<Vec<_>>>()?;
+    let eligibility: Value = serde_json::from_str(eligibility).ok()?;
+    CompiledRule::compile(scope, &eligibility, "eligibility", regions).ok()
+}
+
+/// Forgets every kept count, for writers that change firms without a sync (the seeders).
+pub async fn forget_all(db: &DatabaseConnection) -> AppResult<()> {
+    kept::Entity::delete_many().exec(db).await?;
+    Ok(())
+}
