@@ -73,6 +73,7 @@ pub(super) fn print_demo_guide(
         seeded.policies, seeded.firms
     )?;
     writeln!(out, "  GraphiQL   http://{addr}/graphql")?;
+    writeln!(out, "  console    http://{addr}/console")?;
     writeln!(
         out,
         "  health     http://{addr}/healthz   http://{addr}/readyz"
@@ -89,9 +90,24 @@ pub(super) fn print_demo_guide(
         (Role::System, None, None),
         (Role::Admin, None, None),
     ];
+    let mut console = Vec::new();
     for (role, uscc, department) in tokens {
         let token = token(settings, role, uscc, department, None, ttl)?;
         writeln!(out, "  {:<10} {token}", role.as_str())?;
+        if matches!(role, Role::Department | Role::System | Role::Admin) {
+            console.push((role, token));
+        }
+    }
+    writeln!(
+        out,
+        "\nDepartment console, signed in (the token travels in the fragment, never to a log):"
+    )?;
+    for (role, token) in console {
+        writeln!(
+            out,
+            "  {:<10} http://{addr}/console#token={token}",
+            role.as_str()
+        )?;
     }
     writeln!(
         out,

@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests fail loudly")]
 
 mod auth;
+mod browser;
+mod console;
 mod deliveries;
 mod departments;
 mod eligibility;

@@ -12,7 +12,7 @@ use crate::helpers::{
     error_fields, firm, firm_input, policy_input, sync_firms, system, uscc,
 };
 
-const OVERVIEW: &str = "query($d: String, $from: Date, $to: Date) {
+pub const OVERVIEW: &str = "query($d: String, $from: Date, $to: Date) {
   departmentOutreach(department: $d, from: $from, to: $to) {
     department { code }
     policies { policy { id code status } audience reached acknowledged reachRate acknowledgeRate willApply applied }
@@ -20,7 +20,7 @@ const OVERVIEW: &str = "query($d: String, $from: Date, $to: Date) {
   }
 }";
 
-const OUTREACH: &str = "query($id: ID!, $from: Date, $to: Date) {
+pub const OUTREACH: &str = "query($id: ID!, $from: Date, $to: Date) {
   outreach(policyId: $id, from: $from, to: $to) {
     audience reached acknowledged reachRate acknowledgeRate responses { response firms }
   }
@@ -32,15 +32,15 @@ fn at(shanghai: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-struct World {
-    app: TestApp,
-    firms: Vec<String>,
-    agent: String,
+pub struct World {
+    pub app: TestApp,
+    pub firms: Vec<String>,
+    pub agent: String,
 }
 
 /// GD-COMMERCE leads P (co-issued by PBOC, Guangdong only, exporters under US$8M) and Q
 /// (nationwide), and has a draft D; PBOC leads R. Six firms file and answer over three days.
-async fn world() -> World {
+pub async fn world() -> World {
     let clock = Arc::new(ManualClock::new(at("2026-11-02T09:00:00")));
     let app = TestApp::spawn_with_clock(clock.clone()).await;
     create_departments(&app, &[("GD-COMMERCE", Some("440000")), ("PBOC", None)]).await;

@@ -1,6 +1,7 @@
 //! The HTTP surface: one router listing every route, and the layers every request passes through.
 
 mod admission;
+mod console;
 mod csv_stream;
 mod error;
 mod exports;
@@ -102,6 +103,8 @@ pub fn router(state: Arc<HttpState>) -> Router {
         ));
     Router::new()
         .merge(rated)
+        .route("/console", get(console::page))
+        .route("/console/{*path}", get(console::file))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(observe::metrics))

@@ -1,0 +1,99 @@
+// The console's words in Chinese (the default) and English; the choice is kept in localStorage.
+
+const WORDS = {
+  zh: {
+    brand: '政策触达', skip: '跳到正文', signOut: '退出', switchLang: 'English',
+    signInTitle: '登录部门控制台',
+    signInHelp: '粘贴单一窗口身份服务签发的令牌（JWT）。令牌只保存在本标签页的会话存储中。',
+    token: '令牌', signIn: '登录', signedOut: '登录已失效，请重新登录。',
+    signedInAs: '当前身份', department: '部门', pickDepartment: '选择部门',
+    overview: '政策总览', from: '起始日期', to: '截止日期', apply: '应用', clear: '清除',
+    policy: '政策', code: '编号', status: '状态', audience: '受众', reached: '已触达',
+    acknowledged: '已回应', reachRate: '触达率', acknowledgeRate: '回应率', willApply: '将申请',
+    applied: '已申请', totals: '合计', policies: '项政策', reachedFirms: '触达企业（去重）',
+    acknowledgedFirms: '回应企业（去重）', noPolicies: '该部门还没有政策。', loading: '加载中…',
+    sortBy: '排序', back: '返回总览', funnel: '触达漏斗', byChannel: '按渠道',
+    channel: '渠道', byRegion: '按地市', region: '地区', daily: '每日趋势', deliveries: '推送次数',
+    newlyReached: '新触达企业', acknowledgements: '回应', medianHours: '回应时长中位数（小时）',
+    brokers: '报关行杠杆', broker: '报关行', clients: '委托企业', unreachedClients: '未触达委托企业',
+    unreached: '未触达企业', stage: '阶段', NOT_REACHED: '从未推送', NOT_ACKNOWLEDGED: '已推送未回应',
+    uscc: '统一社会信用代码', name: '名称', brokersOf: '报关行', more: '加载更多',
+    downloadCsv: '下载 CSV', needs: '企业诉求', comments: '留言', firms: '企业', term: '词语',
+    share: '占比', examples: '示例', allComments: '全部留言', filteredBy: '筛选词语',
+    response: '回应', time: '时间', firmLookup: '企业查询', lookup: '查询', decision: '判定记录',
+    version: '版本', outcome: '结果', evaluatedOn: '判定日期', reasons: '理由', facts: '事实',
+    impressions: '展示次数', actor: '操作者', noDeliveries: '该企业没有收到此政策的推送。',
+    none: '无', error: '出错了', notFound: '未找到', byResponse: '按回应',
+    SINGLE_WINDOW: '单一窗口', BROKER: '报关行', SMS: '短信', WECHAT: '微信', PAPER: '纸质',
+    EMAIL: '邮件', OTHER: '其他',
+    DRAFT: '草稿', PUBLISHED: '已发布', RETIRED: '已下线',
+    SEEN: '已读', INTERESTED: '感兴趣', WILL_APPLY: '将申请', APPLIED: '已申请',
+    NOT_APPLICABLE: '不适用', DISMISSED: '不再显示',
+    TRUE: '符合', FALSE: '不符合', UNKNOWN: '待定',
+    FIRM: '企业', DEPARTMENT: '部门', SYSTEM: '系统', ADMIN: '管理员', ANONYMOUS: '匿名',
+    forbidden: '无权查看：部门控制台供政策发布部门、系统与管理员使用。',
+  },
+  en: {
+    brand: 'Policy outreach', skip: 'Skip to content', signOut: 'Sign out', switchLang: '中文',
+    signInTitle: 'Sign in to the department console',
+    signInHelp: 'Paste the token (JWT) the single window\u2019s identity provider issued. It is kept in this tab\u2019s session storage only.',
+    token: 'Token', signIn: 'Sign in', signedOut: 'Your session ended; sign in again.',
+    signedInAs: 'Signed in as', department: 'Department', pickDepartment: 'Choose a department',
+    overview: 'Overview', from: 'From', to: 'To', apply: 'Apply', clear: 'Clear',
+    policy: 'Policy', code: 'Code', status: 'Status', audience: 'Audience', reached: 'Reached',
+    acknowledged: 'Acknowledged', reachRate: 'Reach rate', acknowledgeRate: 'Acknowledge rate',
+    willApply: 'Will apply', applied: 'Applied', totals: 'Totals', policies: 'policies',
+    reachedFirms: 'Firms reached (distinct)', acknowledgedFirms: 'Firms answering (distinct)',
+    noPolicies: 'This department has no policies yet.', loading: 'Loading…', sortBy: 'Sort by',
+    back: 'Back to the overview', funnel: 'Funnel', byChannel: 'By channel', channel: 'Channel',
+    byRegion: 'By prefecture', region: 'Region', daily: 'Day by day', deliveries: 'Deliveries',
+    newlyReached: 'Newly reached', acknowledgements: 'Acknowledgements',
+    medianHours: 'Median hours to acknowledge', brokers: 'Broker leverage', broker: 'Broker',
+    clients: 'Clients', unreachedClients: 'Unreached clients', unreached: 'Unreached firms',
+    stage: 'Stage', NOT_REACHED: 'Never shown', NOT_ACKNOWLEDGED: 'Shown, not answered',
+    uscc: 'USCC', name: 'Name', brokersOf: 'Brokers', more: 'Load more', downloadCsv: 'Download CSV',
+    needs: 'What firms need', comments: 'Comments', firms: 'Firms', term: 'Term', share: 'Share',
+    examples: 'Examples', allComments: 'All comments', filteredBy: 'Filtered by term',
+    response: 'Response', time: 'Time', firmLookup: 'Firm lookup', lookup: 'Look up',
+    decision: 'Decision record', version: 'Version', outcome: 'Outcome', evaluatedOn: 'Evaluated on',
+    reasons: 'Reasons', facts: 'Facts', impressions: 'Impressions', actor: 'Actor',
+    noDeliveries: 'This firm was never shown this policy.', none: 'None', error: 'Something went wrong',
+    notFound: 'Not found', byResponse: 'By response',
+    SINGLE_WINDOW: 'Single window', BROKER: 'Broker', SMS: 'SMS', WECHAT: 'WeChat', PAPER: 'Paper',
+    EMAIL: 'Email', OTHER: 'Other',
+    DRAFT: 'Draft', PUBLISHED: 'Published', RETIRED: 'Retired',
+    SEEN: 'Seen', INTERESTED: 'Interested', WILL_APPLY: 'Will apply', APPLIED: 'Applied',
+    NOT_APPLICABLE: 'Not applicable', DISMISSED: 'Dismissed',
+    TRUE: 'Qualifies', FALSE: 'Does not qualify', UNKNOWN: 'Undecided',
+    FIRM: 'Firm', DEPARTMENT: 'Department', SYSTEM: 'System', ADMIN: 'Admin', ANONYMOUS: 'Anonymous',
+    forbidden: 'Not allowed: the console is for issuing departments, SYSTEM and ADMIN.',
+  },
+};
+
+export function lang() {
+  return localStorage.getItem('po.lang') === 'en' ? 'en' : 'zh';
+}
+
+export function setLang(value) {
+  localStorage.setItem('po.lang', value);
+  document.documentElement.lang = value === 'en' ? 'en' : 'zh-CN';
+}
+
+/** The word for `key` in the current language (the key itself when there is none). */
+export function t(key) {
+  return WORDS[lang()][key] ?? key;
+}
+
+const locale = () => (lang() === 'en' ? 'en-GB' : 'zh-CN');
+
+export function number(n) {
+  return new Intl.NumberFormat(locale()).format(n);
+}
+
+export function percent(rate) {
+  return new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 1 }).format(rate);
+}
+
+export function dateTime(iso) {
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
+}

@@ -1,0 +1,212 @@
+// A policy's page: its funnel, reach by channel and prefecture, the daily curve, the time to
+// answer, broker leverage, the unreached firms (with the CSV), what firms need, and a firm lookup
+// with its deliveries and their decision records. Every figure comes from the public API.
+
+import { download, gql } from './api.js';
+import { bars, daily } from './charts.js';
+import { h, fill } from './dom.js';
+import { dateTime, number, percent, t } from './i18n.js';
+import { rangeForm } from './overview.js';
+
+const REACH = `query($id: ID!, $from: Date, $to: Date) {
+  policy(id: $id) { id code title status version }
+  outreach(policyId: $id, from: $from, to: $to) {
+    audience reached acknowledged acknowledgedByFirm reachRate acknowledgeRate
+    responses { response firms }
+    byChannel { channel reached acknowledged }
+    byRegion { region { code name } audience reached acknowledged }
+    daily { date deliveries newlyReached acknowledgements }
+    medianHoursToAcknowledge
+  }
+  brokerLeverage(policyId: $id, first: 10) { broker { uscc name } clients unreachedClients }
+}`;
+
+const UNREACHED = `query($id: ID!, $stage: FunnelStage, $after: String) {
+  unreachedFirms(policyId: $id, stage: $stage, first: 20, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    nodes { uscc name region { name } brokers { name } }
+  }
+}`;
+
+const NEEDS = `query($id: ID!, $from: Date, $to: Date, $term: String, $after: String) {
+  needs(policyId: $id, from: $from, to: $to) {
+    comments firms byResponse { response comments firms }
+    terms(first: 15) { term firms share examples }
+    entries(term: $term, first: 10, after: $after) {
+      totalCount pageInfo { hasNextPage endCursor }
+      nodes { comment response channel createdAt firm { uscc name } }
+    }
+  }
+}`;
+
+const DELIVERIES = `query($id: ID!, $uscc: String) {
+  deliveries(policyId: $id, firmUscc: $uscc, first: 20) {
+    nodes { id channel deliveredAt actorRole impressions declarationId broker { name }
+      decision { policyVersion outcome evaluatedOn reasons { text outcome } } }
+  }
+}`;
+
+export async function policyPage(view, route, viewer, go) {
+  const { id, params } = route;
+  const range = { from: params.get('from') || null, to: params.get('to') || null };
+  const back = new URLSearchParams();
+  for (const key of ['from', 'to', 'd']) if (params.get(key)) back.set(key, params.get(key));
+  fill(view, h('p', {}, h('a', { href: `#/?${back}` }, `← ${t('back')}`)), h('p', { class: 'muted' }, t('loading')));
+  const data = await gql(REACH, { id, ...range });
+  const o = data.outreach;
+  const p = data.policy;
+  fill(view,
+    h('p', {}, h('a', { href: `#/?${back}` }, `← ${t('back')}`)),
+    h('h1', {}, h('span', { class: 'code' }, p.code), ' ', p.title, ' ',
+      h('span', { class: `status ${p.status.toLowerCase()}` }, t(p.status))),
+    rangeForm(params, (next) => go(`/policy/${id}`, next)),
+    funnel(o),
+    section('byChannel', table(['channel', 'reached', 'acknowledged'], o.byChannel.map((c) => [t(c.channel), c.reached, c.acknowledged]), 'channels')),
+    section('byRegion',
+      bars(o.byRegion.map((r) => ({ label: r.region.name, value: r.audience, part: r.reached })), { caption: t('byRegion') }),
+      table(['region', 'audience', 'reached', 'acknowledged'], o.byRegion.map((r) => [r.region.name, r.audience, r.reached, r.acknowledged]), 'regions')),
+    section('daily',
+      daily(o.daily, ['deliveries', 'newlyReached', 'acknowledgements'], { caption: t('daily') }),
+      h('details', {}, h('summary', {}, t('daily')),
+        table(['time', 'deliveries', 'newlyReached', 'acknowledgements'], o.daily.map((d) => [d.date, d.deliveries, d.newlyReached, d.acknowledgements]), 'daily'))),
+    section('brokers', table(['broker', 'clients', 'unreachedClients'], data.brokerLeverage.map((b) => [b.broker.name, b.clients, b.unreachedClients]), 'brokers')),
+    await unreached(id),
+    await needs(id, range),
+    firmLookup(id),
+  );
+}
+
+function section(key, ...children) {
+  return h('section', { class: 'panel', 'aria-labelledby': `h-${key}`, id: `s-${key}` },
+    h('h2', { id: `h-${key}` }, t(key)), children);
+}
+
+function table(columns, rows, id) {
+  return h('div', { class: 'scroll' }, h('table', { class: 'figures', id },
+    h('thead', {}, h('tr', {}, columns.map((c, i) => h('th', { scope: 'col', class: i ? 'num' : '' }, t(c))))),
+    h('tbody', {}, rows.length ? rows.map((row) => h('tr', {}, row.map((cell, i) => (i
+      ? h('td', { class: 'num' }, typeof cell === 'number' ? number(cell) : cell)
+      : h('th', { scope: 'row' }, cell))))) : h('tr', {}, h('td', { colspan: columns.length }, t('none'))))));
+}
+
+function funnel(o) {
+  const responses = Object.fromEntries(o.responses.map((r) => [r.response, r.firms]));
+  const steps = [
+    ['audience', o.audience],
+    ['reached', o.reached, o.reachRate, 'reachRate'],
+    ['acknowledged', o.acknowledged, o.acknowledgeRate, 'acknowledgeRate'],
+    ['willApply', responses.WILL_APPLY ?? 0],
+    ['applied', responses.APPLIED ?? 0],
+  ];
+  return section('funnel',
+    h('ol', { class: 'funnel', id: 'funnel' }, steps.map(([key, value, rate, rateKey]) => h('li', {},
+      h('span', { class: 'step' }, t(key)),
+      h('strong', { 'data-figure': key }, number(value)),
+      rate === undefined ? '' : h('span', { class: 'rate', 'data-figure': rateKey, 'data-value': rate }, `${t(rateKey)} ${percent(rate)}`)))),
+    h('p', {}, `${t('medianHours')}: `, h('strong', { 'data-figure': 'medianHoursToAcknowledge' },
+      o.medianHoursToAcknowledge === null ? t('none') : number(Math.round(o.medianHoursToAcknowledge * 10) / 10))),
+  );
+}
+
+async function unreached(id) {
+  const list = h('tbody', {});
+  const total = h('span', { class: 'muted' });
+  const more = h('button', { type: 'button', hidden: true }, t('more'));
+  let stage = 'NOT_REACHED';
+  let after = null;
+  const load = async (reset) => {
+    if (reset) { list.replaceChildren(); after = null; }
+    const data = await gql(UNREACHED, { id, stage, after });
+    const page = data.unreachedFirms;
+    total.textContent = ` (${number(page.totalCount)})`;
+    list.append(...page.nodes.map((f) => h('tr', {},
+      h('td', {}, f.uscc), h('th', { scope: 'row' }, f.name), h('td', {}, f.region.name),
+      h('td', {}, f.brokers.map((b) => b.name).join('、') || '—'))));
+    after = page.pageInfo.endCursor;
+    more.hidden = !page.pageInfo.hasNextPage;
+  };
+  more.addEventListener('click', () => load(false));
+  const select = h('select', { id: 'stage', onchange: () => { stage = select.value; load(true); } },
+    ['NOT_REACHED', 'NOT_ACKNOWLEDGED'].map((s) => h('option', { value: s }, t(s))));
+  const csv = h('button', {
+    type: 'button', id: 'unreached-csv',
+    onclick: () => download(`/exports/policies/${id}/unreached.csv?stage=${stage}`, `unreached-${id}.csv`),
+  }, t('downloadCsv'));
+  await load(true);
+  return section('unreached',
+    h('p', { class: 'tools' }, h('label', { for: 'stage' }, t('stage')), ' ', select, total, ' ', csv),
+    h('div', { class: 'scroll' }, h('table', { class: 'figures', id: 'unreached-table' },
+      h('thead', {}, h('tr', {}, ['uscc', 'name', 'region', 'brokersOf'].map((c) => h('th', { scope: 'col' }, t(c))))),
+      list)),
+    more);
+}
+
+async function needs(id, range) {
+  let term = null;
+  let after = null;
+  const entries = h('ul', { class: 'comments', id: 'comments' });
+  const filter = h('p', { class: 'muted' });
+  const more = h('button', { type: 'button', hidden: true }, t('more'));
+  const data = await gql(NEEDS, { id, ...range });
+  const n = data.needs;
+  const showEntries = (page, reset) => {
+    if (reset) entries.replaceChildren();
+    entries.append(...page.nodes.map((e) => h('li', {},
+      h('q', {}, e.comment),
+      h('span', { class: 'muted' }, ` — ${e.firm.name} · ${t(e.response)} · ${t(e.channel)} · ${dateTime(e.createdAt)}`))));
+    after = page.pageInfo.endCursor;
+    more.hidden = !page.pageInfo.hasNextPage;
+    filter.textContent = term ? `${t('filteredBy')}: ${term} (${number(page.totalCount)})` : `${t('allComments')} (${number(page.totalCount)})`;
+  };
+  const reload = async (reset) => {
+    const next = await gql(NEEDS, { id, ...range, term, after: reset ? null : after });
+    showEntries(next.needs.entries, reset);
+  };
+  more.addEventListener('click', () => reload(false));
+  const terms = h('div', { class: 'terms', role: 'group', 'aria-label': t('term') },
+    h('button', { type: 'button', class: 'term', 'aria-pressed': 'true', onclick: (e) => pick(e, null) }, t('allComments')),
+    n.terms.map((x) => h('button', {
+      type: 'button', class: 'term', 'aria-pressed': 'false', 'data-term': x.term,
+      title: x.examples.join(' / '), onclick: (e) => pick(e, x.term),
+    }, `${x.term} · ${number(x.firms)} (${percent(x.share)})`)));
+  function pick(event, value) {
+    term = value;
+    for (const b of terms.querySelectorAll('button')) b.setAttribute('aria-pressed', String(b === event.currentTarget));
+    reload(true);
+  }
+  showEntries(n.entries, true);
+  return section('needs',
+    h('p', {}, `${t('comments')}: `, h('strong', { 'data-figure': 'comments' }, number(n.comments)),
+      ` · ${t('firms')}: `, h('strong', { 'data-figure': 'firms' }, number(n.firms))),
+    table(['response', 'comments', 'firms'], n.byResponse.map((r) => [t(r.response), r.comments, r.firms]), 'needs-by-response'),
+    terms, filter, entries, more);
+}
+
+function firmLookup(id) {
+  const input = h('input', { id: 'lookup-uscc', name: 'uscc', required: true, maxlength: 18, autocomplete: 'off', spellcheck: 'false' });
+  const out = h('div', { id: 'lookup-result', 'aria-live': 'polite' });
+  const form = h('form', {
+    class: 'lookup', onsubmit: async (event) => {
+      event.preventDefault();
+      fill(out, h('p', { class: 'muted' }, t('loading')));
+      try {
+        const data = await gql(DELIVERIES, { id, uscc: input.value.trim() });
+        const found = data.deliveries.nodes;
+        fill(out, found.length ? h('ol', { class: 'deliveries' }, found.map(delivery)) : h('p', {}, t('noDeliveries')));
+      } catch (error) {
+        fill(out, h('p', { class: 'error', role: 'alert' }, error.message));
+      }
+    },
+  }, h('label', { for: 'lookup-uscc' }, t('uscc')), ' ', input, ' ', h('button', { type: 'submit' }, t('lookup')));
+  return section('firmLookup', form, out);
+}
+
+function delivery(d) {
+  const decision = d.decision;
+  return h('li', {},
+    h('p', {}, h('strong', {}, dateTime(d.deliveredAt)), ` · ${t(d.channel)} · ${t('actor')}: ${t(d.actorRole)}`,
+      d.broker ? ` · ${t('broker')}: ${d.broker.name}` : '', ` · ${t('impressions')}: ${number(d.impressions)}`),
+    decision ? h('details', {}, h('summary', {}, `${t('decision')}: ${t('version')} ${decision.policyVersion} · ${t(decision.outcome)} · ${decision.evaluatedOn}`),
+      h('ul', { class: 'reasons' }, decision.reasons.map((r) => h('li', { class: `outcome-${r.outcome.toLowerCase()}` }, r.text))))
+      : h('p', { class: 'muted' }, `${t('decision')}: ${t('none')}`));
+}

@@ -1,0 +1,317 @@
+//! The department console in a real browser: signed in by a `#token=` link, its overview shows
+//! what `departmentOutreach` says, a policy's page what `outreach` says, the CSV downloads, and
+//! no page logs an error. Screenshots at desktop and phone width go to `target/screenshots/`.
+
+use serde_json::{Value, json};
+
+use crate::browser::{Browser, DESKTOP, PHONE, browser};
+use crate::helpers::{TestApp, department};
+use crate::overview::{OUTREACH, OVERVIEW, world};
+
+/// The figures of every overview row, by policy id: `data-value` where a cell has one (rates),
+/// else its text with the digits kept.
+const ROWS: &str = "return Object.fromEntries([...document.querySelectorAll('#overview tbody tr')]
+  .map(tr => [tr.dataset.policy, Object.fromEntries([...tr.querySelectorAll('[data-figure]')]
+    .map(td => [td.dataset.figure, td.dataset.value !== undefined ? Number(td.dataset.value)
+      : Number(td.textContent.replace(/[^0-9.]/g, ''))]))]));";
+
+const FIGURES: &str =
+    "return Object.fromEntries([...document.querySelectorAll(arguments[0] + ' [data-figure]')]
+  .map(el => [el.dataset.figure, el.dataset.value !== undefined ? Number(el.dataset.value)
+    : Number(el.textContent.replace(/[^0-9.]/g, ''))]));";
+
+async fn figures(browser: &Browser, scope: &str) -> Value {
+    browser
+        .client
+        .execute(FIGURES, vec![json!(scope)])
+        .await
+        .unwrap()
+}
+
+async fn open_signed_in(browser: &Browser, app: &TestApp, token: &str) {
+    browser
+        .client
+        .goto(&app.url(&format!("/console#token={token}")))
+        .await
+        .unwrap();
+    browser.wait_for("#overview tbody tr").await;
+    let url = browser.client.current_url().await.unwrap();
+    assert!(
+        !url.as_str().contains("token"),
+        "the token is taken out of the address bar: {url}"
+    );
+}
+
+#[tokio::test]
+async fn the_overview_and_a_policy_page_show_what_the_api_says() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let w = world().await;
+    let app = &w.app;
+    let token = department("GD-COMMERCE");
+    open_signed_in(&browser, app, &token).await;
+    let who = browser
+        .js("return document.getElementById('who').textContent")
+        .await;
+    assert!(who.as_str().unwrap().contains("部门"), "{who}");
+
+    // The overview: every row as departmentOutreach counts it.
+    let api = app.ok(Some(&token), OVERVIEW, json!({})).await["departmentOutreach"].clone();
+    let shown = browser.js(ROWS).await;
+    let rows = api["policies"].as_array().unwrap();
+    assert_eq!(shown.as_object().unwrap().len(), rows.len(), "{shown}");
+    for row in rows {
+        let on_page = &shown[row["policy"]["id"].as_str().unwrap()];
+        for field in [
+            "audience",
+            "reached",
+            "acknowledged",
+            "reachRate",
+            "acknowledgeRate",
+            "willApply",
+            "applied",
+        ] {
+            assert_eq!(
+                on_page[field].as_f64(),
+                row[field].as_f64(),
+                "{field} of {row} on the page: {on_page}"
+            );
+        }
+    }
+    let totals = figures(&browser, "#totals").await;
+    assert_eq!(totals["reachedFirms"], api["totals"]["reachedFirms"]);
+    assert_eq!(
+        totals["acknowledgedFirms"],
+        api["totals"]["acknowledgedFirms"]
+    );
+    browser
+        .screenshot_at("console-overview-desktop", DESKTOP.0)
+        .await;
+    browser
+        .screenshot_at("console-overview-phone", PHONE.0)
+        .await;
+    browser.resize(DESKTOP).await;
+
+    // Sorting by reach puts the most reached policy first.
+    browser
+        .js("document.querySelector('th[data-key=\"reached\"] button').click(); return true;")
+        .await;
+    let first = browser
+        .js("return document.querySelector('#overview tbody tr').dataset.policy")
+        .await;
+    let most = rows
+        .iter()
+        .max_by_key(|r| r["reached"].as_i64().unwrap())
+        .unwrap();
+    assert_eq!(first, most["policy"]["id"]);
+
+    // A policy's page: the funnel, channels and days as outreach counts them.
+    let p = rows.iter().find(|r| r["policy"]["code"] == "GD-P").unwrap()["policy"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    browser
+        .js(&format!(
+            "document.querySelector('tr[data-policy=\"{p}\"] a').click(); return true;"
+        ))
+        .await;
+    browser.wait_for("#funnel").await;
+    browser.wait_for("#comments").await;
+    let outreach = app
+        .ok(
+            Some(&token),
+            "query($id: ID!) { outreach(policyId: $id) { audience reached acknowledged reachRate
+               acknowledgeRate responses { response firms } byChannel { channel reached acknowledged }
+               daily { date deliveries newlyReached acknowledgements } medianHoursToAcknowledge } }",
+            json!({"id": p}),
+        )
+        .await["outreach"]
+        .clone();
+    let funnel = figures(&browser, "#funnel").await;
+    for field in [
+        "audience",
+        "reached",
+        "acknowledged",
+        "reachRate",
+        "acknowledgeRate",
+    ] {
+        assert_eq!(
+            funnel[field].as_f64(),
+            outreach[field].as_f64(),
+            "{field}: {funnel}"
+        );
+    }
+    let answered = |response: &str| {
+        outreach["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["response"] == response)
+            .map_or(0, |r| r["firms"].as_i64().unwrap())
+    };
+    assert_eq!(funnel["willApply"].as_i64(), Some(answered("WILL_APPLY")));
+    assert_eq!(funnel["applied"].as_i64(), Some(answered("APPLIED")));
+    let table = |id: &str| {
+        let id = id.to_owned();
+        let browser = &browser;
+        async move {
+            browser
+                .client
+                .execute(
+                    "return [...document.querySelectorAll('#' + arguments[0] + ' tbody tr')]
+                       .map(tr => [...tr.children].map(c => c.textContent.trim()));",
+                    vec![json!(id)],
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let channels = table("channels").await;
+    let counted: Vec<Vec<i64>> = outreach["byChannel"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            vec![
+                c["reached"].as_i64().unwrap(),
+                c["acknowledged"].as_i64().unwrap(),
+            ]
+        })
+        .collect();
+    let on_page: Vec<Vec<i64>> = channels
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            row.as_array().unwrap()[1..]
+                .iter()
+                .map(|c| c.as_str().unwrap().replace(',', "").parse().unwrap())
+                .collect()
+        })
+        .collect();
+    assert_eq!(on_page, counted, "channels");
+    let days = table("daily").await;
+    let counted: Vec<Value> = outreach["daily"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            json!([
+                d["date"],
+                d["deliveries"].to_string(),
+                d["newlyReached"].to_string(),
+                d["acknowledgements"].to_string()
+            ])
+        })
+        .collect();
+    assert_eq!(days, Value::Array(counted), "days");
+
+    // The CSV of the unreached firms, downloaded with the token.
+    browser
+        .js("document.getElementById('unreached-csv').click(); return true;")
+        .await;
+    let csv = browser.downloaded(&format!("unreached-{p}.csv")).await;
+    let export = app
+        .client
+        .get(app.url(&format!(
+            "/exports/policies/{p}/unreached.csv?stage=NOT_REACHED"
+        )))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv, export);
+    assert!(
+        csv.trim_start_matches('\u{feff}').starts_with("uscc,"),
+        "{csv}"
+    );
+
+    browser
+        .screenshot_at("console-policy-desktop", DESKTOP.0)
+        .await;
+    browser.screenshot_at("console-policy-phone", PHONE.0).await;
+    let errors = browser.errors().await;
+    assert!(errors.is_empty(), "the console logged errors: {errors:?}");
+
+    // English by the switch; Chinese is the default.
+    browser.resize(DESKTOP).await;
+    browser
+        .js("document.getElementById('lang').click(); return true;")
+        .await;
+    browser.wait_for("html[lang=\"en\"] #funnel").await;
+    let heading = browser
+        .js("return document.getElementById('h-funnel').textContent")
+        .await;
+    assert_eq!(heading, "Funnel");
+
+    // A token the service refuses signs the console out, saying so.
+    browser
+        .js("sessionStorage.setItem('po.token', 'not-a-token'); location.reload(); return true;")
+        .await;
+    browser.wait_for("form.signin textarea#token").await;
+    let said = browser
+        .js("return document.querySelector('[role=alert]').textContent")
+        .await;
+    assert!(said.as_str().unwrap().contains("sign in again"), "{said}");
+    let kept = browser
+        .js("return sessionStorage.getItem('po.token')")
+        .await;
+    assert!(kept.is_null(), "the refused token is forgotten: {kept}");
+    let _ = OUTREACH;
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn the_console_is_served_from_the_binary_under_a_strict_policy() {
+    let app = TestApp::spawn().await;
+    let page = app.client.get(app.url("/console")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for directive in [
+        "script-src 'self'",
+        "frame-ancestors 'none'",
+        "connect-src 'self'",
+    ] {
+        assert!(csp.contains(directive), "{csp}");
+    }
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(page.headers()["x-frame-options"], "DENY");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("/console/app.js"), "{html}");
+    assert!(!html.contains("<script>"), "no inline script: {html}");
+
+    let module = app
+        .client
+        .get(app.url("/console/app.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(module.status(), 200);
+    assert_eq!(
+        module.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    let etag = module.headers()["etag"].clone();
+    let again = app
+        .client
+        .get(app.url("/console/app.js"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    let missing = app
+        .client
+        .get(app.url("/console/nope.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+}
