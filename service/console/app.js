@@ -4,6 +4,7 @@
 import { ApiError, SignedOut, forget, gql, setToken, token } from './api.js';
 import { h, fill } from './dom.js';
 import { lang, setLang, t } from './i18n.js';
+import { editor } from './editor.js';
 import { overview } from './overview.js';
 import { policyPage } from './policy.js';
 
@@ -14,7 +15,9 @@ let viewer = null;
 function route() {
   const [path, query] = location.hash.replace(/^#/, '').split('?');
   const parts = path.split('/').filter(Boolean);
-  return { name: parts[0] ?? '', id: parts[1], params: new URLSearchParams(query ?? '') };
+  return {
+    name: parts[0] ?? '', id: parts[1], edit: parts[2] === 'edit', params: new URLSearchParams(query ?? ''),
+  };
 }
 
 function go(path, params) {
@@ -71,7 +74,11 @@ async function render() {
       return;
     }
     const current = route();
-    if (current.name === 'policy' && current.id) {
+    if (current.name === 'new') {
+      await editor(view, undefined, viewer, go);
+    } else if (current.name === 'policy' && current.id && current.edit) {
+      await editor(view, current.id, viewer, go);
+    } else if (current.name === 'policy' && current.id) {
       await policyPage(view, current, viewer, go);
     } else {
       await overview(view, current, viewer, go);

@@ -40,16 +40,15 @@ export function daily(days, series, { caption }) {
   const svg = h('svg', {
     class: 'chart daily', role: 'img', 'aria-label': caption, viewBox: `0 0 ${width} ${height}`,
   });
-  for (const tick of [0, max / 2, max]) {
+  if (!days.length) return h('p', { class: 'muted' }, t('none'));
+  for (const tick of max >= 2 ? [0, Math.round(max / 2), max] : [0, max]) {
     svg.append(
       h('line', { x1: pad.left, x2: width - pad.right, y1: y(tick), y2: y(tick), class: 'grid' }),
-      h('text', { x: pad.left - 6, y: y(tick) + 4, 'text-anchor': 'end', class: 'label' }, number(Math.round(tick))),
+      h('text', { x: pad.left - 6, y: y(tick) + 4, 'text-anchor': 'end', class: 'label' }, number(tick)),
     );
   }
-  if (days.length) {
-    for (const [i, d] of [[0, days[0]], [days.length - 1, days[days.length - 1]]]) {
-      svg.append(h('text', { x: x(i), y: height - 8, 'text-anchor': i ? 'end' : 'start', class: 'label' }, d.date));
-    }
+  for (const [i, d] of [[0, days[0]], [days.length - 1, days[days.length - 1]]]) {
+    svg.append(h('text', { x: x(i), y: height - 8, 'text-anchor': i ? 'end' : 'start', class: 'label' }, d.date));
   }
   series.forEach((name, n) => {
     const points = days.map((d, i) => `${x(i)},${y(d[name])}`).join(' ');

@@ -65,6 +65,9 @@ export async function overview(view, route, viewer, go) {
     h('div', {}, h('dt', {}, t('acknowledgedFirms')), h('dd', { 'data-figure': 'acknowledgedFirms' }, number(o.totals.acknowledgedFirms))),
   );
   view.querySelector('.muted')?.remove();
+  if (viewer.role === 'DEPARTMENT' || viewer.role === 'ADMIN') {
+    view.append(h('p', {}, h('a', { class: 'button', href: '#/new', id: 'new-policy' }, t('newPolicy'))));
+  }
   view.append(totals, o.policies.length ? h('div', { class: 'scroll' }, table) : h('p', {}, t('noPolicies')));
 }
 

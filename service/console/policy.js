@@ -9,7 +9,7 @@ import { dateTime, number, percent, t } from './i18n.js';
 import { rangeForm } from './overview.js';
 
 const REACH = `query($id: ID!, $from: Date, $to: Date) {
-  policy(id: $id) { id code title status version }
+  policy(id: $id) { id code title status version versionStatus issuers { code } }
   outreach(policyId: $id, from: $from, to: $to) {
     audience reached acknowledged acknowledgedByFirm reachRate acknowledgeRate
     responses { response firms }
@@ -39,6 +39,13 @@ const NEEDS = `query($id: ID!, $from: Date, $to: Date, $term: String, $after: St
   }
 }`;
 
+const HISTORY = `query($id: ID!) {
+  policy(id: $id) {
+    versions { version status publishedAt createdAt }
+    audit { action version actorRole actorSubject actorDepartment at changes }
+  }
+}`;
+
 const DELIVERIES = `query($id: ID!, $uscc: String) {
   deliveries(policyId: $id, firmUscc: $uscc, first: 20) {
     nodes { id channel deliveredAt actorRole impressions declarationId broker { name }
@@ -59,6 +66,7 @@ export async function policyPage(view, route, viewer, go) {
     h('p', {}, h('a', { href: `#/?${back}` }, `← ${t('back')}`)),
     h('h1', {}, h('span', { class: 'code' }, p.code), ' ', p.title, ' ',
       h('span', { class: `status ${p.status.toLowerCase()}` }, t(p.status))),
+    actions(p, viewer, go),
     rangeForm(params, (next) => go(`/policy/${id}`, next)),
     funnel(o),
     section('byChannel', table(['channel', 'reached', 'acknowledged'], o.byChannel.map((c) => [t(c.channel), c.reached, c.acknowledged]), 'channels')),
@@ -73,7 +81,77 @@ export async function policyPage(view, route, viewer, go) {
     await unreached(id),
     await needs(id, range),
     firmLookup(id),
+    await history(id),
   );
+}
+
+/** Edit, publish and retire, for the lead issuer and ADMIN; each change confirmed first. */
+function actions(p, viewer, go) {
+  const leads = viewer.role === 'ADMIN' || (viewer.department && p.issuers[0]?.code === viewer.department.code);
+  if (!leads) return '';
+  const out = h('p', { role: 'status', class: 'muted' });
+  const run = async (mutation, variables) => {
+    try {
+      await gql(mutation, variables);
+      go(`/policy/${p.id}`, new URLSearchParams({ changed: Date.now() }));
+    } catch (error) {
+      fill(out, h('span', { class: 'error', role: 'alert' }, error.message));
+    }
+  };
+  const draft = p.status === 'DRAFT' || p.versionStatus === 'DRAFT';
+  return h('div', { class: 'actions' },
+    h('a', { class: 'button', href: `#/policy/${p.id}/edit`, id: 'edit' }, t(p.status === 'DRAFT' ? 'editDraft' : 'newVersion')),
+    h('button', {
+      type: 'button', id: 'publish', hidden: !draft,
+      onclick: () => confirmThen(t('confirmPublish'), null, () => run('mutation($id: ID!) { publishPolicy(id: $id) { id } }', { id: p.id })),
+    }, t('publish')),
+    h('button', {
+      type: 'button', id: 'retire', class: 'danger', hidden: p.status !== 'PUBLISHED',
+      onclick: () => confirmThen(t('confirmRetire'), t('retireReason'), (reason) => run('mutation($id: ID!, $r: String) { retirePolicy(id: $id, reason: $r) { id } }', { id: p.id, r: reason || null })),
+    }, t('retire')),
+    out);
+}
+
+/** A modal dialog asking to confirm (with a reason when `ask` names one). */
+function confirmThen(question, ask, then) {
+  const reason = ask ? h('input', { id: 'confirm-reason', maxlength: 500 }) : null;
+  const dialog = h('dialog', { class: 'confirm', 'aria-labelledby': 'confirm-q' },
+    h('form', { method: 'dialog' },
+      h('p', { id: 'confirm-q' }, question),
+      reason ? h('p', {}, h('label', { for: 'confirm-reason' }, ask), ' ', reason) : '',
+      h('p', { class: 'tools' },
+        h('button', { value: 'yes', id: 'confirm-yes' }, t('confirm')),
+        h('button', { value: 'no', class: 'secondary', id: 'confirm-no' }, t('cancel')))));
+  dialog.addEventListener('close', () => {
+    const yes = dialog.returnValue === 'yes';
+    dialog.remove();
+    if (yes) then(reason?.value.trim());
+  });
+  document.body.append(dialog);
+  dialog.showModal();
+}
+
+/** Every version and the audit trail (issuers and ADMIN). */
+async function history(id) {
+  let data;
+  try {
+    data = (await gql(HISTORY, { id })).policy;
+  } catch {
+    return '';
+  }
+  return section('history',
+    table(['version', 'status', 'publishedAt', 'createdAt'], data.versions.map((v) => [
+      String(v.version), t(v.status), v.publishedAt ? dateTime(v.publishedAt) : '—', dateTime(v.createdAt)]), 'versions'),
+    h('h3', {}, t('audit')),
+    h('ol', { class: 'audit', id: 'audit' }, data.audit.map((a) => h('li', {},
+      h('strong', {}, t(a.action)), ` · ${t('version')} ${a.version} · ${dateTime(a.at)} · ${t(a.actorRole)} ${a.actorDepartment ?? ''} (${a.actorSubject})`,
+      a.action === 'UPDATE' ? h('ul', {}, Object.entries(a.changes ?? {}).map(([field, change]) => h('li', {},
+        h('code', {}, field), `: ${short(change?.from)} → ${short(change?.to)}`))) : ''))));
+}
+
+function short(value) {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text === undefined ? '—' : text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
 
 function section(key, ...children) {

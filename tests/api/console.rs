@@ -315,3 +315,120 @@ async fn the_console_is_served_from_the_binary_under_a_strict_policy() {
         .unwrap();
     assert_eq!(missing.status(), 404);
 }
+
+/// Waits until `script` returns true, for at most ten seconds.
+async fn until(browser: &Browser, script: &str) {
+    let started = std::time::Instant::now();
+    loop {
+        if browser.js(script).await == Value::Bool(true) {
+            return;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "never true: {script}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+async fn type_into(browser: &Browser, css: &str, text: &str) {
+    let field = browser
+        .client
+        .find(fantoccini::Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    field.clear().await.unwrap();
+    field.send_keys(text).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_draft_with_a_bad_rule_is_refused_at_its_field_then_fixed_estimated_and_published() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let w = world().await;
+    let app = &w.app;
+    let token = department("GD-COMMERCE");
+    open_signed_in(&browser, app, &token).await;
+    browser.js("document.getElementById('new-policy').click(); return true;").await;
+    browser.wait_for("form#editor #estimate").await;
+
+    type_into(&browser, "#f-code", "GD-CONSOLE-1").await;
+    type_into(&browser, "#f-titleZh", "控制台新建的出口补贴").await;
+    type_into(&browser, "#f-summaryZh", "小微出口企业的补贴").await;
+    browser
+        .js("const d = document.getElementById('f-effectiveFrom'); d.value = '2026-11-01'; return true;")
+        .await;
+    browser.js("document.querySelector('.add-condition').click(); return true;").await;
+    browser.wait_for("#rule .condition input.value").await;
+
+    // A value that is not a number: the estimate and the save both name the field.
+    type_into(&browser, "#rule .condition input.value", "八百万").await;
+    until(
+        &browser,
+        "return document.querySelector('#rule .condition input.value').getAttribute('aria-invalid') === 'true'",
+    )
+    .await;
+    let problem = browser
+        .js("return document.querySelector('#rule .condition .problem').textContent")
+        .await;
+    assert!(!problem.as_str().unwrap().is_empty(), "{problem}");
+    browser.js("document.getElementById('save').click(); return true;").await;
+    until(&browser, "return !!document.querySelector('#editor [role=alert]')").await;
+    let still_new = browser.client.current_url().await.unwrap();
+    assert!(still_new.as_str().ends_with("#/new"), "{still_new}");
+    browser.screenshot_at("console-editor-problem", DESKTOP.0).await;
+
+    // Fixed: the estimate is the API's, and the draft saves.
+    type_into(&browser, "#rule .condition input.value", "8000000").await;
+    until(
+        &browser,
+        "return !!document.querySelector('#estimate [data-figure=firms]') && !document.querySelector('#rule [aria-invalid]')",
+    )
+    .await;
+    let shown = figures(&browser, "#estimate").await;
+    let rule = json!({"all": [{"fact": "firm.exportValuePrevYearUsd", "op": "lt", "value": 8000000}]});
+    let estimate = app
+        .ok(
+            Some(&token),
+            "query($rule: JSON!) { audienceEstimate(eligibility: $rule) { firms } }",
+            json!({"rule": rule}),
+        )
+        .await;
+    assert_eq!(shown["firms"], estimate["audienceEstimate"]["firms"]);
+    browser.js("document.getElementById('save').click(); return true;").await;
+    browser.wait_for("#publish").await;
+
+    // Published after the confirmation, and in the catalog.
+    browser.js("document.getElementById('publish').click(); return true;").await;
+    browser.wait_for("dialog[open] #confirm-yes").await;
+    browser.screenshot("console-publish-confirm").await;
+    browser.js("document.getElementById('confirm-yes').click(); return true;").await;
+    until(
+        &browser,
+        "return !!document.querySelector('h1 .status.published') && !!document.querySelector('#audit')",
+    )
+    .await;
+    let catalog = app
+        .ok(
+            None,
+            "{ policies(first: 50) { edges { node { code eligibility } } } }",
+            json!({}),
+        )
+        .await;
+    let listed = catalog["policies"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["code"] == "GD-CONSOLE-1")
+        .unwrap_or_else(|| panic!("not in the catalog: {catalog}"));
+    assert_eq!(listed["node"]["eligibility"], rule);
+    let audit = browser
+        .js("return [...document.querySelectorAll('#audit > li strong')].map(s => s.textContent)")
+        .await;
+    assert_eq!(audit, json!(["创建", "发布"]));
+    browser.screenshot_at("console-published", DESKTOP.0).await;
+    let errors = browser.errors().await;
+    assert!(errors.is_empty(), "the console logged errors: {errors:?}");
+    browser.close().await;
+}
