@@ -350,7 +350,9 @@ async fn a_draft_with_a_bad_rule_is_refused_at_its_field_then_fixed_estimated_an
     let app = &w.app;
     let token = department("GD-COMMERCE");
     open_signed_in(&browser, app, &token).await;
-    browser.js("document.getElementById('new-policy').click(); return true;").await;
+    browser
+        .js("document.getElementById('new-policy').click(); return true;")
+        .await;
     browser.wait_for("form#editor #estimate").await;
 
     type_into(&browser, "#f-code", "GD-CONSOLE-1").await;
@@ -359,7 +361,9 @@ async fn a_draft_with_a_bad_rule_is_refused_at_its_field_then_fixed_estimated_an
     browser
         .js("const d = document.getElementById('f-effectiveFrom'); d.value = '2026-11-01'; return true;")
         .await;
-    browser.js("document.querySelector('.add-condition').click(); return true;").await;
+    browser
+        .js("document.querySelector('.add-condition').click(); return true;")
+        .await;
     browser.wait_for("#rule .condition input.value").await;
 
     // A value that is not a number: the estimate and the save both name the field.
@@ -373,11 +377,19 @@ async fn a_draft_with_a_bad_rule_is_refused_at_its_field_then_fixed_estimated_an
         .js("return document.querySelector('#rule .condition .problem').textContent")
         .await;
     assert!(!problem.as_str().unwrap().is_empty(), "{problem}");
-    browser.js("document.getElementById('save').click(); return true;").await;
-    until(&browser, "return !!document.querySelector('#editor [role=alert]')").await;
+    browser
+        .js("document.getElementById('save').click(); return true;")
+        .await;
+    until(
+        &browser,
+        "return !!document.querySelector('#editor [role=alert]')",
+    )
+    .await;
     let still_new = browser.client.current_url().await.unwrap();
     assert!(still_new.as_str().ends_with("#/new"), "{still_new}");
-    browser.screenshot_at("console-editor-problem", DESKTOP.0).await;
+    browser
+        .screenshot_at("console-editor-problem", DESKTOP.0)
+        .await;
 
     // Fixed: the estimate is the API's, and the draft saves.
     type_into(&browser, "#rule .condition input.value", "8000000").await;
@@ -387,7 +399,8 @@ async fn a_draft_with_a_bad_rule_is_refused_at_its_field_then_fixed_estimated_an
     )
     .await;
     let shown = figures(&browser, "#estimate").await;
-    let rule = json!({"all": [{"fact": "firm.exportValuePrevYearUsd", "op": "lt", "value": 8000000}]});
+    let rule =
+        json!({"all": [{"fact": "firm.exportValuePrevYearUsd", "op": "lt", "value": 8000000}]});
     let estimate = app
         .ok(
             Some(&token),
@@ -396,14 +409,20 @@ async fn a_draft_with_a_bad_rule_is_refused_at_its_field_then_fixed_estimated_an
         )
         .await;
     assert_eq!(shown["firms"], estimate["audienceEstimate"]["firms"]);
-    browser.js("document.getElementById('save').click(); return true;").await;
+    browser
+        .js("document.getElementById('save').click(); return true;")
+        .await;
     browser.wait_for("#publish").await;
 
     // Published after the confirmation, and in the catalog.
-    browser.js("document.getElementById('publish').click(); return true;").await;
+    browser
+        .js("document.getElementById('publish').click(); return true;")
+        .await;
     browser.wait_for("dialog[open] #confirm-yes").await;
     browser.screenshot("console-publish-confirm").await;
-    browser.js("document.getElementById('confirm-yes').click(); return true;").await;
+    browser
+        .js("document.getElementById('confirm-yes').click(); return true;")
+        .await;
     until(
         &browser,
         "return !!document.querySelector('h1 .status.published') && !!document.querySelector('#audit')",
@@ -430,5 +449,58 @@ async fn a_draft_with_a_bad_rule_is_refused_at_its_field_then_fixed_estimated_an
     browser.screenshot_at("console-published", DESKTOP.0).await;
     let errors = browser.errors().await;
     assert!(errors.is_empty(), "the console logged errors: {errors:?}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn graphiql_runs_a_query_with_every_request_to_this_origin() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let app = TestApp::spawn_with(|s| s.graphql_introspection = true).await;
+    let page = app.client.get(app.url("/graphql")).send().await.unwrap();
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("script-src 'self';"), "{csp}");
+    let html = page.text().await.unwrap();
+    assert!(
+        !html.contains("unpkg") && !html.contains("<script>"),
+        "{html}"
+    );
+
+    browser.client.goto(&app.url("/graphql")).await.unwrap();
+    browser
+        .wait_for(".graphiql-container .graphiql-execute-button")
+        .await;
+    browser
+        .js("document.querySelector('.graphiql-execute-button').click(); return true;")
+        .await;
+    until(
+        &browser,
+        "return (document.querySelector('.graphiql-response')?.textContent ?? '').includes('totalCount')",
+    )
+    .await;
+    let requested = browser
+        .js("return [location.href, ...performance.getEntriesByType('resource').map(e => e.name)]")
+        .await;
+    let requested = requested.as_array().unwrap();
+    assert!(
+        requested
+            .iter()
+            .any(|url| url.as_str().unwrap().ends_with("/graphql")),
+        "the query went to /graphql: {requested:?}"
+    );
+    for url in requested {
+        assert!(
+            url.as_str().unwrap().starts_with(&app.base),
+            "{url} is not on {}",
+            app.base
+        );
+    }
+    browser.screenshot("graphiql").await;
+    let errors = browser.errors().await;
+    assert!(errors.is_empty(), "GraphiQL logged errors: {errors:?}");
     browser.close().await;
 }

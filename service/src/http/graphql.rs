@@ -3,12 +3,11 @@
 
 use std::sync::Arc;
 
-use async_graphql::http::GraphiQLSource;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tracing::Instrument;
 
@@ -63,13 +62,7 @@ pub async fn get(
 ) -> Response {
     let media = ResponseMedia::from(&headers);
     if uri.query().is_none_or(str::is_empty) {
-        return Html(
-            GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("policy-outreach")
-                .finish(),
-        )
-        .into_response();
+        return super::pages::graphiql_page(&headers);
     }
     let context = match request_context(&state, &headers, &note) {
         Ok(context) => context,

@@ -1,7 +1,6 @@
 //! The HTTP surface: one router listing every route, and the layers every request passes through.
 
 mod admission;
-mod console;
 mod csv_stream;
 mod error;
 mod exports;
@@ -10,6 +9,7 @@ mod health;
 mod media;
 mod needs_csv;
 mod observe;
+mod pages;
 mod public;
 mod rate;
 
@@ -103,8 +103,9 @@ pub fn router(state: Arc<HttpState>) -> Router {
         ));
     Router::new()
         .merge(rated)
-        .route("/console", get(console::page))
-        .route("/console/{*path}", get(console::file))
+        .route("/console", get(pages::console_page))
+        .route("/console/{*path}", get(pages::console_file))
+        .route("/graphiql/{*path}", get(pages::graphiql_file))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(observe::metrics))
