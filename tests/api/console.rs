@@ -50,6 +50,21 @@ async fn the_overview_and_a_policy_page_show_what_the_api_says() {
     let w = world().await;
     let app = &w.app;
     let token = department("GD-COMMERCE");
+    // One comment on P, for the needs on its page.
+    let p_id = app.ok(Some(&token), OVERVIEW, json!({})).await["departmentOutreach"]["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["policy"]["code"] == "GD-P")
+        .unwrap()["policy"]["id"]
+        .clone();
+    app.ok(
+        Some(&crate::helpers::firm(&w.firms[2])),
+        "mutation($i: AcknowledgementInput!) { acknowledgePolicy(input: $i) { id } }",
+        json!({"i": {"policyId": p_id, "response": "WILL_APPLY", "comment": "需要申请表模板",
+                     "idempotencyKey": "console-comment-1"}}),
+    )
+    .await;
     open_signed_in(&browser, app, &token).await;
     let who = browser
         .js("return document.getElementById('who').textContent")
@@ -206,6 +221,34 @@ async fn the_overview_and_a_policy_page_show_what_the_api_says() {
         })
         .collect();
     assert_eq!(days, Value::Array(counted), "days");
+
+    // What firms need: the comment, its terms as filters.
+    let needs = figures(&browser, "#s-needs").await;
+    assert_eq!(
+        (needs["comments"].as_i64(), needs["firms"].as_i64()),
+        (Some(1), Some(1))
+    );
+    browser
+        .js("document.querySelector('#s-needs button[data-term]').click(); return true;")
+        .await;
+    until(
+        &browser,
+        "return document.querySelector('#comments li q')?.textContent === '需要申请表模板'",
+    )
+    .await;
+
+    // A firm's deliveries of the policy, with the decision records.
+    type_into(&browser, "#lookup-uscc", &w.firms[0]).await;
+    browser
+        .js("document.querySelector('form.lookup button').click(); return true;")
+        .await;
+    browser
+        .wait_for("#lookup-result ol.deliveries li details")
+        .await;
+    let reasons = browser
+        .js("return [...document.querySelectorAll('#lookup-result ul.reasons li')].map(li => li.textContent)")
+        .await;
+    assert!(!reasons.as_array().unwrap().is_empty(), "{reasons}");
 
     // The CSV of the unreached firms, downloaded with the token.
     browser
@@ -502,5 +545,31 @@ async fn graphiql_runs_a_query_with_every_request_to_this_origin() {
     browser.screenshot("graphiql").await;
     let errors = browser.errors().await;
     assert!(errors.is_empty(), "GraphiQL logged errors: {errors:?}");
+    browser.close().await;
+}
+
+#[tokio::test]
+async fn system_and_admin_choose_the_department_they_read() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let w = world().await;
+    let app = &w.app;
+    browser
+        .client
+        .goto(&app.url(&format!("/console#token={}", crate::helpers::system())))
+        .await
+        .unwrap();
+    browser.wait_for("select#department").await;
+    browser
+        .js("const s = document.getElementById('department'); s.value = 'PBOC'; s.dispatchEvent(new Event('change')); return true;")
+        .await;
+    browser.wait_for("#overview tbody tr").await;
+    let codes = browser
+        .js("return [...document.querySelectorAll('#overview tbody tr .code')].map(c => c.textContent)")
+        .await;
+    assert_eq!(codes, json!(["PBOC-R", "GD-P"]));
+    let errors = browser.errors().await;
+    assert!(errors.is_empty(), "the console logged errors: {errors:?}");
     browser.close().await;
 }
