@@ -10,7 +10,7 @@ import { FACTS, parseValue, valueText } from './rules.js';
 const LOAD = `query($id: ID!, $version: Int) {
   policy(id: $id, version: $version) { id code version versionStatus status titleZh titleEn
     summaryZh summaryEn bodyZh bodyEn benefitKind effectiveFrom effectiveTo applyDeadline applyUrl
-    autoEnjoy sourceUrl eligibility regions { code } issuers { code }
+    autoEnjoy sourceUrl eligibility regions { code } issuers { code } documents { title url kind lang }
     versions { version status } }
 }`;
 
@@ -48,6 +48,9 @@ export async function editor(view, id, viewer, go) {
     effectiveTo: field('effectiveTo', { type: 'date' }),
     applyDeadline: field('applyDeadline', { type: 'date' }),
     applyUrl: field('applyUrl', { type: 'url', placeholder: 'https://' }),
+    sourceUrl: field('sourceUrl', { type: 'url', placeholder: 'https://' }),
+    bodyZh: h('textarea', { id: 'f-bodyZh', name: 'bodyZh', 'data-path': 'bodyZh', rows: 6 }, policy?.bodyZh ?? ''),
+    bodyEn: h('textarea', { id: 'f-bodyEn', name: 'bodyEn', 'data-path': 'bodyEn', rows: 6 }, policy?.bodyEn ?? ''),
     autoEnjoy: h('input', { id: 'f-autoEnjoy', name: 'autoEnjoy', 'data-path': 'autoEnjoy', type: 'checkbox', checked: Boolean(policy?.autoEnjoy) }),
   };
   const builder = h('div', { class: 'rule', id: 'rule' });
@@ -88,7 +91,10 @@ export async function editor(view, id, viewer, go) {
       coIssuers: inputs.coIssuers.value.split(/[,，、\s]+/).filter(Boolean),
       effectiveFrom: inputs.effectiveFrom.value, effectiveTo: inputs.effectiveTo.value || null,
       applyDeadline: inputs.applyDeadline.value || null, applyUrl: inputs.applyUrl.value || null,
-      autoEnjoy: inputs.autoEnjoy.checked, eligibility: root,
+      sourceUrl: inputs.sourceUrl.value || null, bodyZh: inputs.bodyZh.value || null,
+      bodyEn: inputs.bodyEn.value || null, autoEnjoy: inputs.autoEnjoy.checked, eligibility: root,
+      // An edit replaces the whole content: the documents go back as they came.
+      documents: (policy?.documents ?? []).map(({ title, url, kind, lang: language }) => ({ title, url, kind, lang: language })),
     };
     if (!policy && inputs.code.value) input.code = inputs.code.value;
     try {
@@ -151,11 +157,11 @@ function node(rule, path, replace, changed) {
 function condition(rule, path, replace, changed) {
   const facts = Object.keys(FACTS);
   const fact = h('select', { 'aria-label': t('fact'), 'data-path': `${path}.fact`, class: 'fact' },
-    facts.map((f) => h('option', { value: f, selected: f === rule.fact }, f)));
+    facts.map((f) => h('option', { value: f, selected: f === rule.fact }, t(f))));
   if (!facts.includes(rule.fact)) fact.prepend(h('option', { value: rule.fact, selected: true }, String(rule.fact)));
   const spec = FACTS[rule.fact] ?? { ops: [rule.op], kind: 'text' };
   const op = h('select', { 'aria-label': t('operator'), 'data-path': `${path}.op`, class: 'op' },
-    spec.ops.map((o) => h('option', { value: o, selected: o === rule.op }, o)));
+    spec.ops.map((o) => h('option', { value: o, selected: o === rule.op }, t(`op.${o}`))));
   if (!spec.ops.includes(rule.op)) op.prepend(h('option', { value: rule.op, selected: true }, String(rule.op)));
   const value = spec.kind === 'boolean'
     ? h('select', { 'aria-label': t('value'), 'data-path': `${path}.value`, class: 'value' },

@@ -66,7 +66,7 @@ export async function policyPage(view, route, viewer, go) {
     h('p', {}, h('a', { href: `#/?${back}` }, `← ${t('back')}`)),
     h('h1', {}, h('span', { class: 'code' }, p.code), ' ', p.title, ' ',
       h('span', { class: `status ${p.status.toLowerCase()}` }, t(p.status))),
-    actions(p, viewer, go),
+    await actions(p, viewer, go),
     rangeForm(params, (next) => go(`/policy/${id}`, next)),
     funnel(o),
     section('byChannel', table(['channel', 'reached', 'acknowledged'], o.byChannel.map((c) => [t(c.channel), c.reached, c.acknowledged]), 'channels')),
@@ -85,10 +85,12 @@ export async function policyPage(view, route, viewer, go) {
   );
 }
 
-/** Edit, publish and retire, for the lead issuer and ADMIN; each change confirmed first. */
-function actions(p, viewer, go) {
+/** Edit, publish and retire, for the lead issuer and ADMIN; each change confirmed first. A
+ *  published policy may have a newer draft version waiting: that is what publishing publishes. */
+async function actions(p, viewer, go) {
   const leads = viewer.role === 'ADMIN' || (viewer.department && p.issuers[0]?.code === viewer.department.code);
   if (!leads) return '';
+  const versions = (await gql('query($id: ID!) { policy(id: $id) { versions { version status } } }', { id: p.id })).policy.versions;
   const out = h('p', { role: 'status', class: 'muted' });
   const run = async (mutation, variables) => {
     try {
@@ -98,9 +100,9 @@ function actions(p, viewer, go) {
       fill(out, h('span', { class: 'error', role: 'alert' }, error.message));
     }
   };
-  const draft = p.status === 'DRAFT' || p.versionStatus === 'DRAFT';
+  const draft = versions.some((v) => v.status === 'DRAFT');
   return h('div', { class: 'actions' },
-    h('a', { class: 'button', href: `#/policy/${p.id}/edit`, id: 'edit' }, t(p.status === 'DRAFT' ? 'editDraft' : 'newVersion')),
+    h('a', { class: 'button', href: `#/policy/${p.id}/edit`, id: 'edit' }, t(draft ? 'editDraft' : 'newVersion')),
     h('button', {
       type: 'button', id: 'publish', hidden: !draft,
       onclick: () => confirmThen(t('confirmPublish'), null, () => run('mutation($id: ID!) { publishPolicy(id: $id) { id } }', { id: p.id })),

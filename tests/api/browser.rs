@@ -16,6 +16,18 @@ const DRIVER: &str = "/usr/bin/chromedriver";
 pub const DESKTOP: (u32, u32) = (1280, 800);
 pub const PHONE: (u32, u32) = (390, 844);
 
+/// See [`PATIENCE`].
+pub fn patience() -> Duration {
+    PATIENCE
+}
+
+/// One browser at a time: the tests run in parallel on two cores, and several Chromiums at
+/// once starve each other (and the servers they test) past any sensible wait.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// How long a page may take to show what a test waits for.
+const PATIENCE: Duration = Duration::from_secs(20);
+
 /// A browser session and the driver process behind it.
 pub struct Browser {
     pub client: Client,
@@ -23,6 +35,7 @@ pub struct Browser {
     /// Where downloads land.
     pub downloads: tempfile::TempDir,
     _process: Child,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
 /// Starts chromedriver and a headless Chromium, or `None` (after saying so) where they are not
@@ -37,6 +50,7 @@ pub async fn browser() -> Option<Browser> {
         eprintln!("skipped: chromium or chromedriver is missing");
         return None;
     };
+    let turn = ONE_AT_A_TIME.lock().await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -85,15 +99,16 @@ pub async fn browser() -> Option<Browser> {
         driver,
         downloads,
         _process: process,
+        _turn: turn,
     })
 }
 
 impl Browser {
-    /// Waits until `css` matches an element, for at most ten seconds.
+    /// Waits until `css` matches an element, for at most [`PATIENCE`].
     pub async fn wait_for(&self, css: &str) {
         self.client
             .wait()
-            .at_most(Duration::from_secs(10))
+            .at_most(PATIENCE)
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("no {css}: {e}"));
@@ -172,7 +187,7 @@ impl Browser {
         let started = Instant::now();
         while !path.exists() {
             assert!(
-                started.elapsed() < Duration::from_secs(10),
+                started.elapsed() < PATIENCE,
                 "{name} was not downloaded: {:?}",
                 std::fs::read_dir(self.downloads.path())
                     .map(|d| d.flatten().map(|e| e.file_name()).collect::<Vec<_>>())

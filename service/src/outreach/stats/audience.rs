@@ -23,16 +23,7 @@ impl Figures {
             let on_funnel = funnel_col(funnel::Column::PolicyId).eq(self.policy).and(
                 funnel_col(funnel::Column::FirmUscc).equals((firm::Entity, firm::Column::Uscc)),
             );
-            query
-                .expr_as(
-                    count_where(funnel_col(funnel::Column::FirstDeliveredAt).is_not_null()),
-                    Alias::new("reached"),
-                )
-                .expr_as(
-                    count_where(funnel_col(funnel::Column::FirstAcknowledgedAt).is_not_null()),
-                    Alias::new("acknowledged"),
-                )
-                .left_join(funnel::Entity, on_funnel);
+            funnel_reach(&mut query).left_join(funnel::Entity, on_funnel);
         } else {
             let uscc = Expr::col((firm::Entity, firm::Column::Uscc));
             query
@@ -56,15 +47,7 @@ impl Figures {
         let mut query = Query::select();
         let firm_is = |uscc: Expr| Expr::col((firm::Entity, firm::Column::Uscc)).eq(uscc);
         if self.window.is_unbounded() {
-            query
-                .expr_as(
-                    count_where(funnel_col(funnel::Column::FirstDeliveredAt).is_not_null()),
-                    Alias::new("reached"),
-                )
-                .expr_as(
-                    count_where(funnel_col(funnel::Column::FirstAcknowledgedAt).is_not_null()),
-                    Alias::new("acknowledged"),
-                )
+            funnel_reach(&mut query)
                 .from(funnel::Entity)
                 .inner_join(firm::Entity, firm_is(funnel_col(funnel::Column::FirmUscc)))
                 .and_where(funnel_col(funnel::Column::PolicyId).eq(self.policy));
@@ -123,4 +106,18 @@ impl Figures {
         }
         Ok(counts)
     }
+}
+
+/// `reached` and `acknowledged`: the funnel rows joined to the query with a first delivery and a
+/// first acknowledgement.
+fn funnel_reach(query: &mut SelectStatement) -> &mut SelectStatement {
+    query
+        .expr_as(
+            count_where(funnel_col(funnel::Column::FirstDeliveredAt).is_not_null()),
+            Alias::new("reached"),
+        )
+        .expr_as(
+            count_where(funnel_col(funnel::Column::FirstAcknowledgedAt).is_not_null()),
+            Alias::new("acknowledged"),
+        )
 }
