@@ -649,3 +649,50 @@ async fn an_edit_in_the_console_keeps_the_rest_of_the_policy() {
     assert!(errors.is_empty(), "the console logged errors: {errors:?}");
     browser.close().await;
 }
+
+/// Keyboard alone: Tab reaches a policy's link on the overview, Enter opens its page.
+#[tokio::test]
+async fn the_console_is_usable_by_keyboard_alone() {
+    let Some(browser) = browser().await else {
+        return;
+    };
+    let w = world().await;
+    open_signed_in(&browser, &w.app, &department("GD-COMMERCE")).await;
+    let mut tabs = 0;
+    loop {
+        press(&browser, '\u{E004}').await;
+        tabs += 1;
+        let on_policy = browser
+            .js("return document.activeElement.matches('#overview tbody a')")
+            .await;
+        if on_policy == Value::Bool(true) {
+            break;
+        }
+        assert!(tabs < 40, "Tab never reached a policy's link");
+    }
+    let focused = browser
+        .js("return document.activeElement.textContent")
+        .await;
+    press(&browser, '\u{E007}').await;
+    browser.wait_for("#funnel").await;
+    let heading = browser
+        .js("return document.querySelector('h1').textContent")
+        .await;
+    assert!(
+        heading
+            .as_str()
+            .unwrap()
+            .contains(focused.as_str().unwrap().split(' ').next().unwrap()),
+        "{focused} opened {heading}"
+    );
+    browser.close().await;
+}
+
+/// Presses and releases one key (WebDriver's code for Tab, Enter…) wherever the focus is.
+async fn press(browser: &Browser, key: char) {
+    use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+    let keys = KeyActions::new("keyboard".to_owned())
+        .then(KeyAction::Down { value: key })
+        .then(KeyAction::Up { value: key });
+    browser.client.perform_actions(keys).await.unwrap();
+}
