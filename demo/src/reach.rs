@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, DurationRound, TimeDelta, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait};
 use uuid::Uuid;
 
 use policy_outreach::auth::Role;
@@ -161,6 +161,13 @@ pub async fn simulate(
             }
         }
     }
+    // Each firm's last filing, as the filing path keeps it, so `activeLast30Days` counts the
+    // firms the demo shows filing.
+    txn.execute_unprepared(
+        "UPDATE firm SET last_filed_at = (SELECT MAX(filing.filed_at) FROM filing \
+         WHERE filing.firm_uscc = firm.uscc AND filing.channel IN ('SINGLE_WINDOW', 'BROKER'))",
+    )
+    .await?;
     txn.commit().await?;
     Ok(simulated)
 }

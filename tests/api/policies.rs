@@ -424,6 +424,33 @@ async fn the_demo_holds_realistic_policies_firms_and_brokers() {
         .ok(Some(&broker), query, json!({"uscc": seeded.firm}))
         .await;
     assert_eq!(client["firm"]["brokers"][0]["uscc"], seeded.broker.as_str());
+
+    // The demo's firms filed as the filing path records it: the estimate finds some active in
+    // the last 30 days, never more than the firms that filed in that time.
+    let estimate = app
+        .ok(
+            Some(&admin()),
+            "{ audienceEstimate(eligibility: {all: []}) { firms activeLast30Days } }",
+            json!({}),
+        )
+        .await["audienceEstimate"]
+        .clone();
+    let filed_lately = crate::helpers::stored_deliveries(&app.db)
+        .await
+        .iter()
+        .filter(|d| {
+            matches!(d.channel.as_str(), "SINGLE_WINDOW" | "BROKER")
+                && d.delivered_at > chrono::Utc::now() - chrono::Duration::days(30)
+        })
+        .map(|d| d.firm_uscc.clone())
+        .collect::<std::collections::HashSet<_>>()
+        .len();
+    let active = estimate["activeLast30Days"].as_u64().unwrap();
+    assert!(active > 0, "{estimate}");
+    assert!(
+        active as usize <= filed_lately,
+        "{estimate}: {filed_lately} filed lately"
+    );
 }
 
 #[tokio::test]
