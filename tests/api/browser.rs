@@ -197,7 +197,11 @@ impl Browser {
         std::fs::read_to_string(path).unwrap()
     }
 
-    pub async fn close(self) {
+    /// Ends the session, once the page has logged no error since [`Browser::errors`] was last
+    /// read.
+    pub async fn finish(self) {
+        let errors = self.errors().await;
+        assert!(errors.is_empty(), "the page logged errors: {errors:?}");
         let _ = self.client.close().await;
     }
 }
