@@ -20,9 +20,12 @@ function route() {
   };
 }
 
+/** Shows `path`; the same address again (after a change made on the page) is shown anew. */
 function go(path, params) {
   const query = params?.toString();
-  location.hash = `#${path}${query ? `?${query}` : ''}`;
+  const hash = `#${path}${query ? `?${query}` : ''}`;
+  if (location.hash === hash) render();
+  else location.hash = hash;
 }
 
 function chrome() {

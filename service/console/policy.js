@@ -95,7 +95,7 @@ async function actions(p, viewer, go) {
   const run = async (mutation, variables) => {
     try {
       await gql(mutation, variables);
-      go(`/policy/${p.id}`, new URLSearchParams({ changed: Date.now() }));
+      go(`/policy/${p.id}`);
     } catch (error) {
       fill(out, h('span', { class: 'error', role: 'alert' }, error.message));
     }

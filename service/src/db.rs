@@ -260,6 +260,40 @@ fn write_json(out: &mut Vec<u8>, value: &Value) -> Result<(), DbErr> {
     }
 }
 
+/// Branches of one `UNION ALL` statement: under SQLite's limit of 500 compound selects.
+pub const UNION_BRANCHES: usize = 200;
+
+/// Runs one `SELECT` per policy as the branches of `UNION ALL` statements, [`UNION_BRANCHES`] to
+/// a statement, each branch labelled with its policy (a `policy` column), and gives every row
+/// with the policy of its branch: a figure per policy for any number of policies in a bounded
+/// number of statements.
+pub async fn per_policy(
+    db: &impl ConnectionTrait,
+    branches: Vec<(uuid::Uuid, sea_orm::sea_query::SelectStatement)>,
+) -> Result<Vec<(uuid::Uuid, QueryResult)>, DbErr> {
+    let mut rows = Vec::new();
+    for chunk in branches.chunks(UNION_BRANCHES) {
+        let mut labelled = chunk.iter().map(|(policy, select)| {
+            let mut branch = select.clone();
+            branch.expr_as(Expr::val(policy.to_string()), Alias::new("policy"));
+            branch
+        });
+        let Some(mut query) = labelled.next() else {
+            continue;
+        };
+        for branch in labelled {
+            query.union(sea_orm::sea_query::UnionType::All, branch);
+        }
+        for row in db.query_all(&query).await? {
+            let text: String = row.try_get("", "policy")?;
+            let policy = uuid::Uuid::parse_str(&text)
+                .map_err(|e| DbErr::Custom(format!("policy id {text}: {e}")))?;
+            rows.push((policy, row));
+        }
+    }
+    Ok(rows)
+}
+
 /// A count or sum read from `row` at `index` (a position or a column name): PostgreSQL gives
 /// BIGINT, SQLite INTEGER, an empty SUM NULL (read as 0). Any other type is an error, never a
 /// silent zero.

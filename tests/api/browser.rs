@@ -122,6 +122,19 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{script}: {e}"))
     }
 
+    /// Clicks the element `css` matches, as the page's own script would.
+    pub async fn click(&self, css: &str) {
+        let found = self
+            .client
+            .execute(
+                "const el = document.querySelector(arguments[0]); if (el) el.click(); return !!el;",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("clicking {css}: {e}"));
+        assert_eq!(found, Value::Bool(true), "nothing to click at {css}");
+    }
+
     /// Resizes the window to `(width, height)` CSS pixels.
     pub async fn resize(&self, (width, height): (u32, u32)) {
         self.client.set_window_size(width, height).await.unwrap();

@@ -119,9 +119,7 @@ async fn the_overview_and_a_policy_page_show_what_the_api_says() {
     browser.resize(DESKTOP).await;
 
     // Sorting by reach puts the most reached policy first.
-    browser
-        .js("document.querySelector('th[data-key=\"reached\"] button').click(); return true;")
-        .await;
+    browser.click("th[data-key=\"reached\"] button").await;
     let first = browser
         .js("return document.querySelector('#overview tbody tr').dataset.policy")
         .await;
@@ -136,11 +134,7 @@ async fn the_overview_and_a_policy_page_show_what_the_api_says() {
         .as_str()
         .unwrap()
         .to_owned();
-    browser
-        .js(&format!(
-            "document.querySelector('tr[data-policy=\"{p}\"] a').click(); return true;"
-        ))
-        .await;
+    browser.click(&format!("tr[data-policy=\"{p}\"] a")).await;
     browser.wait_for("#funnel").await;
     browser.wait_for("#comments").await;
     let outreach = app
@@ -226,9 +220,7 @@ async fn the_overview_and_a_policy_page_show_what_the_api_says() {
         (needs["comments"].as_i64(), needs["firms"].as_i64()),
         (Some(1), Some(1))
     );
-    browser
-        .js("document.querySelector('#s-needs button[data-term]').click(); return true;")
-        .await;
+    browser.click("#s-needs button[data-term]").await;
     until(
         &browser,
         "return document.querySelector('#comments li q')?.textContent === '需要申请表模板'",
@@ -237,9 +229,7 @@ async fn the_overview_and_a_policy_page_show_what_the_api_says() {
 
     // A firm's deliveries of the policy, with the decision records.
     type_into(&browser, "#lookup-uscc", &w.firms[0]).await;
-    browser
-        .js("document.querySelector('form.lookup button').click(); return true;")
-        .await;
+    browser.click("form.lookup button").await;
     browser
         .wait_for("#lookup-result ol.deliveries li details")
         .await;
@@ -249,9 +239,7 @@ async fn the_overview_and_a_policy_page_show_what_the_api_says() {
     assert!(!reasons.as_array().unwrap().is_empty(), "{reasons}");
 
     // The CSV of the unreached firms, downloaded with the token.
-    browser
-        .js("document.getElementById('unreached-csv').click(); return true;")
-        .await;
+    browser.click("#unreached-csv").await;
     let csv = browser.downloaded(&format!("unreached-{p}.csv")).await;
     let export = app
         .client
@@ -280,9 +268,7 @@ async fn the_overview_and_a_policy_page_show_what_the_api_says() {
 
     // English by the switch; Chinese is the default.
     browser.resize(DESKTOP).await;
-    browser
-        .js("document.getElementById('lang').click(); return true;")
-        .await;
+    browser.click("#lang").await;
     browser.wait_for("html[lang=\"en\"] #funnel").await;
     let heading = browser
         .js("return document.getElementById('h-funnel').textContent")
@@ -391,9 +377,7 @@ async fn a_draft_with_a_bad_rule_is_refused_at_its_field_then_fixed_estimated_an
     let app = &w.app;
     let token = department("GD-COMMERCE");
     open_signed_in(&browser, app, &token).await;
-    browser
-        .js("document.getElementById('new-policy').click(); return true;")
-        .await;
+    browser.click("#new-policy").await;
     browser.wait_for("form#editor #estimate").await;
 
     type_into(&browser, "#f-code", "GD-CONSOLE-1").await;
@@ -402,9 +386,7 @@ async fn a_draft_with_a_bad_rule_is_refused_at_its_field_then_fixed_estimated_an
     browser
         .js("const d = document.getElementById('f-effectiveFrom'); d.value = '2026-11-01'; return true;")
         .await;
-    browser
-        .js("document.querySelector('.add-condition').click(); return true;")
-        .await;
+    browser.click(".add-condition").await;
     browser.wait_for("#rule .condition input.value").await;
 
     // A value that is not a number: the estimate and the save both name the field.
@@ -418,9 +400,7 @@ async fn a_draft_with_a_bad_rule_is_refused_at_its_field_then_fixed_estimated_an
         .js("return document.querySelector('#rule .condition .problem').textContent")
         .await;
     assert!(!problem.as_str().unwrap().is_empty(), "{problem}");
-    browser
-        .js("document.getElementById('save').click(); return true;")
-        .await;
+    browser.click("#save").await;
     until(
         &browser,
         "return !!document.querySelector('#editor [role=alert]')",
@@ -450,20 +430,14 @@ async fn a_draft_with_a_bad_rule_is_refused_at_its_field_then_fixed_estimated_an
         )
         .await;
     assert_eq!(shown["firms"], estimate["audienceEstimate"]["firms"]);
-    browser
-        .js("document.getElementById('save').click(); return true;")
-        .await;
+    browser.click("#save").await;
     browser.wait_for("#publish").await;
 
     // Published after the confirmation, and in the catalog.
-    browser
-        .js("document.getElementById('publish').click(); return true;")
-        .await;
+    browser.click("#publish").await;
     browser.wait_for("dialog[open] #confirm-yes").await;
     browser.screenshot("console-publish-confirm").await;
-    browser
-        .js("document.getElementById('confirm-yes').click(); return true;")
-        .await;
+    browser.click("#confirm-yes").await;
     until(
         &browser,
         "return !!document.querySelector('h1 .status.published') && !!document.querySelector('#audit')",
@@ -490,14 +464,10 @@ async fn a_draft_with_a_bad_rule_is_refused_at_its_field_then_fixed_estimated_an
     browser.screenshot_at("console-published", DESKTOP.0).await;
 
     // Retired, with a reason, after the confirmation: out of the catalog, in the audit trail.
-    browser
-        .js("document.getElementById('retire').click(); return true;")
-        .await;
+    browser.click("#retire").await;
     browser.wait_for("dialog[open] #confirm-reason").await;
     type_into(&browser, "#confirm-reason", "预算已用完").await;
-    browser
-        .js("document.getElementById('confirm-yes').click(); return true;")
-        .await;
+    browser.click("#confirm-yes").await;
     until(
         &browser,
         "return !!document.querySelector('h1 .status.retired')",
@@ -544,9 +514,7 @@ async fn graphiql_runs_a_query_with_every_request_to_this_origin() {
     browser
         .wait_for(".graphiql-container .graphiql-execute-button")
         .await;
-    browser
-        .js("document.querySelector('.graphiql-execute-button').click(); return true;")
-        .await;
+    browser.click(".graphiql-execute-button").await;
     until(
         &browser,
         "return (document.querySelector('.graphiql-response')?.textContent ?? '').includes('totalCount')",
@@ -632,9 +600,7 @@ async fn an_edit_in_the_console_keeps_the_rest_of_the_policy() {
         .unwrap();
     browser.wait_for("form#editor #rule .condition").await;
     type_into(&browser, "#f-titleZh", "改过的标题").await;
-    browser
-        .js("document.getElementById('save').click(); return true;")
-        .await;
+    browser.click("#save").await;
     browser.wait_for("#publish:not([hidden])").await;
 
     let draft = app.ok(Some(&token), read, json!({"id": id, "v": 2})).await["policy"].clone();

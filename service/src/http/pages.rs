@@ -5,8 +5,6 @@
 //! Content-Security-Policy that allows no inline script, nothing from another origin and no
 //! framing. Both read everything through the public GraphQL API.
 
-use std::borrow::Cow;
-
 use axum::extract::Path;
 use axum::http::header::{
     CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH, REFERRER_POLICY,
@@ -79,11 +77,7 @@ fn asset(path: &str, file: EmbeddedFile, headers: &HeaderMap, policy: &'static s
     let mut response = if fresh {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let body: Vec<u8> = match file.data {
-            Cow::Borrowed(bytes) => bytes.to_vec(),
-            Cow::Owned(bytes) => bytes,
-        };
-        let mut response = body.into_response();
+        let mut response = file.data.into_owned().into_response();
         response
             .headers_mut()
             .insert(CONTENT_TYPE, HeaderValue::from_static(content_type(path)));

@@ -88,28 +88,25 @@ pub async fn add(txn: &impl ConnectionTrait, batch: &[Comment<'_>]) -> AppResult
             .await?;
         termed.extend(rows);
     }
-    let commented_before =
-        |policy: Uuid, firm: &str| answered.iter().any(|(p, f, _)| *p == policy && f == firm);
-
+    // Each comment of the batch is counted once more; its firm once more where these sets did
+    // not hold it yet (and from then on they do, so a second comment in the batch is not new).
+    let mut commented: HashSet<(Uuid, String)> =
+        answered.iter().map(|(p, f, _)| (*p, f.clone())).collect();
     let mut by_response: HashMap<(Uuid, String), (i64, i64)> = HashMap::new();
     let mut by_term: HashMap<(Uuid, String), i64> = HashMap::new();
-    let mut seen_now: HashSet<(Uuid, String, String)> = HashSet::new();
     for c in &batch {
         let (policy, firm) = (c.row.policy_id, c.row.firm_uscc.clone());
         let response = c.row.response.as_str().to_owned();
-        let new_for_policy = !commented_before(policy, &firm)
-            && !seen_now.iter().any(|(p, f, _)| *p == policy && *f == firm);
-        let new_for_response = !answered.contains(&(policy, firm.clone(), response.clone()))
-            && !seen_now.contains(&(policy, firm.clone(), response.clone()));
+        let new_for_policy = commented.insert((policy, firm.clone()));
+        let new_for_response = answered.insert((policy, firm.clone(), response.clone()));
         for (key, new) in [
             (EVERY_RESPONSE.to_owned(), new_for_policy),
-            (response.clone(), new_for_response),
+            (response, new_for_response),
         ] {
             let tally = by_response.entry((policy, key)).or_default();
             tally.0 += 1;
             tally.1 += i64::from(new);
         }
-        seen_now.insert((policy, firm.clone(), response));
         for word in c.terms {
             if termed.insert((policy, firm.clone(), word.clone())) {
                 *by_term.entry((policy, word.clone())).or_default() += 1;

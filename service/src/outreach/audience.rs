@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rules::{CompiledRule, Facts, FirmFacts, Outcome, RegionCode};
-use sea_orm::sea_query::{Alias, CaseStatement, Expr, ExprTrait, OnConflict, Query, UnionType};
+use sea_orm::sea_query::{Alias, CaseStatement, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter,
     QuerySelect, Set,
@@ -27,13 +27,11 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::db::{begin_write, read_count};
+use crate::db::{UNION_BRANCHES, begin_write, per_policy, read_count};
 use crate::entity::{firm, policy_audience as kept};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::region::RegionCatalog;
 
-/// Branches of one `UNION ALL` of counts: under SQLite's limit of 500 compound selects.
-const BRANCHES: usize = 200;
 /// Policies per `UPDATE` of the kept counts.
 const UPDATES: usize = 200;
 
@@ -73,7 +71,7 @@ fn rule_key(scope: &str, eligibility: &str) -> String {
 }
 
 /// The audience of each policy asked about: the kept count where its rule is the one asked
-/// about, the others counted now (one statement per [`BRANCHES`] policies) and kept.
+/// about, the others counted now (one statement per [`UNION_BRANCHES`] policies) and kept.
 pub async fn audiences(
     db: &DatabaseConnection,
     asked: &[Asked<'_>],
@@ -93,7 +91,7 @@ pub async fn audiences(
         .zip(&keys)
         .filter(|(a, _)| !found.contains_key(&a.policy))
         .collect();
-    for chunk in missing.chunks(BRANCHES) {
+    for chunk in missing.chunks(UNION_BRANCHES) {
         let counted = count(&txn, chunk.iter().map(|(a, _)| *a)).await?;
         let rows = chunk.iter().map(|(a, key)| kept::ActiveModel {
             policy_id: Set(a.policy),
@@ -153,33 +151,21 @@ async fn count<'a>(
     db: &impl ConnectionTrait,
     asked: impl Iterator<Item = &'a Asked<'a>>,
 ) -> AppResult<HashMap<Uuid, i64>> {
-    let mut branches = asked.map(|a| {
-        let mut branch = Query::select();
-        branch
-            // A uuid's text is hex digits and hyphens: written into the SQL, it stays a literal.
-            .expr_as(
-                Expr::cust(format!("'{}'", a.policy.hyphenated())),
-                Alias::new("policy"),
-            )
-            .expr_as(Expr::cust("COUNT(*)"), Alias::new("audience"))
-            .from(firm::Entity)
-            .and_where(a.condition.clone());
-        branch
-    });
-    let Some(mut query) = branches.next() else {
-        return Ok(HashMap::new());
-    };
-    for branch in branches {
-        query.union(UnionType::All, branch);
-    }
-    let mut counted = HashMap::new();
-    for row in db.query_all(&query).await? {
-        let text: String = row.try_get("", "policy")?;
-        let policy = Uuid::parse_str(&text)
-            .map_err(|e| AppError::internal_msg(format!("policy id {text}: {e}")))?;
-        counted.insert(policy, read_count(&row, "audience")?);
-    }
-    Ok(counted)
+    let branches = asked
+        .map(|a| {
+            let mut branch = Query::select();
+            branch
+                .expr_as(Expr::cust("COUNT(*)"), Alias::new("audience"))
+                .from(firm::Entity)
+                .and_where(a.condition.clone());
+            (a.policy, branch)
+        })
+        .collect();
+    per_policy(db, branches)
+        .await?
+        .into_iter()
+        .map(|(policy, row)| Ok((policy, read_count(&row, "audience")?)))
+        .collect()
 }
 
 /// Called first in a firm sync's transaction, before it reads or writes a firm: on PostgreSQL,

@@ -7,19 +7,16 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Query, SelectStatement};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
 use uuid::Uuid;
 
 use super::{Figures, count, count_where, funnel_col};
-use crate::db::read_count;
+use crate::db::{per_policy, read_count};
 use crate::entity::{acknowledgement as ack, filing, policy_firm_funnel as funnel};
 use crate::error::{AppError, AppResult};
 use crate::outreach::Response;
 use crate::outreach::window::Window;
-
-/// Branches of one `UNION ALL` statement.
-const BRANCHES: usize = 200;
 
 /// One policy's figures over the window.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -66,9 +63,7 @@ pub async fn overview(
             window,
         })
         .collect();
-    for chunk in figures.chunks(BRANCHES) {
-        reach_in_audiences(db, chunk, &mut found.by_policy).await?;
-    }
+    reach_in_audiences(db, &figures, &mut found.by_policy).await?;
     if window.is_unbounded() {
         from_funnel(db, &ids, &mut found).await?;
     } else {
@@ -84,19 +79,11 @@ async fn reach_in_audiences(
     figures: &[Figures],
     into: &mut HashMap<Uuid, PolicyCounts>,
 ) -> AppResult<()> {
-    let mut branches = figures.iter().map(|f| {
-        let mut branch = f.reach_in_audience_select();
-        branch.expr_as(Expr::val(f.policy.to_string()), Alias::new("policy"));
-        branch
-    });
-    let Some(mut query) = branches.next() else {
-        return Ok(());
-    };
-    for branch in branches {
-        query.union(UnionType::All, branch);
-    }
-    for row in db.query_all(&query).await? {
-        let policy = parse_policy(&row.try_get::<String>("", "policy")?)?;
+    let branches = figures
+        .iter()
+        .map(|f| (f.policy, f.reach_in_audience_select()))
+        .collect();
+    for (policy, row) in per_policy(db, branches).await? {
         let counts = into.entry(policy).or_default();
         counts.reached_in_audience = read_count(&row, "reached")?;
         counts.acknowledged_in_audience = read_count(&row, "acknowledged")?;
