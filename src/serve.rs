@@ -29,6 +29,7 @@ pub(super) async fn serve(mut settings: Settings, demo: bool) -> anyhow::Result<
             .get_or_insert_with(|| "policy-outreach".to_owned());
         // The demo is for browsing: GraphiQL's documentation needs introspection.
         settings.graphql_introspection = true;
+        settings.widget_demo = true;
         Some(seed_demo(&settings).await?)
     } else {
         None
@@ -74,6 +75,7 @@ pub(super) fn print_demo_guide(
     )?;
     writeln!(out, "  GraphiQL   http://{addr}/graphql")?;
     writeln!(out, "  console    http://{addr}/console")?;
+    writeln!(out, "  panel      http://{addr}/widget/policy-panel.js")?;
     writeln!(
         out,
         "  health     http://{addr}/healthz   http://{addr}/readyz"
@@ -91,12 +93,27 @@ pub(super) fn print_demo_guide(
         (Role::Admin, None, None),
     ];
     let mut console = Vec::new();
+    let mut filing = Vec::new();
     for (role, uscc, department) in tokens {
         let token = token(settings, role, uscc, department, None, ttl)?;
         writeln!(out, "  {:<10} {token}", role.as_str())?;
-        if matches!(role, Role::Department | Role::System | Role::Admin) {
-            console.push((role, token));
+        match role {
+            Role::Department | Role::System | Role::Admin => console.push((role, token)),
+            Role::Firm | Role::Broker => filing.push((role, token)),
+            Role::Anonymous => {}
         }
+    }
+    writeln!(
+        out,
+        "\nA single window's declaration form with the filing panel, signed in:"
+    )?;
+    for (role, token) in filing {
+        writeln!(
+            out,
+            "  {:<10} http://{addr}/widget/demo#token={token}&firm={}",
+            role.as_str(),
+            seeded.firm
+        )?;
     }
     writeln!(
         out,

@@ -5,8 +5,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 mod database_url;
+mod origins;
 
 pub use database_url::DatabaseUrl;
+pub use origins::AllowedOrigins;
 
 use chrono_tz::Tz;
 use figment::Figment;
@@ -120,6 +122,16 @@ pub struct Settings {
     /// `text` for people, `json` (one object per line) for log collectors.
     #[serde(default)]
     pub log_format: LogFormat,
+    /// Web origins whose pages may call the API from a browser: a single window serving the
+    /// filing panel from its own origin. Exact origins as browsers send them
+    /// (`https://sw.example.cn`), separated by commas in the environment; none by default. Only
+    /// these get CORS headers, on `/graphql` and the exports.
+    #[serde(default)]
+    pub cors_allowed_origins: AllowedOrigins,
+    /// Whether `/widget/demo`, a mock declaration form with the filing panel beside it, is
+    /// served. `serve --demo` turns it on.
+    #[serde(default)]
+    pub widget_demo: bool,
 }
 
 /// How log lines are written.

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
@@ -112,6 +113,46 @@ impl Browser {
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("no {css}: {e}"));
+    }
+
+    /// Runs `script` (a function body; `arguments` are `args`) until it returns something other
+    /// than `null`, `false`, `0`, `""` or an empty list, for at most [`PATIENCE`]; returns that.
+    pub async fn wait_until(&self, what: &str, script: &str, args: Vec<Value>) -> Value {
+        let started = Instant::now();
+        loop {
+            let value = self
+                .client
+                .execute(script, args.clone())
+                .await
+                .unwrap_or_else(|e| panic!("{what}: {e}"));
+            let empty = match &value {
+                Value::Null | Value::Bool(false) => true,
+                Value::String(s) => s.is_empty(),
+                Value::Array(a) => a.is_empty(),
+                Value::Number(n) => n.as_f64() == Some(0.0),
+                Value::Object(_) | Value::Bool(true) => false,
+            };
+            if !empty {
+                return value;
+            }
+            assert!(started.elapsed() < PATIENCE, "waited in vain for {what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Presses each key in turn on whatever has the focus, as a person at the keyboard does
+    /// (`fantoccini::key::Key` values for Tab, Enter, Space).
+    pub async fn press(&self, keys: &str) {
+        let mut actions = KeyActions::new("keyboard".to_owned());
+        for key in keys.chars() {
+            actions = actions
+                .then(KeyAction::Down { value: key })
+                .then(KeyAction::Up { value: key });
+        }
+        self.client
+            .perform_actions(actions)
+            .await
+            .unwrap_or_else(|e| panic!("pressing {keys:?}: {e}"));
     }
 
     /// Runs `script` in the page and returns what it returns.

@@ -24,6 +24,7 @@ mod migrations;
 mod needs;
 mod observe;
 mod overview;
+mod panel;
 mod permissions;
 mod policies;
 mod process;

@@ -82,3 +82,28 @@ fn a_short_secret_and_a_large_leeway_are_refused() {
         .unwrap_or_default();
     assert!(err.contains("JWT_LEEWAY_SECONDS"), "{err}");
 }
+
+#[test]
+fn allowed_origins_come_from_one_variable_and_a_bad_one_is_named() {
+    let origins = with_env(
+        &[(
+            "POLICY_OUTREACH_CORS_ALLOWED_ORIGINS",
+            "https://sw.example.cn, http://127.0.0.1:8081",
+        )],
+        || Settings::load(None).map(|s| s.cors_allowed_origins),
+    )
+    .unwrap();
+    assert_eq!(
+        origins.iter().collect::<Vec<_>>(),
+        ["https://sw.example.cn", "http://127.0.0.1:8081"]
+    );
+    assert!(Settings::defaults().cors_allowed_origins.is_empty());
+
+    let err = with_env(
+        &[("POLICY_OUTREACH_CORS_ALLOWED_ORIGINS", "https://sw.example.cn/")],
+        || Settings::load(None).err().map(|e| e.to_string()),
+    )
+    .unwrap();
+    assert!(err.contains("cors_allowed_origins"), "{err}");
+    assert!(err.contains("https://sw.example.cn/"), "{err}");
+}

@@ -1,6 +1,7 @@
 //! The HTTP surface: one router listing every route, and the layers every request passes through.
 
 mod admission;
+mod cors;
 mod csv_stream;
 mod error;
 mod exports;
@@ -101,8 +102,28 @@ pub fn router(state: Arc<HttpState>) -> Router {
             state.clone(),
             rate::per_ip,
         ));
+    // Preflights are answered before the rate limit, and other origins' answers carry no CORS.
+    let rated = if settings.cors_allowed_origins.is_empty() {
+        rated
+    } else {
+        rated
+            .layer(cors::layer(&settings.cors_allowed_origins))
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::new(settings.cors_allowed_origins.clone()),
+                cors::only_allowed,
+            ))
+    };
+    let widget = Router::new().route("/widget/policy-panel.js", get(pages::panel_script));
+    let widget = if settings.widget_demo {
+        widget
+            .route("/widget/demo", get(pages::widget_demo_page))
+            .route("/widget/{file}", get(pages::widget_demo_file))
+    } else {
+        widget
+    };
     Router::new()
         .merge(rated)
+        .merge(widget)
         .route("/console", get(pages::console_page))
         .route("/console/{*path}", get(pages::console_file))
         .route("/graphiql/{*path}", get(pages::graphiql_file))

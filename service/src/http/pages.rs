@@ -1,16 +1,17 @@
 //! The pages the binary serves, their files embedded at compile time (read from the folders at
 //! run time in debug builds), each with an ETag: the department console at `/console`
-//! (`service/console/`) and GraphiQL at `GET /graphql` (`service/graphiql/`, GraphiQL 4 and
-//! React 18 vendored with their licences), so neither needs a CDN. Each is served under a
+//! (`service/console/`), GraphiQL at `GET /graphql` (`service/graphiql/`, GraphiQL 4 and React 18
+//! vendored with their licences), so neither needs a CDN, and the filing panel a single window
+//! loads from here (`service/widget/`) with its demo host page. Each page is served under a
 //! Content-Security-Policy that allows no inline script, nothing from another origin and no
-//! framing. Both read everything through the public GraphQL API.
+//! framing. All of them read everything through the public GraphQL API.
 
 use axum::extract::Path;
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH, REFERRER_POLICY,
+    ACCESS_CONTROL_ALLOW_ORIGIN, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH, REFERRER_POLICY,
     X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rust_embed::{EmbeddedFile, RustEmbed};
 
@@ -21,6 +22,10 @@ struct Console;
 #[derive(rust_embed::Embed)]
 #[folder = "graphiql/"]
 struct Graphiql;
+
+#[derive(rust_embed::Embed)]
+#[folder = "widget/"]
+struct Widget;
 
 /// The console: only this origin's scripts, styles, images and API; no inline script or style,
 /// no plugins, no framing, no base or form target elsewhere.
@@ -51,6 +56,46 @@ pub fn graphiql_page(headers: &HeaderMap) -> Response {
 /// `GET /graphiql/{*path}`: GraphiQL's and React's files, and the script that starts it.
 pub async fn graphiql_file(Path(path): Path<String>, headers: HeaderMap) -> Response {
     serve::<Graphiql>(&path, &headers, GRAPHIQL_POLICY)
+}
+
+/// `GET /widget/policy-panel.js`: the filing panel, which single windows load from their own
+/// origins. See [`shared`].
+pub async fn panel_script(headers: HeaderMap) -> Response {
+    shared(serve::<Widget>("policy-panel.js", &headers, CONSOLE_POLICY))
+}
+
+/// `GET /widget/demo`: the demo single window's declaration form with the panel beside it.
+pub async fn widget_demo_page(headers: HeaderMap) -> Response {
+    serve::<Widget>("demo.html", &headers, CONSOLE_POLICY)
+}
+
+/// `GET /widget/demo.js`, `/widget/demo.css`: the demo host page's own script and style sheet,
+/// shared like the panel so the same page can be tried from another origin.
+pub async fn widget_demo_file(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    match file.as_str() {
+        "demo.js" | "demo.css" => shared(serve::<Widget>(&file, &headers, CONSOLE_POLICY)),
+        _ => (StatusCode::NOT_FOUND, "no such file").into_response(),
+    }
+}
+
+/// A public static file other origins' pages load (as a module script, which browsers fetch in
+/// CORS mode): readable from any origin, never with credentials, and cached for five minutes
+/// before its ETag is checked again. What the panel may call is still up to the API's own CORS.
+fn shared(mut response: Response) -> Response {
+    let set = response.headers_mut();
+    set.insert(
+        ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    set.insert(
+        HeaderName::from_static("cross-origin-resource-policy"),
+        HeaderValue::from_static("cross-origin"),
+    );
+    set.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    response
 }
 
 fn serve<E: RustEmbed>(path: &str, headers: &HeaderMap, policy: &'static str) -> Response {
