@@ -162,7 +162,7 @@ button {
 button:hover { border-color: var(--accent); }
 button[aria-pressed="true"] { background: var(--accent); border-color: var(--accent); color: #fff; }
 button[aria-disabled="true"] { opacity: 0.6; cursor: progress; }
-button.disclosure { border: none; background: none; padding: 4px 0; color: var(--accent); min-height: 0; }
+button.disclosure { display: block; border: none; background: none; padding: 4px 0; color: var(--accent); min-height: 0; text-align: start; }
 button.disclosure::before { content: "▸ "; }
 button.disclosure[aria-expanded="true"]::before { content: "▾ "; }
 :focus-visible { outline: 3px solid var(--focus); outline-offset: 2px; }

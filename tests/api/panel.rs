@@ -10,8 +10,7 @@
 use chrono::{Datelike, Days, NaiveDate};
 use fantoccini::key::Key;
 use reqwest::header::{
-    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
-    ORIGIN,
+    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN, ORIGIN,
 };
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -46,7 +45,10 @@ impl Host {
 
     async fn serve(listener: tokio::net::TcpListener, origin: String, service: &str) -> Host {
         let page = DEMO_HTML.replace("\"/widget/", &format!("\"{service}/widget/"));
-        assert_ne!(page, DEMO_HTML, "the host page loads the panel from the service");
+        assert_ne!(
+            page, DEMO_HTML,
+            "the host page loads the panel from the service"
+        );
         let router = axum::Router::new().route(
             "/",
             axum::routing::get(move || {
@@ -122,7 +124,8 @@ async fn world() -> World {
     let mut fair = policy_input("PANEL-FAIR", "SZ-COMMERCE", "Trade fair subsidy");
     fair["applyDeadline"] = json!(deadline.to_string());
     fair["applyUrl"] = json!("https://example.cn/apply");
-    fair["documents"] = json!([{"title": "申请表", "url": "https://example.cn/form.docx", "kind": "ELECTRONIC"}]);
+    fair["documents"] =
+        json!([{"title": "申请表", "url": "https://example.cn/form.docx", "kind": "ELECTRONIC"}]);
     fair["eligibility"] = json!({"fact": "declaration.tradeMode", "op": "in", "value": ["0110"]});
     create_policy(&app, fair, true).await;
 
@@ -133,8 +136,7 @@ async fn world() -> World {
     create_policy(&app, us, true).await;
 
     let mut import = policy_input("PANEL-IMPORT", "PBOC", "Imported equipment");
-    import["eligibility"] =
-        json!({"fact": "declaration.direction", "op": "eq", "value": "IMPORT"});
+    import["eligibility"] = json!({"fact": "declaration.direction", "op": "eq", "value": "IMPORT"});
     create_policy(&app, import, true).await;
 
     World {
@@ -199,14 +201,13 @@ async fn comments(app: &TestApp, policy_id: &str) -> Vec<(String, String, String
         .collect()
 }
 
-/// Opens the host page signed in by its `#token=` link, waiting for the panel to be defined.
+/// Opens the host page afresh (a page load, not a jump within the page), signed in by its
+/// `#token=` link, waiting for the panel to be defined.
 async fn open_host(browser: &Browser, w: &World, token: &str) {
+    browser.client.goto("about:blank").await.unwrap();
     browser
         .client
-        .goto(&format!(
-            "{}/#token={token}&firm={}",
-            w.host.origin, w.firm
-        ))
+        .goto(&format!("{}/#token={token}&firm={}", w.host.origin, w.firm))
         .await
         .unwrap();
     browser
@@ -253,7 +254,9 @@ async fn click_in_panel(browser: &Browser, css: &str) {
     let found = browser
         .client
         .execute(
-            &format!("const el = {ROOT}.querySelector(arguments[0]); if (el) el.click(); return !!el;"),
+            &format!(
+                "const el = {ROOT}.querySelector(arguments[0]); if (el) el.click(); return !!el;"
+            ),
             vec![json!(css)],
         )
         .await
@@ -395,7 +398,12 @@ async fn without_allowed_origins_no_answer_carries_cors() {
         .collect();
     assert!(cors.is_empty(), "{cors:?}");
     // And the demo host page is served only when asked for.
-    let demo = app.client.get(app.url("/widget/demo")).send().await.unwrap();
+    let demo = app
+        .client
+        .get(app.url("/widget/demo"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(demo.status(), reqwest::StatusCode::NOT_FOUND);
 }
 
@@ -453,14 +461,22 @@ async fn the_panel_on_another_origin_shows_the_policies_and_records_each_answer_
     browser.click("#save").await;
     let on_page = shown(&browser).await;
     let api = direct(&w, &token, "PANEL-DECL-1").await;
-    assert_eq!(on_page, codes(&api), "exactly the service's matches, in order");
+    assert_eq!(
+        on_page,
+        codes(&api),
+        "exactly the service's matches, in order"
+    );
     assert_eq!(on_page, ["PANEL-FAIR", "PANEL-US", "PANEL-INS"]);
     assert_eq!(
         stored_deliveries(&w.app.db).await.len(),
         3,
         "the panel's presentations are recorded once, the direct call added none"
     );
-    assert!(events(&browser).await.contains(&"policies-presented".to_owned()));
+    assert!(
+        events(&browser)
+            .await
+            .contains(&"policies-presented".to_owned())
+    );
 
     // Each card: the title, the deadline with the days left, "granted without application".
     let cards = browser
@@ -526,7 +542,11 @@ async fn the_panel_on_another_origin_shows_the_policies_and_records_each_answer_
         .map(|r| &r["text"])
         .collect();
     assert_eq!(
-        reasons["texts"].as_array().unwrap().iter().collect::<Vec<_>>(),
+        reasons["texts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .collect::<Vec<_>>(),
         api_reasons
     );
     browser.screenshot_at("panel-desktop", DESKTOP.0).await;
@@ -564,10 +584,7 @@ async fn the_panel_on_another_origin_shows_the_policies_and_records_each_answer_
     );
     let fired = events(&browser).await;
     assert_eq!(
-        fired
-            .iter()
-            .filter(|e| *e == "policy-acknowledged")
-            .count(),
+        fired.iter().filter(|e| *e == "policy-acknowledged").count(),
         1,
         "{fired:?}"
     );
@@ -660,7 +677,10 @@ async fn the_panel_on_another_origin_shows_the_policies_and_records_each_answer_
     // The same page served by the service itself, under its Content-Security-Policy.
     browser
         .client
-        .goto(&w.app.url(&format!("/widget/demo#token={token}&firm={}", w.firm)))
+        .goto(
+            &w.app
+                .url(&format!("/widget/demo#token={token}&firm={}", w.firm)),
+        )
         .await
         .unwrap();
     browser
@@ -703,7 +723,9 @@ async fn a_broker_uses_the_panel_by_keyboard_alone() {
             panic!("Tab never reached {want}");
         }
     };
-    browser.js("document.activeElement.blur(); return true").await;
+    browser
+        .js("document.activeElement.blur(); return true")
+        .await;
     tab_to("save").await;
     browser.press(&Key::Enter.to_string()).await;
     assert_eq!(
@@ -787,6 +809,29 @@ async fn the_panel_fails_quietly_where_it_cannot_answer() {
         .await;
     assert_eq!(hidden, true, "an unknown firm shows nothing");
 
+    // A token the service refuses (401) is asked for again, once, and the retry goes through.
+    open_host(&browser, &w, &token).await;
+    browser
+        .js("const real = sessionStorage.getItem('po.widget.token');
+             window.asked = [];
+             document.getElementById('panel').tokenProvider = async ({ retry }) => {
+               window.asked.push(retry);
+               return retry ? real : 'an.expired.token';
+             };
+             return true;")
+        .await;
+    number_declaration(&browser, "PANEL-RETRY").await;
+    browser.click("#save").await;
+    assert_eq!(
+        shown(&browser).await,
+        ["PANEL-FAIR", "PANEL-US", "PANEL-INS"]
+    );
+    assert_eq!(
+        browser.js("return window.asked").await,
+        json!([false, true])
+    );
+    quiet(&browser).await;
+
     // A single window on an origin the service does not allow: the panel loads, its calls fail.
     let (listener, origin) = Host::bind().await;
     let stranger_host = Host::serve(listener, origin, &w.app.base).await;
@@ -823,12 +868,7 @@ async fn the_panel_fails_quietly_where_it_cannot_answer() {
     }
     let down = present_and_fail(&browser).await;
     assert_eq!(down["code"], "SERVICE_UNAVAILABLE");
-    assert!(
-        down["message"]
-            .as_str()
-            .unwrap()
-            .contains("无法连接")
-    );
+    assert!(down["message"].as_str().unwrap().contains("无法连接"));
     browser.screenshot_at("panel-service-down", DESKTOP.0).await;
     quiet(&browser).await;
     let _ = browser.client.close().await;
@@ -863,9 +903,7 @@ async fn present_and_fail(browser: &Browser) -> Value {
 async fn quiet(browser: &Browser) {
     let logged = browser.errors().await;
     assert!(
-        logged
-            .iter()
-            .all(|line| !line.contains("Uncaught")),
+        logged.iter().all(|line| !line.contains("Uncaught")),
         "{logged:?}"
     );
 }

@@ -100,10 +100,13 @@ fn allowed_origins_come_from_one_variable_and_a_bad_one_is_named() {
     assert!(Settings::defaults().cors_allowed_origins.is_empty());
 
     let err = with_env(
-        &[("POLICY_OUTREACH_CORS_ALLOWED_ORIGINS", "https://sw.example.cn/")],
+        &[(
+            "POLICY_OUTREACH_CORS_ALLOWED_ORIGINS",
+            "https://sw.example.cn/",
+        )],
         || Settings::load(None).err().map(|e| e.to_string()),
     )
     .unwrap();
-    assert!(err.contains("cors_allowed_origins"), "{err}");
+    assert!(err.contains("CORS_ALLOWED_ORIGINS"), "{err}");
     assert!(err.contains("https://sw.example.cn/"), "{err}");
 }
