@@ -30,6 +30,7 @@ const STRINGS = {
     noDeadline: '长期受理',
     issuer: (name) => `发布：${name}`,
     reasons: (n) => `为什么适用（${n} 项条件）`,
+    everyone: '适用于所有申报企业，无附加条件',
     apply: '去申请',
     source: '政策原文',
     documents: '材料',
@@ -73,6 +74,7 @@ const STRINGS = {
     noDeadline: 'No application deadline',
     issuer: (name) => `Issued by ${name}`,
     reasons: (n) => `Why it applies (${n} ${n === 1 ? 'condition' : 'conditions'})`,
+    everyone: 'Open to every firm that files, with no further condition',
     apply: 'Apply',
     source: 'Policy text',
     documents: 'Documents',
@@ -321,7 +323,11 @@ class PolicyOutreachPanel extends HTMLElement {
       if (asked !== this.#asked) return null;
       this.#matches = data.applicablePolicies ?? [];
       this.#state = 'shown';
-      this.#pending.clear();
+      // Answers still on their way stay (they land on the new cards); a failed one is not
+      // retried for another declaration.
+      for (const [id, attempt] of this.#pending) {
+        if (!attempt.sending) this.#pending.delete(id);
+      }
       this.#said.clear();
       this.#render();
       this.#emit('policies-presented', {
@@ -420,58 +426,71 @@ class PolicyOutreachPanel extends HTMLElement {
     }
   }
 
+  /** The match shown now for `policyId`: a later `present` replaces the objects. */
+  #current(policyId) {
+    return this.#matches.find((m) => m.policy.id === policyId) ?? null;
+  }
+
   /** The firm's response to one policy, from its card. */
-  async #respond(match, response) {
+  async #respond(policyId, response) {
+    const match = this.#current(policyId);
+    if (!match) return;
     const policy = match.policy;
-    const pending = this.#pending.get(policy.id);
+    const pending = this.#pending.get(policyId);
     if (pending?.sending) return; // one request per card at a time: a second click is the same click
-    const comment = (this.#drafts.get(policy.id) ?? '').trim();
+    const comment = (this.#drafts.get(policyId) ?? '').trim();
     const latest = match.acknowledgement;
     // The same answer again, with nothing new to add, is not a new acknowledgement.
     if (latest && latest.response === response && latest.policyVersion === policy.version
       && (comment === '' || comment === (latest.comment ?? ''))) {
-      this.#said.set(policy.id, { text: this.#t.already(this.#t.response[response]) });
+      this.#said.set(policyId, { text: this.#t.already(this.#t.response[response]) });
       this.#renderCard(match);
       return;
     }
-    // A click that failed and is made again with the same answer is a retry: same key.
-    const same = pending && pending.response === response && pending.comment === comment;
-    const attempt = { response, comment, key: same ? pending.key : newKey(), sending: true };
-    this.#pending.set(policy.id, attempt);
-    this.#said.set(policy.id, { text: this.#t.sending });
-    this.#renderCard(match);
     const input = {
-      policyId: policy.id,
+      policyId,
       firmUscc: this.#declaration?.firmUscc ?? null,
       response,
       comment: comment || null,
       declarationId: this.#declaration?.id ?? null,
-      idempotencyKey: attempt.key,
     };
+    // A click that failed, made again with the same answer, is a retry: the same key, so the
+    // service records it once even if the first attempt reached it.
+    const same = pending && JSON.stringify(pending.input) === JSON.stringify(input);
+    const attempt = { input, key: same ? pending.key : newKey(), sending: true };
+    this.#pending.set(policyId, attempt);
+    this.#said.set(policyId, { text: this.#t.sending });
+    this.#renderCard(match);
     try {
-      const data = await this.#call(ACKNOWLEDGE, { input });
+      const data = await this.#call(ACKNOWLEDGE, { input: { ...input, idempotencyKey: attempt.key } });
       const acknowledgement = data.acknowledgePolicy;
-      match.acknowledgement = acknowledgement;
-      this.#pending.delete(policy.id);
-      this.#drafts.delete(policy.id);
-      this.#said.set(policy.id, {
-        text: response === 'DISMISSED' ? this.#t.hidden : this.#t.recorded(this.#t.response[response]),
-      });
-      this.#renderCard(match);
+      this.#pending.delete(policyId);
+      this.#drafts.delete(policyId);
+      const shown = this.#current(policyId);
+      if (shown) {
+        shown.acknowledgement = acknowledgement;
+        this.#said.set(policyId, {
+          text: response === 'DISMISSED' ? this.#t.hidden : this.#t.recorded(this.#t.response[response]),
+        });
+        this.#renderCard(shown);
+      }
       this.#emit('policy-acknowledged', {
-        policyId: policy.id,
+        policyId,
         code: policy.code,
         version: policy.version,
         response,
-        comment: comment || null,
+        comment: input.comment,
         declarationId: input.declarationId,
         acknowledgement: structuredClone(acknowledgement),
       });
     } catch (error) {
       attempt.sending = false;
-      this.#said.set(policy.id, { text: this.#t.notRecorded, problem: true });
-      this.#renderCard(match);
-      this.#fail(error, 'acknowledge', policy.id);
+      const shown = this.#current(policyId);
+      if (shown) {
+        this.#said.set(policyId, { text: this.#t.notRecorded, problem: true });
+        this.#renderCard(shown);
+      }
+      this.#fail(error, 'acknowledge', policyId);
     }
   }
 
@@ -548,13 +567,16 @@ class PolicyOutreachPanel extends HTMLElement {
       text: p.applyDeadline ? t.deadline(date, days) : t.noDeadline,
     }),
     p.leadIssuer ? h('p', { class: 'meta', text: t.issuer(p.leadIssuer.name) }) : null,
-    h('button', {
-      type: 'button', class: 'disclosure reasons-toggle', id: `${base}-reasons-button`,
-      'aria-expanded': reasonsOpen ? 'true' : 'false', 'aria-controls': `${base}-reasons`,
-      onclick: toggle(`${base}-reasons`), text: t.reasons(match.reasons.length),
-    }),
-    h('ul', { class: 'reasons', id: `${base}-reasons`, hidden: !reasonsOpen },
-      match.reasons.map((r) => h('li', { class: r.outcome, text: r.text }))),
+    // A rule with no condition (and no region scope) has nothing to unfold.
+    match.reasons.length ? [
+      h('button', {
+        type: 'button', class: 'disclosure reasons-toggle', id: `${base}-reasons-button`,
+        'aria-expanded': reasonsOpen ? 'true' : 'false', 'aria-controls': `${base}-reasons`,
+        onclick: toggle(`${base}-reasons`), text: t.reasons(match.reasons.length),
+      }),
+      h('ul', { class: 'reasons', id: `${base}-reasons`, hidden: !reasonsOpen },
+        match.reasons.map((r) => h('li', { class: r.outcome, text: r.text }))),
+    ] : h('p', { class: 'meta everyone', text: t.everyone }),
     this.#links(p, newWindow),
     // What the firm still needs comes first: it is sent with the response clicked next.
     h('button', {
@@ -576,7 +598,7 @@ class PolicyOutreachPanel extends HTMLElement {
         'data-response': response,
         'aria-pressed': latest?.response === response ? 'true' : 'false',
         'aria-disabled': pending?.sending ? 'true' : null,
-        onclick: () => this.#respond(match, response),
+        onclick: () => this.#respond(p.id, response),
         text: t.response[response],
       }))),
     h('p', {
