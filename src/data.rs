@@ -131,8 +131,12 @@ pub(super) async fn import_policies(
     }
 }
 
-pub(super) fn export_schema(output: Option<PathBuf>) -> anyhow::Result<()> {
-    let sdl = schema::sdl();
+pub(super) fn export_schema(output: Option<PathBuf>, federation: bool) -> anyhow::Result<()> {
+    let sdl = if federation {
+        schema::federation_sdl()
+    } else {
+        schema::sdl()
+    };
     match output {
         Some(path) => {
             std::fs::write(&path, sdl).with_context(|| format!("writing {}", path.display()))?

@@ -97,6 +97,9 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
+        /// The Apollo Federation v2 subgraph SDL a gateway composes, instead of the plain schema.
+        #[arg(long)]
+        federation: bool,
     },
     /// Mint a token with the configured HS256 secret (development only).
     Token {
@@ -172,7 +175,7 @@ where
             Command::ImportPolicies { file, publish } => {
                 import_policies(&settings, &file, publish).await
             }
-            Command::ExportSchema { output } => export_schema(output),
+            Command::ExportSchema { output, federation } => export_schema(output, federation),
             Command::Token {
                 role,
                 uscc,

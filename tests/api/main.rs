@@ -10,6 +10,7 @@ mod deliveries;
 mod departments;
 mod eligibility;
 mod faults;
+mod federation;
 mod filing;
 mod firms;
 mod fuzz;

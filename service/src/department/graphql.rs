@@ -5,7 +5,8 @@ use async_graphql::{ComplexObject, Context, InputObject, Object, SimpleObject};
 use super::service;
 use crate::auth::Role;
 use crate::entity::department;
-use crate::graphql::{Lang, base, dep, lang, viewer};
+use crate::error::AppError;
+use crate::graphql::{Lang, base, dep, entity_or_null, lang, viewer};
 use crate::policy::live::LiveCatalog;
 use crate::region::Region;
 
@@ -58,6 +59,25 @@ pub struct DepartmentInput {
     pub name_en: Option<String>,
     /// GB/T 2260 code of the region it governs; absent for a national department.
     pub region: Option<String>,
+}
+
+/// Federation: a `Department` another subgraph names by `code`. Departments are public
+/// reference data, as `departments` is.
+#[derive(Default)]
+pub struct DepartmentEntities;
+
+#[Object]
+impl DepartmentEntities {
+    #[graphql(entity)]
+    async fn find_department_by_code(&self, ctx: &Context<'_>, code: String) -> Option<Department> {
+        let found = async {
+            let code =
+                super::DepartmentCode::parse(&code).map_err(|e| AppError::field("code", e))?;
+            let found = service::by_codes(&base(ctx).db, &[code.as_str().to_owned()]).await?;
+            Ok(found.into_iter().next().map(Department::from))
+        };
+        entity_or_null(ctx, found.await)
+    }
 }
 
 /// Department reads.

@@ -5,4 +5,4 @@ mod graphql;
 pub mod service;
 
 pub use code::DepartmentCode;
-pub use graphql::{Department, DepartmentMutation, DepartmentQuery};
+pub use graphql::{Department, DepartmentEntities, DepartmentMutation, DepartmentQuery};

@@ -12,5 +12,5 @@ mod uscc;
 pub use graphql::{Acknowledgement, Delivery, Firm, FirmAccess, delivery_page};
 pub use input::FirmInput;
 pub use model::{CustomsCredit, FirmSize};
-pub use query::{FirmMutation, FirmQuery};
+pub use query::{FirmEntities, FirmMutation, FirmQuery};
 pub use uscc::Uscc;

@@ -8,7 +8,7 @@ use super::input::FirmInput;
 use super::{Uscc, service, sync};
 use crate::auth::Role;
 use crate::error::AppError;
-use crate::graphql::{base, viewer};
+use crate::graphql::{base, entity_or_null, viewer};
 
 /// Firm reads.
 #[derive(Default)]
@@ -25,6 +25,19 @@ impl FirmQuery {
         Ok(service::find(db, &uscc)
             .await?
             .map(|m| Firm::new(m, FirmAccess::Full)))
+    }
+}
+
+/// Federation: a `Firm` another subgraph names by `uscc`, under the same permissions as
+/// `firm(uscc)`: one the caller may not see resolves to null with `FORBIDDEN`.
+#[derive(Default)]
+pub struct FirmEntities;
+
+#[Object]
+impl FirmEntities {
+    #[graphql(entity)]
+    async fn find_firm_by_uscc(&self, ctx: &Context<'_>, uscc: String) -> Option<Firm> {
+        entity_or_null(ctx, FirmQuery.firm(ctx, uscc).await)
     }
 }
 

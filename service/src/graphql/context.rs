@@ -103,3 +103,16 @@ pub fn read_database(ctx: &Context<'_>) {
         provenance.database();
     }
 }
+
+/// A federation entity the caller may not see, or that failed: null in `_entities`, its error
+/// (`FORBIDDEN`, `UNAUTHENTICATED`, …) beside the others', so one refused entity does not null
+/// every entity of the request.
+pub fn entity_or_null<T>(ctx: &Context<'_>, found: async_graphql::Result<Option<T>>) -> Option<T> {
+    match found {
+        Ok(entity) => entity,
+        Err(error) => {
+            ctx.add_error(ctx.set_error_path(error.into_server_error(ctx.item.pos)));
+            None
+        }
+    }
+}

@@ -7,6 +7,7 @@ mod scalars;
 
 pub use crate::lang::Lang;
 pub use context::{
-    Provenance, RequestContext, base, dep, lang, read_database, read_snapshot, viewer,
+    Provenance, RequestContext, base, dep, entity_or_null, lang, read_database, read_snapshot,
+    viewer,
 };
 pub use scalars::Date;

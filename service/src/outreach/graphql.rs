@@ -91,7 +91,7 @@ impl OutreachQuery {
     /// The published policies in effect that apply to this firm and this declaration, soonest
     /// deadline first; each presentation is recorded as a delivery. FIRM for itself, BROKER for
     /// firms that entrusted it, SYSTEM for any (on the channel it names, SINGLE_WINDOW by default).
-    async fn applicable_policies(
+    pub(super) async fn applicable_policies(
         &self,
         ctx: &Context<'_>,
         declaration: DeclarationInput,

@@ -9,6 +9,7 @@ mod counts;
 pub mod deliveries;
 mod delivery;
 mod external;
+mod federation;
 mod figures;
 mod filing;
 pub mod funnel;
@@ -27,6 +28,7 @@ mod unreached;
 mod window;
 
 pub use activity::Activity;
+pub use federation::DeclarationEntities;
 pub use graphql::{OutreachMutation, OutreachQuery};
 pub use model::{Channel, Response, answered_by_firm};
 pub use overview::OverviewQuery;

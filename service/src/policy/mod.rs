@@ -23,5 +23,5 @@ pub use graphql::Policy;
 pub use input::{DocumentInput, PolicyDraft, PolicyInput, validate_input};
 pub use model::{BenefitKind, DocumentKind, PolicyStatus};
 pub use mutation::PolicyMutation;
-pub use query::PolicyQuery;
+pub use query::{PolicyEntities, PolicyQuery};
 pub use view::PolicyView;

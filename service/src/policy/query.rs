@@ -11,7 +11,7 @@ use super::{catalog, published};
 use crate::department::DepartmentCode;
 use crate::error::InputErrors;
 use crate::graphql::pagination::{CountedConnection, Page};
-use crate::graphql::{Date, base, dep, read_database, read_snapshot, viewer};
+use crate::graphql::{Date, base, dep, entity_or_null, read_database, read_snapshot, viewer};
 use crate::region::RegionCatalog;
 use crate::text::Text;
 
@@ -54,6 +54,19 @@ impl PolicyFilter {
             in_effect_on: self.in_effect_on.map(|d| d.0),
             search,
         })
+    }
+}
+
+/// Federation: a `Policy` another subgraph names by `id`, resolved as `policy(id)` is, under the
+/// same permissions.
+#[derive(Default)]
+pub struct PolicyEntities;
+
+#[Object]
+impl PolicyEntities {
+    #[graphql(entity)]
+    async fn find_policy_by_id(&self, ctx: &Context<'_>, id: ID) -> Option<Policy> {
+        entity_or_null(ctx, PolicyQuery.policy(ctx, id, None).await)
     }
 }
 
