@@ -8,7 +8,7 @@ child module's name):
    re-exports its children does not tie them together.
 2. Dependencies point one way: no file of a domain imports the schema assembly (`schema`), the HTTP
    layer (`http`) or the application (`app`); and a domain file that resolves no GraphQL
-   object (no `#[Object]` or `#[ComplexObject]`: a service, a model, a writer) reads nothing of the
+   object (no `#[Object]`, `#[ComplexObject]` or `#[Subscription]`: a service, a model, a writer) reads nothing of the
    request (`graphql::{base, dep, viewer, lang, RequestContext}`): it is handed what it uses.
 
 Prints every problem; exits 1 when there is any."""
@@ -180,7 +180,7 @@ for path, targets in sorted(USES.items()):
     top = path.split("/")[0]
     if top not in DOMAINS:
         continue
-    resolves_objects = re.search(r"#\[(Object|ComplexObject)\b", FILES[path])
+    resolves_objects = re.search(r"#\[(Object|ComplexObject|Subscription)\b", FILES[path])
     for target in targets:
         if not target:
             continue

@@ -70,6 +70,7 @@ impl Application {
             regions.clone(),
             Duration::from_millis(settings.catalog_poll_ms),
         );
+        crate::policy::live::listen(live.clone(), db.clone(), regions.clone());
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("binding {}", settings.listen))?;
@@ -105,6 +106,7 @@ impl Application {
             verifier,
             rate: RateLimits::new(&settings),
             metrics: Metrics::new(settings.db_max_connections),
+            ws_slots: Default::default(),
         });
         Ok(Application {
             listener,

@@ -79,7 +79,7 @@ fn the_subgraph_sdl_has_keys_and_requires_and_the_plain_schema_has_none() {
             "the plain schema shows {federation_only}"
         );
     }
-    assert!(plain.contains("schema {\n\tquery: Query\n\tmutation: Mutation\n}"));
+    assert!(plain.contains("schema {\n\tquery: Query\n\tmutation: Mutation\n"));
 }
 
 #[tokio::test]

@@ -32,5 +32,6 @@ mod process;
 mod reach;
 mod rules_sql;
 mod schema;
+mod subscriptions;
 mod synthetic;
 mod text;

@@ -4,6 +4,7 @@
 mod context;
 pub mod pagination;
 mod scalars;
+mod subscriber;
 
 pub use crate::lang::Lang;
 pub use context::{
@@ -11,3 +12,4 @@ pub use context::{
     viewer,
 };
 pub use scalars::Date;
+pub use subscriber::{SlowSignal, Subscriber};

@@ -13,6 +13,7 @@ mod observe;
 mod pages;
 mod public;
 mod rate;
+mod ws;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,6 +58,8 @@ pub struct HttpState {
     pub verifier: TokenVerifier,
     pub rate: Arc<RateLimits>,
     pub metrics: Metrics,
+    /// Subscription connections and subscriptions open, per subject.
+    pub ws_slots: ws::Slots,
 }
 
 /// Permits for large requests running at once on the blocking pool: as many as the machine has
@@ -90,6 +93,7 @@ pub fn router(state: Arc<HttpState>) -> Router {
     let max_body = settings.max_body_bytes;
     let rated = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
+        .route("/graphql/ws", get(ws::upgrade))
         .route(
             "/exports/policies/{id}/unreached.csv",
             get(exports::unreached_csv),

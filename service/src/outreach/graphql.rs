@@ -150,33 +150,38 @@ impl OutreachQuery {
         )
         .await?;
         let lang = lang(ctx);
-        let input = crate::eligibility::Facts {
-            firm: &facts,
-            declaration: None,
-        };
         let nodes = entries
             .into_iter()
-            .map(
-                |InboxEntry {
-                     policy,
-                     certain,
-                     is_new,
-                     acknowledgement,
-                 }| PolicyMatch {
-                    reasons: reason_views(policy.rule.explain(
-                        input,
-                        &app.base.regions,
-                        lang.into(),
-                    )),
-                    policy: Policy(policy.view.clone()),
-                    certain,
-                    is_new,
-                    delivery: None,
-                    acknowledgement: acknowledgement.map(Acknowledgement::from),
-                },
-            )
+            .map(|entry| inbox_match(entry, &facts, &app.base.regions, lang))
             .collect();
         Ok(page.connection(nodes, total as u64))
+    }
+}
+
+/// An inbox entry as the API shows it, its reasons worded in `lang`.
+pub(super) fn inbox_match(
+    entry: InboxEntry,
+    facts: &crate::eligibility::FirmFacts,
+    regions: &crate::region::RegionCatalog,
+    lang: crate::graphql::Lang,
+) -> PolicyMatch {
+    let InboxEntry {
+        policy,
+        certain,
+        is_new,
+        acknowledgement,
+    } = entry;
+    let input = crate::eligibility::Facts {
+        firm: facts,
+        declaration: None,
+    };
+    PolicyMatch {
+        reasons: reason_views(policy.rule.explain(input, regions, lang.into())),
+        policy: Policy(policy.view.clone()),
+        certain,
+        is_new,
+        delivery: None,
+        acknowledgement: acknowledgement.map(Acknowledgement::from),
     }
 }
 
@@ -241,6 +246,6 @@ impl OutreachMutation {
 }
 
 /// Outreach's services, as the schema was built with them.
-fn outreach<'a>(ctx: &Context<'a>) -> &'a OutreachService {
+pub(super) fn outreach<'a>(ctx: &Context<'a>) -> &'a OutreachService {
     dep::<Arc<OutreachService>>(ctx)
 }

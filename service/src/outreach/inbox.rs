@@ -75,3 +75,42 @@ pub async fn inbox(
         .collect();
     Ok((page, total))
 }
+
+/// What a firm's inbox gains from the live policy `policy_id`: its entry when the policy is in
+/// effect today, not closed by the firm's answer to this version, and the firm's facts qualify
+/// it or leave only the declaration to decide.
+pub async fn entry(
+    app: &OutreachService,
+    uscc: &str,
+    facts: &FirmFacts,
+    policy_id: uuid::Uuid,
+) -> AppResult<Option<InboxEntry>> {
+    let snapshot = app.live.snapshot();
+    let Some(policy) = snapshot.get(policy_id) else {
+        return Ok(None);
+    };
+    if !policy.in_effect_on(app.base.today()) {
+        return Ok(None);
+    }
+    let input = Facts {
+        firm: facts,
+        declaration: None,
+    };
+    let certain = match policy.rule.evaluate(input) {
+        Outcome::True => true,
+        Outcome::Unknown if policy.rule.may_qualify(input) => false,
+        _ => return Ok(None),
+    };
+    let funnels = funnel_rows(&app.base, uscc).await?;
+    if is_closed(&funnels, policy) {
+        return Ok(None);
+    }
+    let mut acknowledgements =
+        latest_acknowledgements(&app.base, &funnels, std::iter::once(policy_id)).await?;
+    Ok(Some(InboxEntry {
+        certain,
+        is_new: !has_seen(&funnels, policy_id, policy.view.version.version),
+        acknowledgement: acknowledgements.remove(&policy_id),
+        policy: policy.clone(),
+    }))
+}

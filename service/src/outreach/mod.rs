@@ -24,6 +24,7 @@ pub mod recorder;
 mod report;
 mod service;
 mod stats;
+mod subscription;
 mod unreached;
 mod window;
 
@@ -36,5 +37,6 @@ pub use reach::{reach_reader, unreached_condition};
 pub use recorder::Recorder;
 pub use report::ReportQuery;
 pub use service::OutreachService;
+pub use subscription::OutreachSubscription;
 pub use unreached::{ExportRow, FunnelStage, brokers_of_all, export_page, stuck_at};
 pub use window::Window;

@@ -93,9 +93,34 @@ impl Snapshot {
     }
 }
 
-/// The snapshot of this instance.
+/// How a published policy changed between two snapshots.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CatalogChangeKind {
+    /// Published for the first time, or again after it was retired.
+    Published,
+    /// A new version of a published policy went live.
+    Versioned,
+    /// No longer published.
+    Retired,
+}
+
+/// A policy that changed in the published catalog: ids and the regions it covers (empty:
+/// nationwide), never its content, which readers fetch as they may.
+#[derive(Clone, Debug)]
+pub struct CatalogChange {
+    pub policy_id: Uuid,
+    pub version: i32,
+    pub kind: CatalogChangeKind,
+    pub regions: Arc<[crate::region::RegionCode]>,
+}
+
+/// How many changes a subscriber may fall behind before it is told it is too slow.
+const CHANGE_BUFFER: usize = 256;
+
+/// The snapshot of this instance, and the changes each new snapshot brought.
 pub struct LiveCatalog {
     current: ArcSwap<Snapshot>,
+    changes: tokio::sync::broadcast::Sender<CatalogChange>,
 }
 
 impl LiveCatalog {
@@ -103,7 +128,14 @@ impl LiveCatalog {
     pub async fn load(db: &DatabaseConnection, regions: &RegionCatalog) -> AppResult<LiveCatalog> {
         Ok(LiveCatalog {
             current: ArcSwap::from_pointee(read(db, regions).await?),
+            changes: tokio::sync::broadcast::channel(CHANGE_BUFFER).0,
         })
+    }
+
+    /// The changes every later snapshot brings, whichever instance made them: this one's at
+    /// once, another's when this one reloads (on its notification, or by the poll).
+    pub fn changes(&self) -> tokio::sync::broadcast::Receiver<CatalogChange> {
+        self.changes.subscribe()
     }
 
     /// The current snapshot.
@@ -115,13 +147,19 @@ impl LiveCatalog {
     pub async fn refresh(&self, db: &DatabaseConnection, regions: &RegionCatalog) -> AppResult<()> {
         let fresh = Arc::new(read(db, regions).await?);
         // Two refreshes may race: never replace a snapshot by an older one.
-        self.current.rcu(|current| {
+        let previous = self.current.rcu(|current| {
             if fresh.version >= current.version {
                 fresh.clone()
             } else {
                 current.clone()
             }
         });
+        if fresh.version > previous.version {
+            for change in differences(&previous, &fresh) {
+                // Nobody listening is not an error.
+                let _ = self.changes.send(change);
+            }
+        }
         Ok(())
     }
 
@@ -159,6 +197,79 @@ impl LiveCatalog {
         });
     }
 }
+
+/// What changed from `before` to `after`: policies published, versioned and retired.
+fn differences(before: &Snapshot, after: &Snapshot) -> Vec<CatalogChange> {
+    let change = |live: &LivePolicy, kind| CatalogChange {
+        policy_id: live.view.policy.id,
+        version: live.view.version.version,
+        kind,
+        regions: live.view.regions.clone().into(),
+    };
+    let mut changes: Vec<CatalogChange> = after
+        .policies
+        .iter()
+        .filter_map(|now| match before.get(now.view.policy.id) {
+            None => Some(change(now, CatalogChangeKind::Published)),
+            Some(then) if then.view.version.version != now.view.version.version => {
+                Some(change(now, CatalogChangeKind::Versioned))
+            }
+            Some(_) => None,
+        })
+        .collect();
+    changes.extend(
+        before
+            .policies
+            .iter()
+            .filter(|then| after.get(then.view.policy.id).is_none())
+            .map(|then| change(then, CatalogChangeKind::Retired)),
+    );
+    changes
+}
+
+/// On PostgreSQL, reloads as soon as another instance says the catalog changed (`NOTIFY` on
+/// [`CHANNEL`], sent by [`bump_catalog`] when its transaction commits), and again each time the
+/// listening connection comes back after it was lost, to catch up with what it missed. The poll
+/// of [`LiveCatalog::watch`] stays the safety net.
+pub fn listen(catalog: Arc<LiveCatalog>, db: DatabaseConnection, regions: Arc<RegionCatalog>) {
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return;
+    }
+    tokio::spawn(async move {
+        let pool = db.get_postgres_connection_pool().clone();
+        loop {
+            let mut listener = match sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await
+            {
+                Ok(listener) => listener,
+                Err(err) => {
+                    tracing::warn!(error = %err, "could not listen for catalog changes");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if let Err(err) = listener.listen(CHANNEL).await {
+                tracing::warn!(error = %err, "could not listen for catalog changes");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            loop {
+                match listener.try_recv().await {
+                    // A change, or the connection lost and found again: read the tables.
+                    Ok(_) => catalog.changed(&db, &regions).await,
+                    Err(err) => {
+                        tracing::warn!(error = %err, "lost the catalog notifications; listening again");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        catalog.changed(&db, &regions).await;
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// The notification channel of catalog changes; its payload is empty (readers read the tables).
+pub const CHANNEL: &str = "policy_outreach_catalog";
 
 async fn catalog_version(db: &DatabaseConnection) -> AppResult<i64> {
     Ok(catalog_state::Entity::find_by_id(1)
@@ -218,5 +329,9 @@ pub async fn bump_catalog(db: &impl ConnectionTrait) -> AppResult<()> {
         .filter(catalog_state::Column::Id.eq(1))
         .exec(db)
         .await?;
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        // Delivered when the transaction commits, and not at all if it rolls back.
+        db.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await?;
+    }
     Ok(())
 }

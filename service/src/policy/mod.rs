@@ -15,6 +15,7 @@ mod permission;
 mod published;
 mod query;
 pub mod store;
+mod subscription;
 mod version;
 mod view;
 
@@ -24,4 +25,5 @@ pub use input::{DocumentInput, PolicyDraft, PolicyInput, validate_input};
 pub use model::{BenefitKind, DocumentKind, PolicyStatus};
 pub use mutation::PolicyMutation;
 pub use query::{PolicyEntities, PolicyQuery};
+pub use subscription::{PolicySubscription, catalog_changes};
 pub use view::PolicyView;

@@ -77,7 +77,7 @@ pub struct PolicyQuery;
 #[Object]
 impl PolicyQuery {
     /// One policy. A version other than the live one: its issuers and ADMIN only.
-    async fn policy(
+    pub(super) async fn policy(
         &self,
         ctx: &Context<'_>,
         id: ID,

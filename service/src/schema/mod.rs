@@ -11,7 +11,7 @@ mod telemetry;
 use std::sync::Arc;
 
 use async_graphql::{
-    EmptySubscription, MergedObject, ObjectType, SDLExportOptions, Schema, SchemaBuilder,
+    MergedObject, MergedSubscription, ObjectType, SDLExportOptions, Schema, SchemaBuilder,
     SubscriptionType,
 };
 
@@ -27,11 +27,11 @@ use crate::eligibility::EligibilityQuery;
 use crate::firm::{FirmEntities, FirmMutation, FirmQuery};
 use crate::needs::NeedsQuery;
 use crate::outreach::{
-    DeclarationEntities, OutreachMutation, OutreachQuery, OutreachService, OverviewQuery,
-    ReportQuery,
+    DeclarationEntities, OutreachMutation, OutreachQuery, OutreachService, OutreachSubscription,
+    OverviewQuery, ReportQuery,
 };
 use crate::policy::live::LiveCatalog;
-use crate::policy::{PolicyEntities, PolicyMutation, PolicyQuery};
+use crate::policy::{PolicyEntities, PolicyMutation, PolicyQuery, PolicySubscription};
 use crate::state::Base;
 
 /// The two query roots, from one list of the domains' queries: the one the service serves, with
@@ -83,7 +83,12 @@ pub struct MutationRoot(
     DepartmentMutation,
 );
 
-pub type AppSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+/// Every subscription, by domain (over `/graphql/ws`).
+#[derive(MergedSubscription, Default)]
+#[graphql(name = "Subscription")]
+pub struct SubscriptionRoot(PolicySubscription, OutreachSubscription);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 
 /// The handles resolvers read ([`crate::graphql::dep`]), one per kind.
 pub struct Handles {
@@ -98,7 +103,7 @@ pub fn build_schema(handles: Option<Handles>, settings: &Settings) -> AppSchema 
     let builder = Schema::build(
         QueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     )
     .enable_federation();
     let mut builder = limited(builder, settings);
@@ -139,7 +144,7 @@ pub fn sdl() -> String {
     let plain = Schema::build(
         PlainQueryRoot::default(),
         MutationRoot::default(),
-        EmptySubscription,
+        SubscriptionRoot::default(),
     );
     limited(plain, &Settings::defaults()).finish().sdl()
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 /// its deliveries, its matches, reach figures), and the test that checks it for every caller.
 /// A new path fails this test until it is added to a matrix above. `Policy` is not here: no
 /// field of a policy leads to any firm.
-const PATHS_TO_FIRM_DATA: [(&str, &str); 23] = [
+const PATHS_TO_FIRM_DATA: [(&str, &str); 24] = [
     (
         "Query.firm",
         "every_read_…: firm(uscc: C), the caller's own profile",
@@ -80,6 +80,10 @@ const PATHS_TO_FIRM_DATA: [(&str, &str); 23] = [
     (
         "NeedEntry.firm",
         "needs::terms_are_counted_…: uscc, name, region",
+    ),
+    (
+        "Subscription.inboxChanged",
+        "subscriptions::the_inbox_is_the_signed_in_firms_and_nobody_elses",
     ),
 ];
 

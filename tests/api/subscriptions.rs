@@ -1,0 +1,383 @@
+//! Subscriptions over `/graphql/ws` in the `graphql-transport-ws` protocol, with a real WebSocket
+//! client: `catalogChanged` for a region, `inboxChanged` for a firm, the token in
+//! `connection_init`, the limits and permissions of every request, and, on PostgreSQL, a second
+//! instance that hears a publish of the first within two seconds, also after its database
+//! connections were cut.
+
+use std::time::{Duration, Instant};
+
+use futures::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::helpers::{
+    TestApp, admin, broker, create_departments, create_policy, department, firm, firm_input,
+    policy_input, sync_firms, system, uscc,
+};
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A `graphql-transport-ws` client.
+struct Client {
+    socket: Socket,
+}
+
+/// How the server ended a connection: its close code.
+#[derive(Debug, PartialEq)]
+struct Closed(u16);
+
+impl Client {
+    /// Connects to `base` and sends `connection_init` with `payload`.
+    async fn open(base: &str, payload: Value) -> Result<Client, Closed> {
+        let url = format!("{}/graphql/ws", base.replacen("http://", "ws://", 1));
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert(
+            "Sec-WebSocket-Protocol",
+            "graphql-transport-ws".parse().unwrap(),
+        );
+        let (socket, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+        assert_eq!(
+            response.headers()["sec-websocket-protocol"],
+            "graphql-transport-ws"
+        );
+        let mut client = Client { socket };
+        client
+            .send(json!({"type": "connection_init", "payload": payload}))
+            .await;
+        let ack = client.next(Duration::from_secs(5)).await?;
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        Ok(client)
+    }
+
+    async fn signed_in(base: &str, token: &str) -> Client {
+        Client::open(base, json!({"Authorization": format!("Bearer {token}")}))
+            .await
+            .unwrap()
+    }
+
+    async fn send(&mut self, message: Value) {
+        self.socket
+            .send(Message::Text(message.to_string().into()))
+            .await
+            .unwrap();
+    }
+
+    async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        self.send(json!({"id": id, "type": "subscribe",
+                         "payload": {"query": query, "variables": variables}}))
+            .await;
+    }
+
+    /// The next message within `wait`, or how the connection closed. Pings are answered.
+    async fn next(&mut self, wait: Duration) -> Result<Value, Closed> {
+        let deadline = Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let message = tokio::time::timeout(left, self.socket.next())
+                .await
+                .unwrap_or_else(|_| panic!("nothing within {wait:?}"));
+            match message {
+                Some(Ok(Message::Text(text))) => {
+                    let value: Value = serde_json::from_str(&text).unwrap();
+                    if value["type"] == "ping" {
+                        self.send(json!({"type": "pong"})).await;
+                        continue;
+                    }
+                    return Ok(value);
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    return Err(Closed(frame.map_or(1005, |f| u16::from(f.code))));
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return Err(Closed(1006)),
+            }
+        }
+    }
+
+    /// The next `next` message's data for subscription `id`.
+    async fn event(&mut self, id: &str, wait: Duration) -> Value {
+        let message = self.next(wait).await.expect("the connection stays open");
+        assert_eq!(message["type"], "next", "{message}");
+        assert_eq!(message["id"], id);
+        message["payload"].clone()
+    }
+
+    /// The first answer to subscription `id` (skipping other subscriptions' completions).
+    async fn answer(&mut self, id: &str) -> Value {
+        loop {
+            let message = self.next(Duration::from_secs(5)).await.unwrap();
+            if message["id"] == id && message["type"] != "complete" {
+                return message;
+            }
+        }
+    }
+
+    /// Nothing arrives for `wait`.
+    async fn quiet(&mut self, wait: Duration) {
+        if let Ok(Some(message)) = tokio::time::timeout(wait, self.socket.next()).await {
+            panic!("expected nothing, got {message:?}");
+        }
+    }
+}
+
+const CATALOG: &str = "subscription($region: String) { catalogChanged(region: $region) {
+    kind version policyId policy { code status } } }";
+
+async fn publish(app: &TestApp, code: &str, regions: Value) -> String {
+    let mut input = policy_input(code, "SZ-COMMERCE", code);
+    input["regions"] = regions;
+    create_policy(app, input, true).await.to_string()
+}
+
+#[tokio::test]
+async fn a_region_hears_what_is_published_versioned_and_retired_for_it() {
+    let app = TestApp::spawn().await;
+    create_departments(&app, &[("SZ-COMMERCE", None)]).await;
+    let mut client = Client::open(&app.base, json!({})).await.unwrap();
+    client
+        .subscribe("c", CATALOG, json!({"region": "440305"}))
+        .await;
+    // Give the subscription a moment to be in place before the first change.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    publish(&app, "SUB-BEIJING", json!(["110000"])).await;
+    let shenzhen = publish(&app, "SUB-SHENZHEN", json!(["440300"])).await;
+    let event = client.event("c", Duration::from_secs(5)).await;
+    let change = &event["data"]["catalogChanged"];
+    assert_eq!(
+        change["kind"], "PUBLISHED",
+        "Beijing's policy is not Shenzhen's"
+    );
+    assert_eq!(change["policy"]["code"], "SUB-SHENZHEN");
+    assert_eq!(change["policyId"], json!(shenzhen));
+    assert_eq!(change["version"], 1);
+
+    // A new version, then retirement.
+    let mut edited = policy_input("SUB-SHENZHEN", "SZ-COMMERCE", "Edited");
+    edited["regions"] = json!(["440300"]);
+    app.ok(
+        Some(&admin()),
+        "mutation($id: ID!, $input: PolicyInput!) { updatePolicy(id: $id, input: $input) { id } }",
+        json!({"id": shenzhen, "input": edited}),
+    )
+    .await;
+    app.ok(
+        Some(&admin()),
+        "mutation($id: ID!) { publishPolicy(id: $id) { version } }",
+        json!({"id": shenzhen}),
+    )
+    .await;
+    let event = client.event("c", Duration::from_secs(5)).await;
+    assert_eq!(event["data"]["catalogChanged"]["kind"], "VERSIONED");
+    assert_eq!(event["data"]["catalogChanged"]["version"], 2);
+    app.ok(
+        Some(&admin()),
+        "mutation($id: ID!) { retirePolicy(id: $id, reason: \"done\") { status } }",
+        json!({"id": shenzhen}),
+    )
+    .await;
+    let event = client.event("c", Duration::from_secs(5)).await;
+    assert_eq!(event["data"]["catalogChanged"]["kind"], "RETIRED");
+    // A nationwide policy covers Shenzhen too.
+    publish(&app, "SUB-NATIONAL", json!([])).await;
+    let event = client.event("c", Duration::from_secs(5)).await;
+    assert_eq!(
+        event["data"]["catalogChanged"]["policy"]["code"],
+        "SUB-NATIONAL"
+    );
+    client.quiet(Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
+async fn a_firm_hears_of_the_policies_its_inbox_gains() {
+    let app = TestApp::spawn().await;
+    create_departments(&app, &[("SZ-COMMERCE", None)]).await;
+    let firm_uscc = uscc("440305", 1);
+    sync_firms(&app, json!([firm_input(&firm_uscc, "440305")])).await;
+    let mut client = Client::signed_in(&app.base, &firm(&firm_uscc)).await;
+    client
+        .subscribe(
+            "i",
+            "subscription { inboxChanged { certain isNew policy { code } } }",
+            json!({}),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Too big for this one: the firm exported US$3.2 million last year.
+    let mut big = policy_input("SUB-BIG", "SZ-COMMERCE", "Big exporters");
+    big["eligibility"] =
+        json!({"fact": "firm.exportValuePrevYearUsd", "op": "gte", "value": 10000000});
+    create_policy(&app, big, true).await;
+    let mut exports = policy_input("SUB-EXPORTS", "SZ-COMMERCE", "Exports");
+    exports["eligibility"] = json!({"all": [
+        {"fact": "firm.exportValuePrevYearUsd", "op": "lt", "value": 8000000},
+        {"fact": "declaration.direction", "op": "eq", "value": "EXPORT"}]});
+    create_policy(&app, exports, true).await;
+    let event = client.event("i", Duration::from_secs(5)).await;
+    let gained = &event["data"]["inboxChanged"];
+    assert_eq!(gained["policy"]["code"], "SUB-EXPORTS");
+    assert_eq!(gained["certain"], false, "the declaration still decides");
+    assert_eq!(gained["isNew"], true);
+    client.quiet(Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
+async fn the_inbox_is_the_signed_in_firms_and_nobody_elses() {
+    let app = TestApp::spawn().await;
+    let firm_uscc = uscc("440305", 1);
+    let agent = uscc("440304", 2);
+    let mut entrusting = firm_input(&firm_uscc, "440305");
+    entrusting["brokers"] = json!([agent]);
+    sync_firms(&app, json!([firm_input(&agent, "440304"), entrusting])).await;
+    for (who, token) in [
+        ("its broker", broker(&agent)),
+        ("a department", department("SZ-COMMERCE")),
+        ("SYSTEM", system()),
+        ("ADMIN", admin()),
+    ] {
+        let mut client = Client::signed_in(&app.base, &token).await;
+        client
+            .subscribe(
+                "i",
+                "subscription { inboxChanged { policy { code } } }",
+                json!({}),
+            )
+            .await;
+        let answer = client.answer("i").await;
+        assert_eq!(
+            answer["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{who}: {answer}"
+        );
+    }
+    // A firm the service has not synced is told so at once.
+    let mut unknown = Client::signed_in(&app.base, &firm(&uscc("440305", 9))).await;
+    unknown
+        .subscribe("i", "subscription { inboxChanged { certain } }", json!({}))
+        .await;
+    let answer = unknown.answer("i").await;
+    assert_eq!(
+        answer["payload"]["errors"][0]["extensions"]["code"],
+        "NOT_FOUND"
+    );
+}
+
+#[tokio::test]
+async fn subscriptions_are_held_to_the_tokens_limits_and_permissions_of_requests() {
+    let app = TestApp::spawn().await;
+    // A token the service refuses closes the connection with 4403.
+    let refused = Client::open(&app.base, json!({"Authorization": "Bearer not.a.token"})).await;
+    assert_eq!(refused.err(), Some(Closed(4403)));
+
+    // The inbox is a firm's: an anonymous subscriber is told to authenticate.
+    let mut anonymous = Client::open(&app.base, json!({})).await.unwrap();
+    anonymous
+        .subscribe("i", "subscription { inboxChanged { certain } }", json!({}))
+        .await;
+    let answer = anonymous.answer("i").await;
+    assert_eq!(answer["type"], "next", "{answer}");
+    assert_eq!(
+        answer["payload"]["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
+    // Past the depth limit, as over HTTP.
+    let deep = format!(
+        "subscription {{ catalogChanged {{ policy {{ leadIssuer {{ region {{ {}code{} }} }} }} }} }}",
+        "parent { ".repeat(20),
+        " }".repeat(20)
+    );
+    anonymous.subscribe("d", &deep, json!({})).await;
+    let answer = anonymous.answer("d").await;
+    assert_eq!(
+        answer["payload"]["errors"][0]["extensions"]["code"], "QUERY_TOO_COMPLEX",
+        "{answer}"
+    );
+    // A bad region is named.
+    anonymous
+        .subscribe("r", CATALOG, json!({"region": "999999"}))
+        .await;
+    let answer = anonymous.answer("r").await;
+    assert_eq!(
+        answer["payload"]["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{answer}"
+    );
+
+    // One subject holds a bounded number of connections.
+    let token = admin();
+    let mut open = Vec::new();
+    for _ in 0..CONNECTIONS_PER_SUBJECT {
+        open.push(Client::signed_in(&app.base, &token).await);
+    }
+    let one_more = Client::open(
+        &app.base,
+        json!({"Authorization": format!("Bearer {token}")}),
+    )
+    .await;
+    assert_eq!(one_more.err(), Some(Closed(4429)));
+    drop(open);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    Client::signed_in(&app.base, &token).await;
+
+    // The subprotocol is required.
+    let plain = app
+        .client
+        .get(app.url("/graphql/ws"))
+        .header("connection", "upgrade")
+        .header("upgrade", "websocket")
+        .header("sec-websocket-version", "13")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), reqwest::StatusCode::BAD_REQUEST);
+}
+
+/// Connections one subject may hold (the service's `CONNECTIONS_PER_SUBJECT`).
+const CONNECTIONS_PER_SUBJECT: usize = 8;
+
+#[tokio::test]
+async fn a_second_instance_hears_a_publish_within_two_seconds_also_after_its_connections_were_cut()
+{
+    if TestApp::postgres_address().is_none() {
+        eprintln!("skipped: needs TEST_DATABASE_URL (PostgreSQL)");
+        return;
+    }
+    // The catalog poll is a minute apart: only the notification can be heard within 2 s.
+    let app = TestApp::spawn_with(|s| s.catalog_poll_ms = 60_000).await;
+    create_departments(&app, &[("SZ-COMMERCE", None)]).await;
+    let (second, _stop) = app.another_instance().await;
+    let mut client = Client::open(&second, json!({})).await.unwrap();
+    client.subscribe("c", CATALOG, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let published = Instant::now();
+    publish(&app, "SUB-FIRST", json!([])).await;
+    let event = client.event("c", Duration::from_secs(5)).await;
+    assert_eq!(
+        event["data"]["catalogChanged"]["policy"]["code"],
+        "SUB-FIRST"
+    );
+    let took = published.elapsed();
+    assert!(took < Duration::from_secs(2), "heard after {took:?}");
+
+    // Every connection to the database but this one is cut; the instances connect again.
+    use sea_orm::ConnectionTrait;
+    app.db
+        .execute_unprepared(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let published = Instant::now();
+    publish(&app, "SUB-AGAIN", json!([])).await;
+    let event = client.event("c", Duration::from_secs(5)).await;
+    assert_eq!(
+        event["data"]["catalogChanged"]["policy"]["code"],
+        "SUB-AGAIN"
+    );
+    let took = published.elapsed();
+    assert!(took < Duration::from_secs(2), "heard after {took:?}");
+}
