@@ -381,3 +381,48 @@ async fn a_second_instance_hears_a_publish_within_two_seconds_also_after_its_con
     let took = published.elapsed();
     assert!(took < Duration::from_secs(2), "heard after {took:?}");
 }
+
+#[tokio::test]
+async fn a_subscriber_further_behind_than_its_buffer_is_closed_not_buffered() {
+    let app = TestApp::spawn().await;
+    create_departments(&app, &[("SZ-COMMERCE", None)]).await;
+    let mut client = Client::open(&app.base, json!({})).await.unwrap();
+    client.subscribe("c", CATALOG, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // More changes at once than a subscriber's buffer holds (256): a bulk import of 300
+    // published policies, which the instance's catalog poll takes in as one new snapshot.
+    let entries: Vec<Value> = (0..300)
+        .map(|n| {
+            json!({"publish": true,
+                   "policy": policy_input(&format!("SUB-BULK-{n:03}"), "SZ-COMMERCE", "Bulk")})
+        })
+        .collect();
+    let regions = policy_outreach::region::load(&app.db).await.unwrap();
+    let entries =
+        policy_outreach::policy::import::parse(&Value::Array(entries).to_string()).unwrap();
+    policy_outreach::policy::import::import(
+        &app.db,
+        &regions,
+        entries,
+        false,
+        &policy_outreach::auth::Viewer::Admin {
+            subject: "test".to_owned(),
+        },
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    // Whatever it managed to read first, the subscriber is then closed with 4429.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let closed = loop {
+        assert!(Instant::now() < deadline, "never closed");
+        match client.next(Duration::from_secs(10)).await {
+            Ok(message) => assert_eq!(message["type"], "next", "{message}"),
+            Err(closed) => break closed,
+        }
+    };
+    assert_eq!(closed, Closed(4429));
+    // And a new connection reads the catalog again.
+    let catalog = app.ok(None, "{ policies { totalCount } }", json!({})).await;
+    assert_eq!(catalog["policies"]["totalCount"], 300);
+}

@@ -75,8 +75,11 @@ impl Subscriber {
                         }
                         Err(broadcast::error::RecvError::Lagged(missed)) => {
                             tracing::info!(missed, "a subscriber fell behind; closing it");
+                            // Its connection is closed (4429) rather than the subscription
+                            // completed as if nothing was missed.
                             if let Some(slow) = &slow {
                                 slow.raise();
+                                std::future::pending::<()>().await;
                             }
                             return None;
                         }

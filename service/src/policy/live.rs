@@ -114,8 +114,9 @@ pub struct CatalogChange {
     pub regions: Arc<[crate::region::RegionCode]>,
 }
 
-/// How many changes a subscriber may fall behind before it is told it is too slow.
-const CHANGE_BUFFER: usize = 256;
+/// How many changes a subscriber may fall behind before it is closed (to read the catalog
+/// again): one that stopped reading, or a burst larger than this (a bulk import).
+pub const CHANGE_BUFFER: usize = 256;
 
 /// The snapshot of this instance, and the changes each new snapshot brought.
 pub struct LiveCatalog {
