@@ -88,6 +88,7 @@ impl Application {
             recorder: recorder::start(db.clone(), clock.clone(), settings.time_zone),
             answers: answers::start(db.clone(), clock, settings.time_zone),
             activity: Activity::start(db.clone()),
+            reach: crate::outreach::changes::ReachChanges::start(db.clone()),
         });
         let handles = Handles {
             base: base.clone(),

@@ -426,3 +426,109 @@ async fn a_subscriber_further_behind_than_its_buffer_is_closed_not_buffered() {
     let catalog = app.ok(None, "{ policies { totalCount } }", json!({})).await;
     assert_eq!(catalog["policies"]["totalCount"], 300);
 }
+
+const REACH: &str = "subscription($id: ID!) { outreachChanged(policyId: $id) {
+    audience reached acknowledged reachRate willApply } }";
+
+/// Three Shenzhen firms and a Shenzhen policy for them; returns (app, policy id, firms).
+async fn reach_world(
+    configure: impl FnOnce(&mut policy_outreach::config::Settings),
+) -> (TestApp, String, Vec<String>) {
+    let app = TestApp::spawn_with(configure).await;
+    create_departments(
+        &app,
+        &[
+            ("SZ-COMMERCE", Some("440300")),
+            ("GD-COMMERCE", Some("440000")),
+        ],
+    )
+    .await;
+    let firms: Vec<String> = (1..=3).map(|n| uscc("440305", n)).collect();
+    sync_firms(
+        &app,
+        Value::Array(firms.iter().map(|f| firm_input(f, "440305")).collect()),
+    )
+    .await;
+    let mut input = policy_input("SUB-REACH", "SZ-COMMERCE", "Reach");
+    input["regions"] = json!(["440300"]);
+    let policy = create_policy(&app, input, true).await.to_string();
+    (app, policy, firms)
+}
+
+async fn file(app: &TestApp, firm_uscc: &str, id: &str) {
+    app.ok(
+        Some(&firm(firm_uscc)),
+        "query($d: DeclarationInput!) { applicablePolicies(declaration: $d) { policy { code } } }",
+        json!({"d": {"id": id, "firmUscc": firm_uscc, "direction": "EXPORT"}}),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_issuer_watches_its_policys_figures_move_at_most_once_a_second() {
+    let (app, policy, firms) = reach_world(|_| {}).await;
+    // Another department may not watch it.
+    let mut other = Client::signed_in(&app.base, &department("GD-COMMERCE")).await;
+    other.subscribe("r", REACH, json!({"id": policy})).await;
+    let refused = other.answer("r").await;
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN",
+        "{refused}"
+    );
+
+    let mut client = Client::signed_in(&app.base, &department("SZ-COMMERCE")).await;
+    client.subscribe("r", REACH, json!({"id": policy})).await;
+    let now = client.event("r", Duration::from_secs(5)).await;
+    assert_eq!(now["data"]["outreachChanged"]["audience"], 3);
+    assert_eq!(now["data"]["outreachChanged"]["reached"], 0);
+
+    // Three filings and an answer in quick succession.
+    for (n, f) in firms.iter().enumerate() {
+        file(&app, f, &format!("REACH-{n}")).await;
+    }
+    app.ok(
+        Some(&firm(&firms[0])),
+        "mutation($i: AcknowledgementInput!) { acknowledgePolicy(input: $i) { id } }",
+        json!({"i": {"policyId": policy, "response": "WILL_APPLY", "idempotencyKey": "reach-key-1"}}),
+    )
+    .await;
+    let mut heard = Vec::new();
+    let mut at = Vec::new();
+    loop {
+        let event = client.event("r", Duration::from_secs(5)).await;
+        at.push(Instant::now());
+        let figures = event["data"]["outreachChanged"].clone();
+        heard.push(figures.clone());
+        if figures["reached"] == 3 && figures["acknowledged"] == 1 {
+            break;
+        }
+    }
+    let last = heard.last().unwrap();
+    assert_eq!(last["willApply"], 1);
+    assert_eq!(last["reachRate"], 1.0);
+    for pair in at.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= Duration::from_millis(900),
+            "two events within a second: {heard:?}"
+        );
+    }
+    // Nothing changed since: nothing more is sent.
+    client.quiet(Duration::from_millis(1500)).await;
+}
+
+#[tokio::test]
+async fn a_dashboard_on_a_second_instance_hears_filings_on_the_first() {
+    if TestApp::postgres_address().is_none() {
+        eprintln!("skipped: needs TEST_DATABASE_URL (PostgreSQL)");
+        return;
+    }
+    let (app, policy, firms) = reach_world(|_| {}).await;
+    let (second, _stop) = app.another_instance().await;
+    let mut client = Client::signed_in(&second, &department("SZ-COMMERCE")).await;
+    client.subscribe("r", REACH, json!({"id": policy})).await;
+    let now = client.event("r", Duration::from_secs(5)).await;
+    assert_eq!(now["data"]["outreachChanged"]["reached"], 0);
+    file(&app, &firms[0], "ELSEWHERE-1").await;
+    let event = client.event("r", Duration::from_secs(5)).await;
+    assert_eq!(event["data"]["outreachChanged"]["reached"], 1);
+}

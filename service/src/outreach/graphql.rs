@@ -119,6 +119,9 @@ impl OutreachQuery {
             explain_in,
         )
         .await?;
+        // Stored: the reach figures of what was presented may have changed.
+        app.reach
+            .note(presented.iter().map(|p| p.policy.view.policy.id));
         Ok(presented.into_iter().map(PolicyMatch::from).collect())
     }
 
@@ -215,7 +218,9 @@ impl OutreachMutation {
             },
         )
         .await?;
-        Ok(acknowledge::acknowledge(app, viewer, request).await?.into())
+        let stored = acknowledge::acknowledge(app, viewer, request).await?;
+        app.reach.note([policy_id]);
+        Ok(stored.into())
     }
 
     /// Records deliveries on an external channel (SMS, WeChat, paper, email, broker relay) for up
@@ -237,6 +242,9 @@ impl OutreachMutation {
             input.note,
         )
         .await?;
+        if outcome.recorded > 0 {
+            outreach(ctx).reach.note([policy_id]);
+        }
         Ok(RecordDeliveriesResult {
             recorded: outcome.recorded as i32,
             already_recorded: outcome.already_recorded as i32,

@@ -5,6 +5,7 @@ pub mod acknowledge;
 mod activity;
 pub mod answers;
 pub mod audience;
+pub mod changes;
 mod counts;
 pub mod deliveries;
 mod delivery;

@@ -16,6 +16,32 @@ use crate::graphql::pagination::int;
 use crate::graphql::{Date, base, viewer};
 use crate::policy::{Policy, catalog};
 
+/// One policy's headline figures over all time, as its `departmentOutreach` row shows them.
+pub(super) async fn headline(
+    base: &crate::state::Base,
+    view: crate::policy::PolicyView,
+) -> Result<PolicyReach, AppError> {
+    let condition = audience_of(&base.regions, &view)?;
+    let asked = [Asked {
+        policy: view.policy.id,
+        scope: &view.regions,
+        eligibility: &view.version.eligibility,
+        condition: condition.clone(),
+    }];
+    let sizes = audiences(&base.db, &asked, base.now()).await?;
+    let window = Window::of_days(None, None, base.zone)?;
+    let counted = overview(&base.db, vec![(view.policy.id, condition)], window).await?;
+    let counts = PolicyCounts {
+        audience: sizes.get(&view.policy.id).copied().unwrap_or_default(),
+        ..counted
+            .by_policy
+            .get(&view.policy.id)
+            .copied()
+            .unwrap_or_default()
+    };
+    Ok(PolicyReach::new(Policy(Arc::new(view)), counts))
+}
+
 /// All of a department's policies at a glance.
 #[derive(Default)]
 pub struct OverviewQuery;
@@ -110,6 +136,19 @@ pub struct PolicyReach {
 }
 
 impl PolicyReach {
+    /// Its figures (the policy aside), to tell whether they changed.
+    pub(super) fn figures(&self) -> (i32, i32, i32, i32, i32, u64, u64) {
+        (
+            self.audience,
+            self.reached,
+            self.acknowledged,
+            self.will_apply,
+            self.applied,
+            self.reach_rate.to_bits(),
+            self.acknowledge_rate.to_bits(),
+        )
+    }
+
     fn new(policy: Policy, c: PolicyCounts) -> PolicyReach {
         let rate = |part: i64| {
             if c.audience == 0 {

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::answers::Answers;
+use super::changes::ReachChanges;
 use super::{Activity, Recorder};
 use crate::policy::live::LiveCatalog;
 use crate::state::Base;
@@ -18,4 +19,6 @@ pub struct OutreachService {
     pub answers: Answers,
     /// Records firms' filing times in the background.
     pub activity: Activity,
+    /// The policies whose reach changed, announced to `outreachChanged`.
+    pub reach: Arc<ReachChanges>,
 }

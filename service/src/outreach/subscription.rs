@@ -1,20 +1,29 @@
 //! `inboxChanged`: what a firm's inbox gains when a policy it qualifies for, or may qualify for,
-//! is published or gets a new version, pushed to the firm while it is connected.
+//! is published or gets a new version, pushed to the firm while it is connected; and
+//! `outreachChanged`: a policy's headline figures for its issuers' live dashboards, again each
+//! time its reach changes, at most once a second.
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Subscription};
-use futures::Stream;
+use std::time::Duration;
 
+use async_graphql::{Context, ID, Subscription};
+use futures::{Stream, StreamExt};
+use tokio::time::Instant;
+
+use super::changes::ReachChange;
 use super::filing;
 use super::graphql::{PolicyMatch, inbox_match, outreach};
 use super::inbox;
+use super::overview::{PolicyReach, headline};
+use super::reach::reach_reader;
 use super::service::OutreachService;
 use crate::auth::{Role, Viewer};
 use crate::error::AppError;
 use crate::graphql::{Subscriber, dep, lang, viewer};
 use crate::policy::catalog_changes;
 use crate::policy::live::CatalogChangeKind;
+use crate::validate;
 
 /// Outreach subscriptions.
 #[derive(Default)]
@@ -59,5 +68,57 @@ impl OutreachSubscription {
                 }
             }),
         )
+    }
+
+    /// The policy's headline figures (its `departmentOutreach` row, over all time): now, then
+    /// each time a filing, an answer or a recorded delivery on any instance changed them, at
+    /// most once a second. Its issuers, SYSTEM and ADMIN, as `outreach`.
+    async fn outreach_changed(
+        &self,
+        ctx: &Context<'_>,
+        policy_id: ID,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<PolicyReach>>> {
+        let policy = validate::policy_id("policyId", &policy_id)?;
+        let app = dep::<Arc<OutreachService>>(ctx).clone();
+        let viewer = viewer(ctx).clone();
+        let now = headline(&app.base, reach_reader(&app.base, &viewer, policy).await?).await?;
+        let changes = app.reach.subscribe();
+        // At most one reading a second: each waits a second after the one before.
+        let mut next_reading = Instant::now() + Duration::from_secs(1);
+        let later = Subscriber::of(ctx).follow(changes, move |change| {
+            let app = app.clone();
+            let viewer = viewer.clone();
+            let wanted =
+                matches!(change, ReachChange::Everything) || change == ReachChange::Policy(policy);
+            let at = next_reading.max(Instant::now());
+            if wanted {
+                next_reading = at + Duration::from_secs(1);
+            }
+            async move {
+                if !wanted {
+                    return None;
+                }
+                tokio::time::sleep_until(at).await;
+                // The permission is checked again: the policy's issuers may have changed.
+                let read = async {
+                    headline(&app.base, reach_reader(&app.base, &viewer, policy).await?).await
+                };
+                Some(read.await.map_err(async_graphql::Error::from))
+            }
+        });
+        // Only figures that changed are sent.
+        let mut shown = now.figures();
+        let later = later.filter_map(move |figures| {
+            let fresh = match &figures {
+                Ok(reach) => {
+                    let changed = reach.figures() != shown;
+                    shown = reach.figures();
+                    changed
+                }
+                Err(_) => true,
+            };
+            std::future::ready(fresh.then_some(figures))
+        });
+        Ok(futures::stream::once(std::future::ready(Ok(now))).chain(later))
     }
 }
