@@ -289,6 +289,16 @@ async fn events(browser: &Browser) -> Vec<String> {
     serde_json::from_value(value).unwrap()
 }
 
+/// The names of the `Access-Control-*` headers of an answer.
+fn cors_headers(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .keys()
+        .map(|k| k.as_str().to_owned())
+        .filter(|k| k.starts_with("access-control-"))
+        .collect()
+}
+
 #[tokio::test]
 async fn cors_answers_the_allowed_origins_and_no_other() {
     let allowed = "http://sw.example.cn:8443";
@@ -332,13 +342,6 @@ async fn cors_answers_the_allowed_origins_and_no_other() {
         "tokens travel in Authorization; cookies are never allowed"
     );
 
-    let cors_headers = |r: &reqwest::Response| -> Vec<String> {
-        r.headers()
-            .keys()
-            .map(|k| k.as_str().to_owned())
-            .filter(|k| k.starts_with("access-control-"))
-            .collect()
-    };
     for other in [
         "http://sw.example.cn:8444",
         "https://sw.example.cn:8443",
@@ -391,11 +394,7 @@ async fn without_allowed_origins_no_answer_carries_cors() {
         .send()
         .await
         .unwrap();
-    let cors: Vec<_> = response
-        .headers()
-        .keys()
-        .filter(|k| k.as_str().starts_with("access-control-"))
-        .collect();
+    let cors = cors_headers(&response);
     assert!(cors.is_empty(), "{cors:?}");
     // And the demo host page is served only when asked for.
     let demo = app

@@ -7,7 +7,7 @@ use async_graphql::{Context, Object, SimpleObject};
 
 use super::audience::{Asked, audiences};
 use super::reach::audience_of;
-use super::stats::{PolicyCounts, overview};
+use super::stats::{Overview, PolicyCounts, overview};
 use super::window::Window;
 use crate::department::Department;
 use crate::department::service::{by_codes, for_reader};
@@ -31,15 +31,7 @@ pub(super) async fn headline(
     let sizes = audiences(&base.db, &asked, base.now()).await?;
     let window = Window::of_days(None, None, base.zone)?;
     let counted = overview(&base.db, vec![(view.policy.id, condition)], window).await?;
-    let counts = PolicyCounts {
-        audience: sizes.get(&view.policy.id).copied().unwrap_or_default(),
-        ..counted
-            .by_policy
-            .get(&view.policy.id)
-            .copied()
-            .unwrap_or_default()
-    };
-    Ok(PolicyReach::new(Policy(Arc::new(view)), counts))
+    Ok(PolicyReach::of(view, &sizes, &counted))
 }
 
 /// All of a department's policies at a glance.
@@ -83,17 +75,7 @@ impl OverviewQuery {
         let counted = overview(&app.db, conditions, window).await?;
         let policies = views
             .into_iter()
-            .map(|view| {
-                let counts = PolicyCounts {
-                    audience: sizes.get(&view.policy.id).copied().unwrap_or_default(),
-                    ..counted
-                        .by_policy
-                        .get(&view.policy.id)
-                        .copied()
-                        .unwrap_or_default()
-                };
-                PolicyReach::new(Policy(Arc::new(view)), counts)
-            })
+            .map(|view| PolicyReach::of(view, &sizes, &counted))
             .collect::<Vec<_>>();
         Ok(DepartmentOutreach {
             department: department.into(),
@@ -147,6 +129,23 @@ impl PolicyReach {
             self.reach_rate.to_bits(),
             self.acknowledge_rate.to_bits(),
         )
+    }
+
+    /// `view`'s row: its audience from `sizes`, the rest from `counted`.
+    fn of(
+        view: crate::policy::PolicyView,
+        sizes: &std::collections::HashMap<uuid::Uuid, i64>,
+        counted: &Overview,
+    ) -> PolicyReach {
+        let counts = PolicyCounts {
+            audience: sizes.get(&view.policy.id).copied().unwrap_or_default(),
+            ..counted
+                .by_policy
+                .get(&view.policy.id)
+                .copied()
+                .unwrap_or_default()
+        };
+        PolicyReach::new(Policy(Arc::new(view)), counts)
     }
 
     fn new(policy: Policy, c: PolicyCounts) -> PolicyReach {

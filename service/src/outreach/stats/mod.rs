@@ -11,7 +11,7 @@ mod overview;
 mod timing;
 mod windowed;
 
-pub use overview::{PolicyCounts, overview};
+pub use overview::{Overview, PolicyCounts, overview};
 
 use sea_orm::sea_query::{Expr, ExprTrait, Func, SelectStatement};
 use sea_orm::{ConnectionTrait, DatabaseConnection};
