@@ -7,6 +7,7 @@ import { lang, setLang, t } from './i18n.js';
 import { editor } from './editor.js';
 import { overview } from './overview.js';
 import { policyPage } from './policy.js';
+import { stopLive } from './live.js';
 
 const view = document.getElementById('view');
 let viewer = null;
@@ -66,6 +67,8 @@ function signIn(message) {
 }
 
 async function render() {
+  // A page that follows figures live stops when another is shown.
+  stopLive();
   if (!token()) return signIn();
   try {
     if (!viewer) {

@@ -6,6 +6,7 @@ import { download, gql } from './api.js';
 import { bars, daily } from './charts.js';
 import { h, fill } from './dom.js';
 import { dateTime, number, percent, t } from './i18n.js';
+import { live, stopLive } from './live.js';
 import { rangeForm } from './overview.js';
 
 const REACH = `query($id: ID!, $from: Date, $to: Date) {
@@ -83,6 +84,32 @@ export async function policyPage(view, route, viewer, go) {
     firmLookup(id),
     await history(id),
   );
+  // Over all time the funnel follows the policy's reach as filings and answers arrive.
+  if (range.from || range.to) stopLive();
+  else live(LIVE, { id }, (data) => liveFunnel(data.outreachChanged));
+}
+
+const LIVE = `subscription($id: ID!) {
+  outreachChanged(policyId: $id) { audience reached acknowledged reachRate acknowledgeRate willApply applied }
+}`;
+
+/** The funnel's figures, as the service pushed them. */
+function liveFunnel(figures) {
+  const funnelList = document.getElementById('funnel');
+  if (!funnelList || !figures) return;
+  for (const key of ['audience', 'reached', 'acknowledged', 'willApply', 'applied']) {
+    const el = funnelList.querySelector(`[data-figure="${key}"]`);
+    if (el) el.textContent = number(figures[key]);
+  }
+  for (const key of ['reachRate', 'acknowledgeRate']) {
+    const el = funnelList.querySelector(`[data-figure="${key}"]`);
+    if (el) {
+      el.dataset.value = figures[key];
+      el.textContent = `${t(key)} ${percent(figures[key])}`;
+    }
+  }
+  const badge = document.getElementById('live');
+  if (badge) badge.hidden = false;
 }
 
 /** Edit, publish and retire, for the lead issuer and ADMIN; each change confirmed first. A
@@ -179,6 +206,7 @@ function funnel(o) {
     ['applied', responses.APPLIED ?? 0],
   ];
   return section('funnel',
+    h('p', { class: 'live', id: 'live', hidden: true, title: t('liveHelp') }, t('live')),
     h('ol', { class: 'funnel', id: 'funnel' }, steps.map(([key, value, rate, rateKey]) => h('li', {},
       h('span', { class: 'step' }, t(key)),
       h('strong', { 'data-figure': key }, number(value)),

@@ -160,7 +160,7 @@ function start() {
   if (location.hash) history.replaceState(null, '', location.pathname + location.search);
 
   panel.tokenProvider = async () => token();
-  for (const type of ['policies-presented', 'policy-acknowledged', 'policy-error']) {
+  for (const type of ['policies-presented', 'policy-acknowledged', 'policy-error', 'policy-offered']) {
     panel.addEventListener(type, log);
   }
   document.getElementById('decl-id').value = newDeclarationId();

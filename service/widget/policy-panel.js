@@ -46,6 +46,8 @@ const STRINGS = {
     sending: '正在提交…',
     notRecorded: '未能提交，请再点一次（不会重复记录）。',
     opensNew: '（在新窗口打开）',
+    offer: (title) => `新发布的政策可能适用于您：${title}`,
+    showOffer: '查看',
     benefit: {
       TAX: '税收', FEE_REDUCTION: '减免收费', CREDIT: '信贷', INSURANCE: '保险',
       SUBSIDY: '补贴', FACILITATION: '便利化', OTHER: '其他',
@@ -90,6 +92,8 @@ const STRINGS = {
     sending: 'Sending…',
     notRecorded: 'Not recorded. Click again to retry (it will not be recorded twice).',
     opensNew: '(opens in a new window)',
+    offer: (title) => `Newly published and may apply to you: ${title}`,
+    showOffer: 'Show',
     benefit: {
       TAX: 'Tax', FEE_REDUCTION: 'Fee reduction', CREDIT: 'Credit', INSURANCE: 'Insurance',
       SUBSIDY: 'Subsidy', FACILITATION: 'Facilitation', OTHER: 'Other',
@@ -182,6 +186,7 @@ textarea {
 }
 .said { margin-top: 6px; font-size: 0.92em; }
 .said.problem { color: #8a1c1c; }
+.offer { display: flex; gap: 8px; align-items: center; justify-content: space-between; margin: 0 0 8px; padding: 6px 8px; border-radius: 6px; background: #fff4d6; border: 1px solid #e3c26b; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;
 
@@ -261,6 +266,10 @@ class PolicyOutreachPanel extends HTMLElement {
   /** Comments typed and not yet sent, by policy id. */
   #drafts = new Map();
   #id = `po${++serial}`;
+  /** Policies published while the panel is open that the firm may qualify for, by id. */
+  #offers = new Map();
+  /** The connection that hears of them (`inboxChanged`), once a presentation succeeded. */
+  #inbox = null;
 
   constructor() {
     super();
@@ -270,6 +279,11 @@ class PolicyOutreachPanel extends HTMLElement {
 
   connectedCallback() {
     this.#render();
+  }
+
+  disconnectedCallback() {
+    this.#inbox?.stop();
+    this.#inbox = null;
   }
 
   attributeChangedCallback() {
@@ -322,6 +336,8 @@ class PolicyOutreachPanel extends HTMLElement {
       const data = await this.#call(PRESENT, { declaration: this.#declaration });
       if (asked !== this.#asked) return null;
       this.#matches = data.applicablePolicies ?? [];
+      // Offers end with the next presentation: what applies to this declaration is shown now.
+      this.#offers.clear();
       this.#state = 'shown';
       // Answers still on their way stay (they land on the new cards); a failed one is not
       // retried for another declaration.
@@ -330,6 +346,7 @@ class PolicyOutreachPanel extends HTMLElement {
       }
       this.#said.clear();
       this.#render();
+      this.#watchInbox();
       this.#emit('policies-presented', {
         declarationId: this.#declaration?.id ?? null,
         firmUscc: this.#declaration?.firmUscc ?? null,
@@ -351,6 +368,73 @@ class PolicyOutreachPanel extends HTMLElement {
     this.#matches = [];
     this.#state = 'idle';
     this.#render();
+  }
+
+  /**
+   * Hears of policies published while the panel is open that the firm qualifies for, or may
+   * (`inboxChanged` over the service's WebSocket, with the host's token), and offers each until
+   * the next presentation shows it. Only a firm has an inbox: for anyone else the service says
+   * FORBIDDEN and the panel stops listening. A connection that ends otherwise is opened again.
+   */
+  #watchInbox() {
+    if (this.#inbox || typeof WebSocket === 'undefined') return;
+    const url = new URL(this.#endpoint);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.pathname = `${url.pathname.replace(/\/$/, '')}/ws`;
+    let socket = null;
+    let stopped = false;
+    let wait = 1000;
+    const connect = async () => {
+      let token = null;
+      try {
+        token = this.#tokenProvider ? await this.#tokenProvider({ retry: false }) : null;
+      } catch {
+        return;
+      }
+      if (stopped) return;
+      socket = new WebSocket(url, 'graphql-transport-ws');
+      socket.addEventListener('open', () => socket.send(JSON.stringify({
+        type: 'connection_init',
+        payload: {
+          'Accept-Language': this.#lang === 'en' ? 'en' : 'zh-CN',
+          ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        },
+      })));
+      socket.addEventListener('message', (event) => {
+        let message;
+        try {
+          message = JSON.parse(event.data);
+        } catch {
+          return;
+        }
+        if (message.type === 'connection_ack') {
+          wait = 1000;
+          socket.send(JSON.stringify({
+            id: 'inbox', type: 'subscribe',
+            payload: { query: 'subscription { inboxChanged { certain policy { id code title } } }' },
+          }));
+        } else if (message.type === 'ping') {
+          socket.send(JSON.stringify({ type: 'pong' }));
+        } else if (message.type === 'next' && message.payload?.errors?.length) {
+          stopped = true;
+          socket.close(1000);
+        } else if (message.type === 'next' && message.payload?.data?.inboxChanged) {
+          const offer = message.payload.data.inboxChanged;
+          if (this.#matches.some((m) => m.policy.id === offer.policy.id)) return;
+          this.#offers.set(offer.policy.id, offer);
+          this.#render();
+          this.#emit('policy-offered', { policyId: offer.policy.id, code: offer.policy.code, certain: offer.certain });
+        }
+      });
+      socket.addEventListener('error', () => {});
+      socket.addEventListener('close', (event) => {
+        if (stopped || event.code === 4403) return;
+        setTimeout(() => { if (!stopped) connect(); }, wait);
+        wait = Math.min(wait * 2, 30000);
+      });
+    };
+    this.#inbox = { stop() { stopped = true; socket?.close(1000); } };
+    connect();
   }
 
   #fail(error, operation, policyId) {
@@ -517,6 +601,13 @@ class PolicyOutreachPanel extends HTMLElement {
     },
     h('h2', { id: headingId, text: t.heading }),
     h('p', { class: problem ? 'status problem' : 'status', role: problem ? 'alert' : 'status', text: status }),
+    [...this.#offers.values()].map((offer) => h('div', { class: 'offer', role: 'status', 'data-offer': offer.policy.code },
+      h('span', { text: t.offer(offer.policy.title) }),
+      h('button', {
+        type: 'button', id: `${this.#id}-offer-${offer.policy.id}`,
+        onclick: () => this.#declaration && this.present(this.#declaration),
+        text: t.showOffer,
+      }))),
     this.#state === 'shown' && this.#matches.length
       ? h('ol', {}, this.#matches.map((m) => h('li', { 'data-policy': m.policy.id }, this.#card(m))))
       : null);

@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::browser::{Browser, DESKTOP, PHONE, browser, patience};
-use crate::helpers::{TestApp, department};
+use crate::helpers::{TestApp, department, firm, firm_input, sync_firms, uscc};
 use crate::overview::{OUTREACH, OVERVIEW, world};
 
 /// The figures of every overview row, by policy id: `data-value` where a cell has one (rates),
@@ -79,7 +79,7 @@ async fn the_overview_and_a_policy_page_show_what_the_api_says() {
         .unwrap()["policy"]["id"]
         .clone();
     app.ok(
-        Some(&crate::helpers::firm(&w.firms[2])),
+        Some(&firm(&w.firms[2])),
         "mutation($i: AcknowledgementInput!) { acknowledgePolicy(input: $i) { id } }",
         json!({"i": {"policyId": p_id, "response": "WILL_APPLY", "comment": "需要申请表模板",
                      "idempotencyKey": "console-comment-1"}}),
@@ -159,6 +159,32 @@ async fn the_overview_and_a_policy_page_show_what_the_api_says() {
     };
     assert_eq!(funnel["willApply"].as_i64(), Some(answered("WILL_APPLY")));
     assert_eq!(funnel["applied"].as_i64(), Some(answered("APPLIED")));
+
+    // A firm files while the page is open: its funnel follows, pushed over /graphql/ws.
+    let newcomer = uscc("440305", 77);
+    sync_firms(app, json!([firm_input(&newcomer, "440305")])).await;
+    app.ok(
+        Some(&firm(&newcomer)),
+        "query($d: DeclarationInput!) { applicablePolicies(declaration: $d) { policy { code } } }",
+        json!({"d": {"id": "LIVE-1", "firmUscc": newcomer, "direction": "EXPORT"}}),
+    )
+    .await;
+    let now = app.ok(Some(&token), OUTREACH, json!({"id": p})).await["outreach"].clone();
+    assert_eq!(
+        now["reached"].as_i64(),
+        outreach["reached"].as_i64().map(|r| r + 1)
+    );
+    browser
+        .wait_until(
+            "the funnel follows the filing",
+            "const r = document.querySelector('#funnel [data-figure=reached]');
+             return !document.getElementById('live').hidden
+               && Number(r.textContent.replace(/[^0-9]/g, '')) === arguments[0];",
+            vec![now["reached"].clone()],
+        )
+        .await;
+    let live = figures(&browser, "#funnel").await;
+    same_figures(&live, &now, REACH_FIGURES);
     let table = |id: &str| {
         let id = id.to_owned();
         let browser = &browser;

@@ -1,7 +1,8 @@
 //! Subscriptions over WebSocket at `/graphql/ws`, in the `graphql-transport-ws` protocol. The
 //! token travels in `connection_init`'s payload (`{"Authorization": "Bearer …"}`, or
-//! `{"token": "…"}`); every `subscribe` is admitted by the same limits as a request over HTTP and
-//! counted against the subject's rate; resolvers apply the same permissions.
+//! `{"token": "…"}`), with the language (`"Accept-Language"`) if the client chooses one; every
+//! `subscribe` is admitted by the same limits as a request over HTTP and counted against the
+//! subject's rate; resolvers apply the same permissions.
 //!
 //! Bounded: connections per subject, subscriptions per subject across its connections, each
 //! subscription's backlog (the broadcast's buffer), and each message's time to leave. A
@@ -148,6 +149,11 @@ async fn serve(
             return;
         }
     };
+    // The connection's language: the payload's `Accept-Language`, else the upgrade's header.
+    let lang = ["Accept-Language", "accept-language"]
+        .iter()
+        .find_map(|key| payload.get(key).and_then(|v| v.as_str()))
+        .map_or(lang, Lang::from_accept_language);
     let subject = match viewer.subject() {
         Some(subject) => format!("{}:{subject}", viewer.role().as_str()),
         None => format!("anonymous:{}", peer.ip()),
