@@ -126,6 +126,11 @@ impl RegionCatalog {
         self.self_and_ancestors(code).any(|c| c == ancestor)
     }
 
+    /// Whether a scope of regions (empty: nationwide) covers a firm registered in `code`.
+    pub fn scope_covers(&self, scope: &[RegionCode], code: RegionCode) -> bool {
+        scope.is_empty() || self.self_and_ancestors(code).any(|c| scope.contains(&c))
+    }
+
     /// The province a region belongs to (itself for a province).
     pub fn province_of(&self, code: RegionCode) -> RegionCode {
         self.self_and_ancestors(code).last().unwrap_or(code)

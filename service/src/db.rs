@@ -1,5 +1,6 @@
 //! Connecting to SQLite or PostgreSQL with the same code, migrations, and write transactions.
 
+use std::future::Future;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -309,3 +310,79 @@ where
 
 #[cfg(test)]
 mod tests;
+
+/// What a PostgreSQL listener hears on its channel.
+pub enum Heard<'a> {
+    /// A notification, with its payload.
+    Said(&'a str),
+    /// The listening connection was lost and is back: whatever was said meanwhile is unheard,
+    /// so the listener catches up from the tables.
+    Missed,
+}
+
+/// On PostgreSQL, hands each notification on `channel` to `hear` until the process ends,
+/// listening again whenever the connection is lost (then telling `hear` it may have missed
+/// some). On SQLite there is nothing to listen to: nothing is started.
+pub fn listen<F, Fut>(db: &DatabaseConnection, channel: &'static str, mut hear: F)
+where
+    F: FnMut(Heard<'_>) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return;
+    }
+    let pool = db.get_postgres_connection_pool().clone();
+    tokio::spawn(async move {
+        loop {
+            let mut listener = match sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await
+            {
+                Ok(listener) => listener,
+                Err(err) => {
+                    tracing::warn!(error = %err, channel, "could not listen");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if let Err(err) = listener.listen(channel).await {
+                tracing::warn!(error = %err, channel, "could not listen");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(notification)) => hear(Heard::Said(notification.payload())).await,
+                    Ok(None) => hear(Heard::Missed).await,
+                    Err(err) => {
+                        tracing::warn!(error = %err, channel, "lost the notifications; listening again");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        hear(Heard::Missed).await;
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// On PostgreSQL, sends each of `payloads` on `channel` in one statement (delivered when the
+/// surrounding transaction commits); elsewhere, nothing. Payloads are the service's own ids,
+/// quoted as SQL strings.
+pub async fn notify(
+    db: &impl ConnectionTrait,
+    channel: &str,
+    payloads: &[String],
+) -> Result<(), DbErr> {
+    if db.get_database_backend() != DatabaseBackend::Postgres || payloads.is_empty() {
+        return Ok(());
+    }
+    let quoted: Vec<String> = payloads
+        .iter()
+        .map(|p| format!("'{}'", p.replace('\'', "''")))
+        .collect();
+    db.execute_unprepared(&format!(
+        "SELECT pg_notify('{channel}', payload) FROM unnest(ARRAY[{}]::text[]) AS payload",
+        quoted.join(",")
+    ))
+    .await?;
+    Ok(())
+}

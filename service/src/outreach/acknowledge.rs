@@ -168,13 +168,20 @@ pub async fn acknowledge(
         // Stamped by the writer, so later acknowledgements carry later times.
         created_at: app.base.now(),
     };
-    app.answers
+    let (new_id, policy) = (row.id, row.policy_id);
+    let stored = app
+        .answers
         .submit(Pending {
             row,
             by_firm,
             terms,
         })
-        .await
+        .await?;
+    // Stored anew (not the answer a reused key found): the policy's figures may have moved.
+    if stored.id == new_id {
+        app.reach.note([policy]);
+    }
+    Ok(stored)
 }
 
 /// The live version of a policy the snapshot does not hold: `NOT_FOUND` when it was never

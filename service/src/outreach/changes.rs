@@ -8,9 +8,11 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection};
+use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast;
 use uuid::Uuid;
+
+use crate::db::Heard;
 
 /// The notification channel; each payload is `<instance id>:<policy id>`.
 const CHANNEL: &str = "policy_outreach_reach";
@@ -42,9 +44,13 @@ impl ReachChanges {
             instance: Uuid::new_v4(),
         });
         tokio::spawn(announce(Arc::downgrade(&changes), db.clone()));
-        if db.get_database_backend() == DatabaseBackend::Postgres {
-            tokio::spawn(listen(Arc::downgrade(&changes), db));
-        }
+        let heard_by = Arc::downgrade(&changes);
+        crate::db::listen(&db, CHANNEL, move |heard| {
+            if let Some(changes) = heard_by.upgrade() {
+                changes.hear(heard);
+            }
+            std::future::ready(())
+        });
         changes
     }
 
@@ -60,6 +66,26 @@ impl ReachChanges {
     /// What subscribers hear from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<ReachChange> {
         self.announced.subscribe()
+    }
+
+    /// Another instance's announcement, or the news that some may have been missed.
+    fn hear(&self, heard: Heard<'_>) {
+        let change = match heard {
+            Heard::Said(payload) => {
+                let Some((instance, policy)) = payload.split_once(':') else {
+                    return;
+                };
+                if instance == self.instance.to_string() {
+                    return;
+                }
+                let Ok(policy) = policy.parse() else {
+                    return;
+                };
+                ReachChange::Policy(policy)
+            }
+            Heard::Missed => ReachChange::Everything,
+        };
+        let _ = self.announced.send(change);
     }
 
     fn take(&self) -> Vec<Uuid> {
@@ -87,68 +113,12 @@ async fn announce(changes: std::sync::Weak<ReachChanges>, db: DatabaseConnection
         for policy in &policies {
             let _ = changes.announced.send(ReachChange::Policy(*policy));
         }
-        if db.get_database_backend() == DatabaseBackend::Postgres {
-            let payloads: Vec<String> = policies
-                .iter()
-                .map(|p| format!("'{}:{p}'", changes.instance))
-                .collect();
-            // Uuids only: nothing here comes from a caller.
-            let sql = format!(
-                "SELECT pg_notify('{CHANNEL}', payload) FROM unnest(ARRAY[{}]) AS payload",
-                payloads.join(",")
-            );
-            if let Err(err) = db.execute_unprepared(&sql).await {
-                tracing::warn!(error = %err, "could not announce reach changes");
-            }
-        }
-    }
-}
-
-/// Hears the other instances' announcements; after a lost connection, announces everything.
-async fn listen(changes: std::sync::Weak<ReachChanges>, db: DatabaseConnection) {
-    let pool = db.get_postgres_connection_pool().clone();
-    loop {
-        let mut listener = match sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await {
-            Ok(listener) => listener,
-            Err(err) => {
-                tracing::warn!(error = %err, "could not listen for reach changes");
-                tokio::time::sleep(EVERY).await;
-                continue;
-            }
-        };
-        if let Err(err) = listener.listen(CHANNEL).await {
-            tracing::warn!(error = %err, "could not listen for reach changes");
-            tokio::time::sleep(EVERY).await;
-            continue;
-        }
-        loop {
-            let heard = listener.try_recv().await;
-            let Some(changes) = changes.upgrade() else {
-                return;
-            };
-            match heard {
-                Ok(Some(notification)) => {
-                    let Some((instance, policy)) = notification.payload().split_once(':') else {
-                        continue;
-                    };
-                    if instance == changes.instance.to_string() {
-                        continue;
-                    }
-                    if let Ok(policy) = policy.parse() {
-                        let _ = changes.announced.send(ReachChange::Policy(policy));
-                    }
-                }
-                // The connection was lost and is back: whatever was said meanwhile is unheard.
-                Ok(None) => {
-                    let _ = changes.announced.send(ReachChange::Everything);
-                }
-                Err(err) => {
-                    tracing::warn!(error = %err, "lost the reach notifications; listening again");
-                    let _ = changes.announced.send(ReachChange::Everything);
-                    tokio::time::sleep(EVERY).await;
-                    break;
-                }
-            }
+        let payloads: Vec<String> = policies
+            .iter()
+            .map(|p| format!("{}:{p}", changes.instance))
+            .collect();
+        if let Err(err) = crate::db::notify(&db, CHANNEL, &payloads).await {
+            tracing::warn!(error = %err, "could not announce reach changes");
         }
     }
 }

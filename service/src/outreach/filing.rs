@@ -172,7 +172,15 @@ pub async fn applicable(
                 policy,
             }
         })
-        .collect();
+        .collect::<Vec<Presented>>();
+    // Stored. Only a firm's first sight of a version can move a policy's headline figures; a
+    // repeat filing, the common case, notes nothing.
+    app.reach.note(
+        presented
+            .iter()
+            .filter(|p| p.is_new)
+            .map(|p| p.policy.view.policy.id),
+    );
     Ok(presented)
 }
 

@@ -119,9 +119,6 @@ impl OutreachQuery {
             explain_in,
         )
         .await?;
-        // Stored: the reach figures of what was presented may have changed.
-        app.reach
-            .note(presented.iter().map(|p| p.policy.view.policy.id));
         Ok(presented.into_iter().map(PolicyMatch::from).collect())
     }
 
@@ -218,9 +215,7 @@ impl OutreachMutation {
             },
         )
         .await?;
-        let stored = acknowledge::acknowledge(app, viewer, request).await?;
-        app.reach.note([policy_id]);
-        Ok(stored.into())
+        Ok(acknowledge::acknowledge(app, viewer, request).await?.into())
     }
 
     /// Records deliveries on an external channel (SMS, WeChat, paper, email, broker relay) for up

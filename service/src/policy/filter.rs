@@ -41,12 +41,9 @@ impl PolicyFilterSpec {
                 .department
                 .as_ref()
                 .is_none_or(|d| view.issuers.iter().any(|issuer| issuer.code == d.as_str()))
-            && self.region.is_none_or(|region| {
-                view.regions.is_empty()
-                    || regions
-                        .self_and_ancestors(region)
-                        .any(|covering| view.regions.contains(&covering))
-            })
+            && self
+                .region
+                .is_none_or(|region| regions.scope_covers(&view.regions, region))
             && self.benefit_kind.is_none_or(|k| version.benefit_kind == k)
             && self.in_effect_on.is_none_or(|day| view.in_effect_on(day))
             && self.search.as_deref().is_none_or(|words| {

@@ -233,39 +233,11 @@ fn differences(before: &Snapshot, after: &Snapshot) -> Vec<CatalogChange> {
 /// listening connection comes back after it was lost, to catch up with what it missed. The poll
 /// of [`LiveCatalog::watch`] stays the safety net.
 pub fn listen(catalog: Arc<LiveCatalog>, db: DatabaseConnection, regions: Arc<RegionCatalog>) {
-    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
-        return;
-    }
-    tokio::spawn(async move {
-        let pool = db.get_postgres_connection_pool().clone();
-        loop {
-            let mut listener = match sea_orm::sqlx::postgres::PgListener::connect_with(&pool).await
-            {
-                Ok(listener) => listener,
-                Err(err) => {
-                    tracing::warn!(error = %err, "could not listen for catalog changes");
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    continue;
-                }
-            };
-            if let Err(err) = listener.listen(CHANNEL).await {
-                tracing::warn!(error = %err, "could not listen for catalog changes");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-            loop {
-                match listener.try_recv().await {
-                    // A change, or the connection lost and found again: read the tables.
-                    Ok(_) => catalog.changed(&db, &regions).await,
-                    Err(err) => {
-                        tracing::warn!(error = %err, "lost the catalog notifications; listening again");
-                        tokio::time::sleep(Duration::from_millis(500)).await;
-                        catalog.changed(&db, &regions).await;
-                        break;
-                    }
-                }
-            }
-        }
+    let reader = db.clone();
+    // A change, or the connection lost and found again: either way, read the tables.
+    crate::db::listen(&db, CHANNEL, move |_| {
+        let (catalog, db, regions) = (catalog.clone(), reader.clone(), regions.clone());
+        async move { catalog.changed(&db, &regions).await }
     });
 }
 
@@ -330,9 +302,7 @@ pub async fn bump_catalog(db: &impl ConnectionTrait) -> AppResult<()> {
         .filter(catalog_state::Column::Id.eq(1))
         .exec(db)
         .await?;
-    if db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
-        // Delivered when the transaction commits, and not at all if it rolls back.
-        db.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await?;
-    }
+    // Delivered when the transaction commits, and not at all if it rolls back.
+    crate::db::notify(db, CHANNEL, &[String::new()]).await?;
     Ok(())
 }

@@ -12,7 +12,6 @@ use super::live::{CatalogChange, CatalogChangeKind, LiveCatalog};
 use super::query::PolicyQuery;
 use crate::error::AppError;
 use crate::graphql::{Subscriber, base, dep};
-use crate::region::RegionCode;
 
 /// One change of the published catalog.
 pub struct CatalogChangeEvent(pub CatalogChange);
@@ -59,12 +58,7 @@ impl PolicySubscription {
             .transpose()?;
         let changes = dep::<Arc<LiveCatalog>>(ctx).changes();
         let covers = move |change: &CatalogChange| {
-            region.is_none_or(|region: RegionCode| {
-                change.regions.is_empty()
-                    || regions
-                        .self_and_ancestors(region)
-                        .any(|covering| change.regions.contains(&covering))
-            })
+            region.is_none_or(|region| regions.scope_covers(&change.regions, region))
         };
         Ok(Subscriber::of(ctx).follow(changes, move |change| {
             let wanted = covers(&change);
