@@ -200,6 +200,11 @@ async fn entities_resolve_under_the_permissions_of_every_other_read() {
     let errors = anonymous["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(
+        errors[0]["path"],
+        json!(["_entities", 2]),
+        "the error names the refused representation, so a gateway can place it"
+    );
+    assert_eq!(
         errors[0]["extensions"]["code"].as_str(),
         Some(error_code(&refused_firm)),
         "refused as `firm(uscc)` refuses"
@@ -456,6 +461,40 @@ async fn a_gateway_query_across_both_subgraphs_files_as_a_direct_call_does() {
         )
         .await;
     assert_eq!(error_code(&refused), "UNAUTHENTICATED", "{refused}");
+    assert_eq!(
+        refused["errors"][0]["path"],
+        json!(["_entities", 0, "applicablePolicies"])
+    );
+    // Two declarations in one call, the second another firm's: each answers for itself, and the
+    // refusal's path names the second, where a gateway puts it.
+    let representation = |id: &str, firm_uscc: &str| {
+        json!({"__typename": "Declaration", "id": id, "firmUscc": firm_uscc,
+               "direction": "EXPORT", "country": "US",
+               "items": [{"hsCode": "8501", "valueUsd": 1.0}]})
+    };
+    let mixed = w
+        .app
+        .gql(
+            Some(&token),
+            "query($r: [_Any!]!) { _entities(representations: $r) {
+                ... on Declaration { applicablePolicies { policy { code } } } } }",
+            json!({"r": [representation("GW-3", &w.firm),
+                         representation("GW-4", &uscc("440305", 2))]}),
+        )
+        .await;
+    let answered = &mixed["data"]["_entities"];
+    assert_eq!(
+        answered[0]["applicablePolicies"][0]["policy"]["code"], "FED-US",
+        "{mixed}"
+    );
+    assert_eq!(answered[1]["applicablePolicies"], Value::Null);
+    let errors = mixed["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0]["extensions"]["code"], "FORBIDDEN");
+    assert_eq!(
+        errors[0]["path"],
+        json!(["_entities", 1, "applicablePolicies"])
+    );
     let anonymous: Value = w
         .app
         .client
@@ -471,6 +510,16 @@ async fn a_gateway_query_across_both_subgraphs_files_as_a_direct_call_does() {
         anonymous["data"]["declaration"]["applicablePolicies"],
         Value::Null,
         "{anonymous}"
+    );
+    assert_eq!(
+        anonymous["data"]["declaration"]["id"], "GW-2",
+        "the single window's part of the answer stands"
+    );
+    // The refusal reaches the frontend with its code, on the field it refused.
+    assert_eq!(error_code(&anonymous), "UNAUTHENTICATED", "{anonymous}");
+    assert_eq!(
+        anonymous["errors"][0]["path"],
+        json!(["declaration", "applicablePolicies"])
     );
     assert!(
         stored_deliveries(&w.app.db)

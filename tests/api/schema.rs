@@ -8,3 +8,51 @@ fn the_committed_schema_is_the_one_the_code_serves() {
         "schema.graphql is stale: run `cargo run -- export-schema --output schema.graphql`"
     );
 }
+
+/// A field that fails is null with its error, and its path, in `errors` (the GraphQL
+/// specification's "Handling Field Errors"): a nullable field in place, a non-null one by
+/// nulling its nearest nullable parent; the rest of the answer stands. Gateways rely on it: they
+/// place a subgraph's error by the null its path leads to.
+#[tokio::test]
+async fn a_failed_field_is_null_and_a_non_null_one_nulls_its_parent() {
+    use crate::helpers::{TestApp, create_departments, create_policy, policy_input, uscc};
+    use serde_json::json;
+
+    let app = TestApp::spawn().await;
+    create_departments(&app, &[("SZ-COMMERCE", None)]).await;
+    let id = create_policy(&app, policy_input("ERR-1", "SZ-COMMERCE", "x"), true)
+        .await
+        .to_string();
+    let response = app
+        .gql(
+            None,
+            "query($id: ID!, $u: String!) {
+                policy(id: $id) { code }
+                firm(uscc: $u) { name }
+                audited: policy(id: $id) { code audit { action } } }",
+            json!({"id": id, "u": uscc("440305", 1)}),
+        )
+        .await;
+    let data = response["data"].as_object().expect("data stands");
+    assert_eq!(data["policy"]["code"], "ERR-1", "{response}");
+    // Refused, nullable: null in place.
+    assert!(
+        data.get("firm").is_some_and(|firm| firm.is_null()),
+        "{response}"
+    );
+    // `audit` is non-null and refused: the policy it is on is null instead.
+    assert!(
+        data.get("audited").is_some_and(|policy| policy.is_null()),
+        "{response}"
+    );
+    let errors = response["errors"].as_array().unwrap();
+    let paths: Vec<&serde_json::Value> = errors.iter().map(|e| &e["path"]).collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(paths.contains(&&json!(["firm"])), "{paths:?}");
+    assert!(paths.contains(&&json!(["audited", "audit"])), "{paths:?}");
+    let audit = errors
+        .iter()
+        .find(|e| e["path"] == json!(["audited", "audit"]))
+        .unwrap();
+    assert_eq!(audit["extensions"]["code"], "FORBIDDEN");
+}
