@@ -12,6 +12,7 @@ mod dataset;
 mod load;
 mod report;
 mod server;
+mod stalled;
 mod workloads;
 
 use std::io::Write as _;
@@ -83,6 +84,8 @@ enum Workload {
     Repeat,
     Policies,
     Acknowledge,
+    /// Subscribers that stop reading (after the others, on the same server).
+    Stalled,
 }
 
 impl Args {
@@ -247,6 +250,11 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         report.ack = Some(check);
     }
     report.memory_load = Some(server.memory()?);
+    if args.runs(Workload::Stalled) {
+        progress("stalling subscribers");
+        let admin = workloads::admin_token("bench-stalled")?;
+        report.stalled = Some(stalled::measure(&target, &server, &admin).await?);
+    }
     server.stop().await?;
     small.remove().await?;
 

@@ -10,6 +10,7 @@ use crate::Args;
 use crate::dataset::Backend;
 use crate::load::Outcome;
 use crate::server::Memory;
+use crate::stalled::{self, Stalled};
 
 /// One workload's figures.
 pub struct Row {
@@ -62,6 +63,7 @@ pub struct Report {
     pub memory_start: Option<Memory>,
     pub memory_load: Option<Memory>,
     pub memory_big: Option<Memory>,
+    pub stalled: Option<Stalled>,
     policies: usize,
     big_policies: usize,
     seconds: u64,
@@ -110,6 +112,7 @@ impl Report {
             memory_start: None,
             memory_load: None,
             memory_big: None,
+            stalled: None,
             policies: args.policies,
             big_policies: args.big_policies,
             seconds: args.seconds,
@@ -276,6 +279,37 @@ impl fmt::Display for Report {
             if let Some(m) = memory {
                 writeln!(f, "| {what} | {:.0} | {:.0} |", m.resident, m.peak)?;
             }
+        }
+        if let Some(stalled) = &self.stalled {
+            writeln!(
+                f,
+                "\n| subscribers that stop reading ({} per round, each sent {} policies of {} kB; send timeout {} ms) | resident MiB | peak MiB |",
+                stalled::PER_ROUND,
+                stalled::PUBLISHED_PER_ROUND,
+                stalled::BODY_BYTES / 1000,
+                stalled::SEND_TIMEOUT_MS
+            )?;
+            writeln!(f, "|---|---:|---:|")?;
+            let before = &stalled.before;
+            writeln!(
+                f,
+                "| before | {:.0} | {:.0} |",
+                before.resident, before.peak
+            )?;
+            for (round, m) in stalled.rounds.iter().enumerate() {
+                writeln!(
+                    f,
+                    "| after round {} | {:.0} | {:.0} |",
+                    round + 1,
+                    m.resident,
+                    m.peak
+                )?;
+            }
+            writeln!(
+                f,
+                "\nstalled subscribers dropped by the server: {} of {}",
+                stalled.dropped, stalled.opened
+            )?;
         }
         Ok(())
     }

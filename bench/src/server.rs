@@ -14,6 +14,9 @@ pub const SERVE: &str = "__serve";
 pub const SECRET: &str = "policy-outreach-benchmark-secret-of-48-characters";
 pub const ISSUER: &str = "policy-outreach-bench";
 pub const AUDIENCE: &str = "policy-outreach";
+/// How long a subscription message may wait to leave (`SUBSCRIPTION_SEND_TIMEOUT_MS`): short, so
+/// the stalled subscribers' rounds are short.
+pub const SEND_TIMEOUT_MS: u64 = 2_000;
 
 pub struct Server {
     child: Child,
@@ -49,6 +52,10 @@ impl Server {
             .env("POLICY_OUTREACH_RATE_LIMIT_PER_IP", "0")
             .env("POLICY_OUTREACH_RATE_LIMIT_PER_SUBJECT", "0")
             .env("POLICY_OUTREACH_MIGRATE_ON_START", "false")
+            .env(
+                "POLICY_OUTREACH_SUBSCRIPTION_SEND_TIMEOUT_MS",
+                SEND_TIMEOUT_MS.to_string(),
+            )
             // An overview of 500 policies counts every audience at a million firms: tens of s.
             .env("POLICY_OUTREACH_REQUEST_TIMEOUT_SECONDS", "300")
             .stdout(log.try_clone()?)

@@ -20,13 +20,22 @@ pub struct Target {
 
 /// A SYSTEM token for `subject`, the single window itself.
 pub fn system_token(subject: &str) -> anyhow::Result<String> {
+    token(subject, "system")
+}
+
+/// An ADMIN token for `subject`.
+pub fn admin_token(subject: &str) -> anyhow::Result<String> {
+    token(subject, "admin")
+}
+
+fn token(subject: &str, role: &str) -> anyhow::Result<String> {
     let mut settings = policy_outreach::Settings::defaults();
     settings.jwt_hs256_secret = Some(SECRET.to_owned().into());
     settings.jwt_issuer = Some(ISSUER.to_owned());
     settings.jwt_audience = Some(AUDIENCE.to_owned());
     let claims = Claims {
         sub: subject.to_owned(),
-        role: "system".to_owned(),
+        role: role.to_owned(),
         uscc: None,
         department: None,
     };

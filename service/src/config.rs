@@ -113,6 +113,10 @@ pub struct Settings {
     /// milliseconds.
     #[serde(default = "defaults::catalog_poll_ms")]
     pub catalog_poll_ms: u64,
+    /// How long one subscription message may take to leave before its subscriber counts as not
+    /// reading and its connection is dropped, in milliseconds.
+    #[serde(default = "defaults::subscription_send_timeout_ms")]
+    pub subscription_send_timeout_ms: u64,
     /// How long in-flight requests may take to finish after SIGTERM or ctrl-c, in seconds.
     #[serde(default = "defaults::shutdown_grace_seconds")]
     pub shutdown_grace_seconds: u64,
@@ -231,6 +235,10 @@ impl Settings {
                 self.graphql_max_root_fields as u64,
             ),
             ("catalog_poll_ms", self.catalog_poll_ms),
+            (
+                "subscription_send_timeout_ms",
+                self.subscription_send_timeout_ms,
+            ),
             ("jwt_jwks_poll_ms", self.jwt_jwks_poll_ms),
         ] {
             if value == 0 {

@@ -31,13 +31,38 @@ struct Closed(u16);
 impl Client {
     /// Connects to `base` and sends `connection_init` with `payload`.
     async fn open(base: &str, payload: Value) -> Result<Client, Closed> {
+        let address: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+        let stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        Client::open_on(stream, base, payload).await
+    }
+
+    /// An anonymous client whose socket takes in at most a few kilobytes that it has not read:
+    /// what it does not read backs up into the server's send at once.
+    async fn with_small_buffer(base: &str) -> Client {
+        let address: std::net::SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let stream = socket.connect(address).await.unwrap();
+        Client::open_on(stream, base, json!({})).await.unwrap()
+    }
+
+    async fn open_on(
+        stream: tokio::net::TcpStream,
+        base: &str,
+        payload: Value,
+    ) -> Result<Client, Closed> {
         let url = format!("{}/graphql/ws", base.replacen("http://", "ws://", 1));
         let mut request = url.into_client_request().unwrap();
         request.headers_mut().insert(
             "Sec-WebSocket-Protocol",
             "graphql-transport-ws".parse().unwrap(),
         );
-        let (socket, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+        let (socket, response) = tokio_tungstenite::client_async(
+            request,
+            tokio_tungstenite::MaybeTlsStream::Plain(stream),
+        )
+        .await
+        .unwrap();
         assert_eq!(
             response.headers()["sec-websocket-protocol"],
             "graphql-transport-ws"
@@ -391,10 +416,29 @@ async fn a_subscriber_further_behind_than_its_buffer_is_closed_not_buffered() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     // More changes at once than a subscriber's buffer holds (256): a bulk import of 300
     // published policies, which the instance's catalog poll takes in as one new snapshot.
-    let entries: Vec<Value> = (0..300)
+    import_published(&app, 300, "Bulk").await;
+    // Whatever it managed to read first, the subscriber is then closed with 4429.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let closed = loop {
+        assert!(Instant::now() < deadline, "never closed");
+        match client.next(Duration::from_secs(10)).await {
+            Ok(message) => assert_eq!(message["type"], "next", "{message}"),
+            Err(closed) => break closed,
+        }
+    };
+    assert_eq!(closed, Closed(4429));
+    // And a new connection reads the catalog again.
+    let catalog = app.ok(None, "{ policies { totalCount } }", json!({})).await;
+    assert_eq!(catalog["policies"]["totalCount"], 300);
+}
+
+/// Publishes `count` policies at once, as a bulk import does, each with `body` as its text.
+async fn import_published(app: &TestApp, count: usize, body: &str) {
+    let entries: Vec<Value> = (0..count)
         .map(|n| {
-            json!({"publish": true,
-                   "policy": policy_input(&format!("SUB-BULK-{n:03}"), "SZ-COMMERCE", "Bulk")})
+            let mut policy = policy_input(&format!("SUB-BULK-{n:03}"), "SZ-COMMERCE", "Bulk");
+            policy["bodyZh"] = json!(body);
+            json!({"publish": true, "policy": policy})
         })
         .collect();
     let regions = policy_outreach::region::load(&app.db).await.unwrap();
@@ -412,19 +456,60 @@ async fn a_subscriber_further_behind_than_its_buffer_is_closed_not_buffered() {
     )
     .await
     .unwrap();
-    // Whatever it managed to read first, the subscriber is then closed with 4429.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let closed = loop {
-        assert!(Instant::now() < deadline, "never closed");
-        match client.next(Duration::from_secs(10)).await {
-            Ok(message) => assert_eq!(message["type"], "next", "{message}"),
+}
+
+#[tokio::test]
+async fn a_subscriber_that_stops_reading_is_dropped_and_the_others_hear_everything() {
+    let app = TestApp::spawn_with(|s| s.subscription_send_timeout_ms = 1_000).await;
+    create_departments(&app, &[("SZ-COMMERCE", None)]).await;
+    const BODIES: &str = "subscription { catalogChanged { policyId policy { bodyZh } } }";
+    let mut stalled = Client::with_small_buffer(&app.base).await;
+    stalled.subscribe("c", BODIES, json!({})).await;
+    let mut reader = Client::open(&app.base, json!({})).await.unwrap();
+    reader.subscribe("c", BODIES, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // 60 policies of 120 kB each: 7 MB for every subscriber, more than a socket's buffers hold,
+    // and fewer changes than a subscriber's buffer, so only the socket can hold them up.
+    let published = 60;
+    let body = "x".repeat(120_000);
+    import_published(&app, published, &body).await;
+
+    // The subscriber that reads hears every one, whole.
+    let mut heard = std::collections::HashSet::new();
+    for _ in 0..published {
+        let event = reader.event("c", Duration::from_secs(30)).await;
+        let change = &event["data"]["catalogChanged"];
+        assert_eq!(
+            change["policy"]["bodyZh"].as_str().map(str::len),
+            Some(body.len())
+        );
+        heard.insert(change["policyId"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(heard.len(), published);
+
+    // The one that stopped reading is dropped once a message has waited the send timeout: when
+    // it reads again it finds what its socket held, then the end, not the rest.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut delivered = 0;
+    let ended = loop {
+        match stalled.next(Duration::from_secs(10)).await {
+            Ok(message) => {
+                assert_eq!(message["type"], "next", "{message}");
+                delivered += 1;
+            }
             Err(closed) => break closed,
         }
     };
-    assert_eq!(closed, Closed(4429));
-    // And a new connection reads the catalog again.
-    let catalog = app.ok(None, "{ policies { totalCount } }", json!({})).await;
-    assert_eq!(catalog["policies"]["totalCount"], 300);
+    assert_eq!(ended, Closed(1006), "the connection was dropped");
+    assert!(
+        delivered < published,
+        "the server kept no backlog for it beyond its socket: {delivered} of {published}"
+    );
+    // And the server goes on serving.
+    let mut again = Client::open(&app.base, json!({})).await.unwrap();
+    again.subscribe("c", CATALOG, json!({})).await;
+    let answer = app.ok(None, "{ policies { totalCount } }", json!({})).await;
+    assert_eq!(answer["policies"]["totalCount"], published);
 }
 
 const REACH: &str = "subscription($id: ID!) { outreachChanged(policyId: $id) {

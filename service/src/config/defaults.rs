@@ -72,6 +72,9 @@ pub fn graphql_max_complexity() -> usize {
 pub fn catalog_poll_ms() -> u64 {
     1_000
 }
+pub fn subscription_send_timeout_ms() -> u64 {
+    10_000
+}
 pub fn shutdown_grace_seconds() -> u64 {
     20
 }

@@ -33,8 +33,6 @@ use crate::schema::{AppSchema, RequestNote};
 const PROTOCOL: &str = "graphql-transport-ws";
 /// How long a client may take to send `connection_init`.
 const INIT_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long one message may take to leave before the subscriber counts as not reading.
-const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Open connections one subject (or one anonymous address) may hold.
 pub const CONNECTIONS_PER_SUBJECT: usize = 8;
 /// Subscriptions one subject may run at once, across its connections.
@@ -110,6 +108,8 @@ async fn serve(
     lang: Lang,
 ) {
     let (mut sink, mut incoming) = socket.split();
+    // How long one message may take to leave before the subscriber counts as not reading.
+    let send_timeout = Duration::from_millis(state.settings.subscription_send_timeout_ms);
     let closing = |code: u16, reason: &str| {
         Message::Close(Some(CloseFrame {
             code,
@@ -210,7 +210,7 @@ async fn serve(
             message = outgoing.next() => message,
             () = slow.raised() => {
                 let _ = tokio::time::timeout(
-                    SEND_TIMEOUT,
+                    send_timeout,
                     sink.send(closing(close::TOO_MANY, "the subscriber fell behind")),
                 )
                 .await;
@@ -225,10 +225,15 @@ async fn serve(
             WsMessage::Close(code, reason) => closing(code, &reason),
         };
         let is_close = matches!(frame, Message::Close(_));
-        match tokio::time::timeout(SEND_TIMEOUT, sink.send(frame)).await {
+        match tokio::time::timeout(send_timeout, sink.send(frame)).await {
             Ok(Ok(())) if !is_close => {}
-            // Closed, gone, or not reading: the connection ends and its slots are freed.
-            _ => return,
+            Ok(_) => return,
+            // Not reading: no close frame can reach it through a full socket, so the connection
+            // is dropped, with what it has not read, and its slots are freed.
+            Err(_) => {
+                tracing::info!(%peer, "a subscriber stopped reading; dropping its connection");
+                return;
+            }
         }
     }
 }
