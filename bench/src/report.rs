@@ -178,19 +178,23 @@ impl fmt::Display for Report {
             .rows
             .iter()
             .find(|row| row.name == "GET /healthz")
-            .map_or(f64::NAN, |row| row.outcome.per_second());
+            .map(|row| row.outcome.per_second());
         for row in &self.rows {
             let o = &row.outcome;
+            // Without the floor (`--only` left it out) the ratio column says so.
+            let ratio = floor.map_or_else(
+                || "–".to_owned(),
+                |floor| format!("{:.2}", o.per_second() / floor),
+            );
             writeln!(
                 f,
-                "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {:.2} |",
+                "| {} | {} | {:.0} | {:.2} | {:.2} | {} | {ratio} |",
                 row.name,
                 thousands(usize::try_from(o.ok + o.errors).unwrap_or(usize::MAX)),
                 o.per_second(),
                 o.ms(0.5),
                 o.ms(0.99),
                 o.errors,
-                o.per_second() / floor
             )?;
         }
         writeln!(

@@ -25,7 +25,7 @@ pub const PER_ROUND: usize = 8;
 pub const PUBLISHED_PER_ROUND: usize = 40;
 /// The text of each, in bytes.
 pub const BODY_BYTES: usize = 100_000;
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 10;
 const DEPARTMENT: &str = "BENCH-STALLED";
 
 type Socket =
