@@ -59,6 +59,7 @@ export async function policyPage(view, route, viewer, go) {
   const range = { from: params.get('from') || null, to: params.get('to') || null };
   const back = new URLSearchParams();
   for (const key of ['from', 'to', 'd']) if (params.get(key)) back.set(key, params.get(key));
+  view.dataset.policy = id;
   fill(view, h('p', {}, h('a', { href: `#/?${back}` }, `← ${t('back')}`)), h('p', { class: 'muted' }, t('loading')));
   const data = await gql(REACH, { id, ...range });
   const o = data.outreach;
@@ -70,6 +71,31 @@ export async function policyPage(view, route, viewer, go) {
     await actions(p, viewer, go),
     rangeForm(params, (next) => go(`/policy/${id}`, next)),
     funnel(o),
+    ...breakdown(data),
+    await unreached(id),
+    await needs(id, range),
+    firmLookup(id),
+    await history(id),
+  );
+  // Over all time the funnel follows the policy's reach as filings and answers arrive, and the
+  // breakdowns below it are read again when it moved (at most every few seconds).
+  if (range.from || range.to) stopLive();
+  else {
+    const refresh = refresher(view, id);
+    let first = true;
+    live(LIVE, { id }, (pushed) => {
+      liveFunnel(pushed.outreachChanged);
+      // The first event is the figures as they stand, which the page already shows.
+      if (!first) refresh();
+      first = false;
+    });
+  }
+}
+
+/** The reach by channel, by prefecture and by day, and the brokers' leverage. */
+function breakdown(data) {
+  const o = data.outreach;
+  return [
     section('byChannel', table(['channel', 'reached', 'acknowledged'], o.byChannel.map((c) => [t(c.channel), c.reached, c.acknowledged]), 'channels')),
     section('byRegion',
       bars(o.byRegion.map((r) => ({ label: r.region.name, value: r.audience, part: r.reached })), { caption: t('byRegion') }),
@@ -79,14 +105,41 @@ export async function policyPage(view, route, viewer, go) {
       h('details', {}, h('summary', {}, t('daily')),
         table(['time', 'deliveries', 'newlyReached', 'acknowledgements'], o.daily.map((d) => [d.date, d.deliveries, d.newlyReached, d.acknowledgements]), 'daily'))),
     section('brokers', table(['broker', 'clients', 'unreachedClients'], data.brokerLeverage.map((b) => [b.broker.name, b.clients, b.unreachedClients]), 'brokers')),
-    await unreached(id),
-    await needs(id, range),
-    firmLookup(id),
-    await history(id),
-  );
-  // Over all time the funnel follows the policy's reach as filings and answers arrive.
-  if (range.from || range.to) stopLive();
-  else live(LIVE, { id }, (data) => liveFunnel(data.outreachChanged));
+  ];
+}
+
+/** How long the breakdowns wait after they were last read before they are read again. */
+const REFRESH_MS = 5000;
+
+/** A function that reads policy `id`'s breakdowns again and puts them in place of the shown ones:
+ *  at once the first time, then no more than once in REFRESH_MS, and not after the page changed.
+ *  An open `details` stays open. */
+function refresher(view, id) {
+  let last = 0;
+  let pending = null;
+  const shown = () => view.dataset.policy === id && document.getElementById('s-byChannel') !== null;
+  return () => {
+    if (pending) return;
+    pending = setTimeout(async () => {
+      pending = null;
+      last = Date.now();
+      if (!shown()) return;
+      let data;
+      try {
+        data = await gql(REACH, { id, from: null, to: null });
+      } catch {
+        return; // the funnel stays live; the breakdowns are read again on the next change
+      }
+      if (!shown()) return;
+      for (const next of breakdown(data)) {
+        const now = document.getElementById(next.id);
+        if (!now) continue;
+        const open = [...now.querySelectorAll('details')].map((d) => d.open);
+        next.querySelectorAll('details').forEach((d, i) => { d.open = open[i] ?? false; });
+        now.replaceWith(next);
+      }
+    }, Math.max(0, last + REFRESH_MS - Date.now()));
+  };
 }
 
 const LIVE = `subscription($id: ID!) {
