@@ -56,3 +56,50 @@ async fn a_failed_field_is_null_and_a_non_null_one_nulls_its_parent() {
         .unwrap();
     assert_eq!(audit["extensions"]["code"], "FORBIDDEN");
 }
+
+/// An error keeps the path of the field that failed, however many lists and objects its null
+/// went up through; and in a mutation, a field whose failure nulls the answer stops the fields
+/// after it, so nothing is stored that the caller is not shown.
+#[tokio::test]
+async fn a_failure_keeps_its_path_through_lists_and_stops_the_mutations_after_it() {
+    use crate::helpers::{
+        TestApp, admin, create_departments, create_policy, policy_input, stored_department_codes,
+        upsert_department_field,
+    };
+    use serde_json::json;
+
+    let app = TestApp::spawn().await;
+    create_departments(&app, &[("SZ-COMMERCE", None)]).await;
+    create_policy(&app, policy_input("ERR-1", "SZ-COMMERCE", "x"), true).await;
+    // `audit` is non-null and refused to an anonymous caller: its null goes up through the
+    // non-null list item and the list to `policies`, and to `data`; the error names `audit`.
+    let response = app
+        .gql(
+            None,
+            "{ policies { nodes { code audit { action } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(response["data"], serde_json::Value::Null, "{response}");
+    assert_eq!(
+        response["errors"][0]["path"],
+        json!(["policies", "nodes", 0, "audit"]),
+        "{response}"
+    );
+
+    // A refused first mutation: the second is not run.
+    let before = stored_department_codes(&app.db).await;
+    let mutation = format!(
+        "mutation {{ {} {} }}",
+        r#"first: upsertDepartment(input: {code: "", nameZh: "空"}) { code }"#,
+        upsert_department_field("AFTER-IT", Some("second"))
+    );
+    let response = app.gql(Some(&admin()), &mutation, json!({})).await;
+    assert_eq!(response["data"], serde_json::Value::Null, "{response}");
+    assert_eq!(
+        response["errors"][0]["path"],
+        json!(["first"]),
+        "{response}"
+    );
+    assert_eq!(stored_department_codes(&app.db).await, before);
+}

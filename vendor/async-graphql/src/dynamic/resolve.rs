@@ -36,7 +36,16 @@ pub(crate) async fn resolve_container(
     let mut fields = Vec::new();
     collect_fields(&mut fields, schema, object, ctx, parent_value)?;
 
-    Ok(Some(do_resolve_container(ctx, !serial, fields).await?))
+    // policy-outreach: the dynamic schema (not built by policy-outreach) does not tell nullable
+    // fields apart; a field that failed nulls its object, not the whole answer.
+    Ok(Some(
+        do_resolve_container(ctx, !serial, fields)
+            .await
+            .unwrap_or_else(|err| {
+                ctx.add_error(err);
+                Value::Null
+            }),
+    ))
 }
 
 fn collect_typename_field<'a>(

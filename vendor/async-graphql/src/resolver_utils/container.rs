@@ -144,7 +144,11 @@ pub async fn resolve_container_serial<'a, T: ContainerType + ?Sized>(
 
 fn insert_value(target: &mut IndexMap<Name, Value>, name: Name, value: Value) {
     if let Some(prev_value) = target.get_mut(&name) {
-        if let Value::Object(target_map) = prev_value {
+        // policy-outreach: a field selected twice under one response key that failed in one of
+        // its selections is null, whichever finished first.
+        if value == Value::Null || *prev_value == Value::Null {
+            *prev_value = Value::Null;
+        } else if let Value::Object(target_map) = prev_value {
             if let Value::Object(obj) = value {
                 for (key, value) in obj.into_iter() {
                     insert_value(target_map, key, value);
@@ -198,21 +202,36 @@ pub(crate) async fn do_resolve_container<'a>(
 ) -> ServerResult<Value> {
     let mut results = IndexMap::new();
     let mut failed: Option<ServerError> = None;
+    // Whether the object still stands after this field.
     let mut handle = |res| match res {
-        Ok((name, value)) => insert_value(&mut results, name, value),
-        Err(e) if failed.is_none() => failed = Some(e),
-        Err(e) => ctx.add_error(e),
+        Ok((name, value)) => {
+            insert_value(&mut results, name, value);
+            true
+        }
+        Err(e) if failed.is_none() => {
+            failed = Some(e);
+            false
+        }
+        Err(e) => {
+            ctx.add_error(e);
+            false
+        }
     };
 
     if parallel {
         let mut set = FuturesUnordered::new();
         set.extend(futures);
         while let Some(field) = set.next().await {
-            handle(field);
+            let _ = handle(field);
         }
     } else {
+        // policy-outreach: serially (mutations), a field that failed and nulled the whole
+        // object ends the run: the fields after it are not executed, as the specification's
+        // serial execution and graphql-js do.
         for fut in futures {
-            handle(fut.await);
+            if !handle(fut.await) {
+                break;
+            }
         }
     }
 

@@ -33,7 +33,15 @@ pub async fn resolve_list<'a, T: OutputType + 'a>(
                         OutputType::resolve(&item, &ctx_idx, field)
                             .await
                             .map(Option::Some)
-                            .map_err(|err| ctx_idx.set_error_path(err))
+                            // policy-outreach: an error from inside the item keeps its own,
+                            // deeper path; only one of the item's own gets the item's.
+                            .map_err(|err| {
+                                if err.path.is_empty() {
+                                    ctx_idx.set_error_path(err)
+                                } else {
+                                    err
+                                }
+                            })
                     };
                     futures_util::pin_mut!(resolve_fut);
                     extensions
@@ -53,7 +61,15 @@ pub async fn resolve_list<'a, T: OutputType + 'a>(
             futures.push(async move {
                 OutputType::resolve(&item, &ctx_idx, field)
                     .await
-                    .map_err(|err| ctx_idx.set_error_path(err))
+                    // policy-outreach: an error from inside the item keeps its own,
+                            // deeper path; only one of the item's own gets the item's.
+                            .map_err(|err| {
+                                if err.path.is_empty() {
+                                    ctx_idx.set_error_path(err)
+                                } else {
+                                    err
+                                }
+                            })
             });
         }
         Ok(Value::List(
