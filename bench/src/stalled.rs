@@ -84,6 +84,9 @@ pub async fn measure(target: &Target, server: &Server, admin: &str) -> anyhow::R
                 dropped += 1;
             }
         }
+        // Any the server kept are closed here, and their slots freed before the next round.
+        drop(stalled);
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
     Ok(Stalled {
         before,

@@ -16,7 +16,13 @@ export function stopLive() {
   }
 }
 
-/** Subscribes to `query` with `variables`; `onData` gets each event's data. */
+/** Whether `subscription` (what `live` returned) is still the page's, not stopped. */
+export function isLive(subscription) {
+  return subscription !== null && current === subscription;
+}
+
+/** Subscribes to `query` with `variables`; `onData` gets each event's data. Returns the
+ *  subscription, for `isLive`. */
 export function live(query, variables, onData) {
   stopLive();
   let socket = null;
@@ -57,4 +63,5 @@ export function live(query, variables, onData) {
       socket?.close(1000);
     },
   };
+  return current;
 }

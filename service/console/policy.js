@@ -2,11 +2,11 @@
 // answer, broker leverage, the unreached firms (with the CSV), what firms need, and a firm lookup
 // with its deliveries and their decision records. Every figure comes from the public API.
 
-import { download, gql } from './api.js';
+import { SignedOut, download, gql } from './api.js';
 import { bars, daily } from './charts.js';
 import { h, fill } from './dom.js';
 import { dateTime, number, percent, t } from './i18n.js';
-import { live, stopLive } from './live.js';
+import { isLive, live, stopLive } from './live.js';
 import { rangeForm } from './overview.js';
 
 const REACH = `query($id: ID!, $from: Date, $to: Date) {
@@ -59,7 +59,6 @@ export async function policyPage(view, route, viewer, go) {
   const range = { from: params.get('from') || null, to: params.get('to') || null };
   const back = new URLSearchParams();
   for (const key of ['from', 'to', 'd']) if (params.get(key)) back.set(key, params.get(key));
-  view.dataset.policy = id;
   fill(view, h('p', {}, h('a', { href: `#/?${back}` }, `← ${t('back')}`)), h('p', { class: 'muted' }, t('loading')));
   const data = await gql(REACH, { id, ...range });
   const o = data.outreach;
@@ -79,17 +78,25 @@ export async function policyPage(view, route, viewer, go) {
   );
   // Over all time the funnel follows the policy's reach as filings and answers arrive, and the
   // breakdowns below it are read again when it moved (at most every few seconds).
-  if (range.from || range.to) stopLive();
-  else {
-    const refresh = refresher(view, id);
-    let first = true;
-    live(LIVE, { id }, (pushed) => {
-      liveFunnel(pushed.outreachChanged);
-      // The first event is the figures as they stand, which the page already shows.
-      if (!first) refresh();
-      first = false;
-    });
+  if (range.from || range.to) {
+    stopLive();
+    return;
   }
+  let first = true;
+  const refresh = refresher(id, () => isLive(subscription));
+  const subscription = live(LIVE, { id }, (pushed) => {
+    const figures = pushed.outreachChanged;
+    liveFunnel(figures);
+    // The first event is the figures as they stand when the subscription began: the page read
+    // the breakdowns before, so they are read again only if the figures moved in between.
+    if (figures && (!first || moved(figures, o))) refresh();
+    first = false;
+  });
+}
+
+/** Whether the pushed headline `figures` differ from those the page read (`o`). */
+function moved(figures, o) {
+  return ['audience', 'reached', 'acknowledged'].some((key) => figures[key] !== o[key]);
 }
 
 /** The reach by channel, by prefecture and by day, and the brokers' leverage. */
@@ -111,35 +118,52 @@ function breakdown(data) {
 /** How long the breakdowns wait after they were last read before they are read again. */
 const REFRESH_MS = 5000;
 
-/** A function that reads policy `id`'s breakdowns again and puts them in place of the shown ones:
- *  at once the first time, then no more than once in REFRESH_MS, and not after the page changed.
- *  An open `details` stays open. */
-function refresher(view, id) {
+/** A function that reads policy `id`'s breakdowns again and puts them in place of the shown
+ *  ones: at once the first time, then no more than once in REFRESH_MS, and only while `current()`
+ *  says the page is still the one that asked (a new render, a date range or another page ends
+ *  it). What the reader had open, focused or scrolled stays so. */
+function refresher(id, current) {
   let last = 0;
   let pending = null;
-  const shown = () => view.dataset.policy === id && document.getElementById('s-byChannel') !== null;
   return () => {
     if (pending) return;
     pending = setTimeout(async () => {
       pending = null;
       last = Date.now();
-      if (!shown()) return;
+      if (!current()) return;
       let data;
       try {
         data = await gql(REACH, { id, from: null, to: null });
-      } catch {
-        return; // the funnel stays live; the breakdowns are read again on the next change
+      } catch (error) {
+        // Signed out meanwhile: the page is rendered again, which asks to sign in. Otherwise
+        // the funnel stays live and the breakdowns are read again on the next change.
+        if (error instanceof SignedOut && current()) window.dispatchEvent(new HashChangeEvent('hashchange'));
+        return;
       }
-      if (!shown()) return;
+      if (!current()) return;
       for (const next of breakdown(data)) {
-        const now = document.getElementById(next.id);
-        if (!now) continue;
-        const open = [...now.querySelectorAll('details')].map((d) => d.open);
-        next.querySelectorAll('details').forEach((d, i) => { d.open = open[i] ?? false; });
-        now.replaceWith(next);
+        const shown = document.getElementById(next.id);
+        if (shown) replaceKeeping(shown, next);
       }
     }, Math.max(0, last + REFRESH_MS - Date.now()));
   };
+}
+
+/** Puts `next` in place of `shown` (the same section, read again), keeping which details are
+ *  open, how far each table is scrolled and, if focus was inside, the focused control. */
+function replaceKeeping(shown, next) {
+  const pairs = (selector) => {
+    const before = [...shown.querySelectorAll(selector)];
+    const after = [...next.querySelectorAll(selector)];
+    return before.map((el, i) => [el, after[i]]).filter(([, other]) => other);
+  };
+  for (const [was, is] of pairs('details')) is.open = was.open;
+  const scrolled = pairs('.scroll').map(([was, is]) => [is, was.scrollLeft]);
+  const focusable = 'a[href], button, summary, input, select, textarea';
+  const focused = pairs(focusable).find(([was]) => was === document.activeElement)?.[1];
+  shown.replaceWith(next);
+  for (const [is, left] of scrolled) is.scrollLeft = left;
+  focused?.focus({ preventScroll: true });
 }
 
 const LIVE = `subscription($id: ID!) {

@@ -156,6 +156,7 @@ async fn the_overview_and_a_policy_page_show_what_the_api_says() {
     assert_eq!(funnel["applied"].as_i64(), Some(answered("APPLIED")));
 
     // A firm files while the page is open: its funnel follows, pushed over /graphql/ws.
+    until(&browser, "return !document.getElementById('live').hidden").await;
     let newcomer = uscc("440305", 77);
     sync_firms(app, json!([firm_input(&newcomer, "440305")])).await;
     app.ok(
