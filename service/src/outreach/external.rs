@@ -7,11 +7,11 @@ use uuid::Uuid;
 
 use super::Channel;
 use super::deliveries::{self, NewFiling, Shown};
+use super::service::OutreachService;
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult, InputErrors};
 use crate::firm::{Uscc, service as firm_service};
 use crate::policy::catalog;
-use crate::state::Base;
 use crate::text::Text;
 
 /// Most firms one call may name.
@@ -29,7 +29,7 @@ pub struct ExternalOutcome {
 
 /// Records one delivery per known firm on an external channel, for the live version.
 pub async fn record_external(
-    base: &Base,
+    app: &OutreachService,
     viewer: &Viewer,
     policy_id: Uuid,
     channel: Channel,
@@ -60,6 +60,7 @@ pub async fn record_external(
     }
     errors.into_result(())?;
 
+    let base = &app.base;
     let Some(view) = catalog::get(&base.db, &base.regions, viewer, policy_id, None).await? else {
         return Err(AppError::NotFound(format!("no policy {policy_id}")));
     };
@@ -110,6 +111,10 @@ pub async fn record_external(
     let (new, total) = recorded.iter().flatten().fold((0, 0), |(new, total), r| {
         (new + usize::from(r.is_new), total + 1)
     });
+    // Stored: new deliveries may have moved the policy's figures.
+    if new > 0 {
+        app.reach.note([policy_id]);
+    }
     Ok(ExternalOutcome {
         recorded: new,
         already_recorded: total - new,

@@ -13,7 +13,7 @@ use crate::eligibility::{DeclarationInput, ReasonView, reason_views};
 use crate::error::AppError;
 use crate::firm::{Acknowledgement, Delivery};
 use crate::graphql::pagination::{CountedConnection, Page};
-use crate::graphql::{base, dep, lang, viewer};
+use crate::graphql::{dep, lang, viewer};
 use crate::policy::Policy;
 use crate::validate;
 
@@ -229,7 +229,7 @@ impl OutreachMutation {
         viewer.require(&[Role::Department, Role::System, Role::Admin])?;
         let policy_id = validate::policy_id("input.policyId", &input.policy_id)?;
         let outcome = external::record_external(
-            base(ctx),
+            outreach(ctx),
             viewer,
             policy_id,
             input.channel,
@@ -237,9 +237,6 @@ impl OutreachMutation {
             input.note,
         )
         .await?;
-        if outcome.recorded > 0 {
-            outreach(ctx).reach.note([policy_id]);
-        }
         Ok(RecordDeliveriesResult {
             recorded: outcome.recorded as i32,
             already_recorded: outcome.already_recorded as i32,

@@ -44,22 +44,23 @@ impl OutreachSubscription {
             return Err(AppError::Forbidden.into());
         };
         // A firm the service does not know is told so now, not never.
-        let (model, _) = filing::firm_facts(&outreach(ctx).base, uscc).await?;
+        filing::firm_facts(&outreach(ctx).base, uscc).await?;
         let app = dep::<Arc<OutreachService>>(ctx).clone();
         let lang = lang(ctx);
+        let uscc = uscc.clone();
         Ok(
             Subscriber::of(ctx).follow(catalog_changes(ctx), move |change| {
                 let app = app.clone();
-                let uscc = model.uscc.clone();
+                let uscc = uscc.clone();
                 async move {
                     if change.kind == CatalogChangeKind::Retired {
                         return None;
                     }
                     let found = async {
-                        let uscc_code =
-                            crate::firm::Uscc::parse(&uscc).map_err(AppError::internal_msg)?;
-                        let (_, facts) = filing::firm_facts(&app.base, &uscc_code).await?;
-                        let entry = inbox::entry(&app, &uscc, &facts, change.policy_id).await?;
+                        // The firm's facts as they are now: a sync may have changed them.
+                        let (_, facts) = filing::firm_facts(&app.base, &uscc).await?;
+                        let entry =
+                            inbox::entry(&app, uscc.as_str(), &facts, change.policy_id).await?;
                         Ok::<_, AppError>(
                             entry.map(|entry| inbox_match(entry, &facts, &app.base.regions, lang)),
                         )

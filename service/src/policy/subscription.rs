@@ -56,7 +56,7 @@ impl PolicySubscription {
         let region = region
             .map(|r| regions.parse(&r).map_err(|e| AppError::field("region", e)))
             .transpose()?;
-        let changes = dep::<Arc<LiveCatalog>>(ctx).changes();
+        let changes = catalog_changes(ctx);
         let covers = move |change: &CatalogChange| {
             region.is_none_or(|region| regions.scope_covers(&change.regions, region))
         };

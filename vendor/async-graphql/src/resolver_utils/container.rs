@@ -273,7 +273,8 @@ impl<'a> Fields<'a> {
                         continue;
                     }
 
-                    let resolve_fut = Box::pin({
+                    // policy-outreach: not boxed here; the one box is the future below.
+                    let resolve_fut = {
                         let ctx = ctx.clone();
                         async move {
                             let ctx_field = ctx.with_field(field);
@@ -372,7 +373,7 @@ impl<'a> Fields<'a> {
                                 }
                             }
                         }
-                    });
+                    };
 
                     // policy-outreach: a field whose resolver fails is null, with its error in
                     // `errors`, when its type is nullable; a non-null one makes its object null
