@@ -14,6 +14,7 @@ use policy_outreach::db::begin_write;
 use policy_outreach::eligibility::{Facts, Outcome, stored_firm_facts};
 use policy_outreach::entity::{acknowledgement, firm, firm_broker};
 use policy_outreach::needs::TERMS_VERSION;
+use policy_outreach::outreach::audience::KeptRules;
 use policy_outreach::outreach::deliveries::{self, NewFiling, Shown};
 use policy_outreach::outreach::{Channel, Response, answers};
 use policy_outreach::policy::live::LiveCatalog;
@@ -30,12 +31,13 @@ pub struct Simulated {
 /// Presents each firm some of the policies it may qualify for and lets some of them answer.
 pub async fn simulate(
     db: &DatabaseConnection,
-    regions: &RegionCatalog,
+    regions: &std::sync::Arc<RegionCatalog>,
     now: DateTime<Utc>,
     zone: chrono_tz::Tz,
 ) -> anyhow::Result<Simulated> {
     let now = now.duration_trunc(TimeDelta::microseconds(1))?;
     let mut rng = StdRng::seed_from_u64(90);
+    let rules = KeptRules::new(regions.clone());
     let live = LiveCatalog::load(db, regions)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -104,7 +106,7 @@ pub async fn simulate(
                 decided: None,
                 presented: vec![row],
             };
-            deliveries::record(&txn, std::slice::from_ref(&filing), at, zone)
+            deliveries::record(&txn, std::slice::from_ref(&filing), at, zone, &rules)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             simulated.deliveries += 1;
@@ -153,7 +155,7 @@ pub async fn simulate(
                 request_fingerprint: "demo".to_owned(),
                 created_at: answered,
             };
-            if answers::record(&txn, &ack, role == Role::Firm, zone)
+            if answers::record(&txn, &ack, role == Role::Firm, zone, &rules)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?
             {

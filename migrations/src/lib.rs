@@ -14,6 +14,7 @@ mod m20261203_000007_lean_reach_storage;
 mod m20261204_000008_need_terms;
 mod m20261204_000009_policy_audience;
 mod m20261204_000010_need_tallies;
+mod m20261204_000011_audience_flags;
 
 /// Every migration, in the order they apply.
 pub struct Migrator;
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000008_need_terms::Migration),
             Box::new(m20261204_000009_policy_audience::Migration),
             Box::new(m20261204_000010_need_tallies::Migration),
+            Box::new(m20261204_000011_audience_flags::Migration),
         ]
     }
 }

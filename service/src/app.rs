@@ -14,6 +14,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::db;
 use crate::http::{HttpState, Metrics, PublicAnswers, RateLimits, heavy_permits, router};
+use crate::outreach::audience::KeptRules;
 use crate::outreach::{Activity, OutreachService, answers, recorder};
 use crate::policy::live::LiveCatalog;
 use crate::schema::{Documents, Handles, Limits, build_schema};
@@ -82,13 +83,15 @@ impl Application {
             clock: clock.clone(),
             zone: settings.time_zone,
         };
+        let rules = KeptRules::new(base.regions.clone());
         let outreach = Arc::new(OutreachService {
             base: base.clone(),
             live: live.clone(),
-            recorder: recorder::start(db.clone(), clock.clone(), settings.time_zone),
-            answers: answers::start(db.clone(), clock, settings.time_zone),
+            recorder: recorder::start(db.clone(), clock.clone(), settings.time_zone, rules.clone()),
+            answers: answers::start(db.clone(), clock, settings.time_zone, rules.clone()),
             activity: Activity::start(db.clone()),
             reach: crate::outreach::changes::ReachChanges::start(db.clone()),
+            rules,
         });
         let handles = Handles {
             base: base.clone(),

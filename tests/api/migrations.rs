@@ -101,6 +101,7 @@ async fn the_ledger_migration_carries_deliveries_over_and_back() {
     let seeded = policy_outreach_demo::seed(&db, zone).await.unwrap();
     // A real filing of the demo's Shenzhen exporter: its facts, and the policies they qualify for.
     let regions = policy_outreach::region::load(&db).await.unwrap();
+    let rules = policy_outreach::outreach::audience::KeptRules::new(regions.clone());
     let model = policy_outreach::entity::firm::Entity::find_by_id(seeded.firm.clone())
         .one(&db)
         .await
@@ -152,12 +153,18 @@ async fn the_ledger_migration_carries_deliveries_over_and_back() {
         presented,
     };
     let at = chrono::Utc::now();
-    save(&db, std::slice::from_ref(&filing), at, zone)
+    save(&db, std::slice::from_ref(&filing), at, zone, &rules)
         .await
         .unwrap();
-    save(&db, &[filing], at + chrono::Duration::seconds(1), zone)
-        .await
-        .unwrap();
+    save(
+        &db,
+        &[filing],
+        at + chrono::Duration::seconds(1),
+        zone,
+        &rules,
+    )
+    .await
+    .unwrap();
     let carried = |d: &ledger::StoredDelivery| -> Carried {
         (
             d.policy_id,

@@ -353,3 +353,101 @@ async fn kept_audiences_follow_every_sync_and_every_rule_change() {
     assert_eq!(audience(&edited, "GD-D"), 2);
     assert_eq!(kept(app).await[0].1, 2);
 }
+
+/// Funnel rows of policies with a kept audience that carry no audience flag.
+async fn unflagged(app: &TestApp) -> i64 {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM policy_firm_funnel f \
+             JOIN policy_audience a ON a.policy_id = f.policy_id WHERE f.in_audience IS NULL",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get("", "n").unwrap()
+}
+
+#[tokio::test]
+async fn rows_written_after_the_count_are_flagged_as_the_rule_says() {
+    let w = world().await;
+    let app = &w.app;
+    let token = department("GD-COMMERCE");
+    let first = agrees_with_outreach(app, &token, json!({})).await;
+    let p = row(&first, "GD-P");
+    assert_eq!(
+        (p["reached"].clone(), p["reachRate"].clone()),
+        (json!(4), json!(0.8))
+    );
+    assert_eq!(unflagged(app).await, 0, "the count flagged every row");
+    let id = p["policy"]["id"].as_str().unwrap().to_owned();
+
+    // New rows once the audience is kept: the broker's own firm is in P's audience, firm 3 (in
+    // Beijing) is not; each is reached by SMS, then answers.
+    app.ok(
+        Some(&token),
+        "mutation($i: RecordDeliveriesInput!) { recordDeliveries(input: $i) { recorded } }",
+        json!({"i": {"policyId": id, "channel": "SMS", "firmUsccs": [w.agent, w.firms[3]]}}),
+    )
+    .await;
+    let ack = "mutation($i: AcknowledgementInput!) { acknowledgePolicy(input: $i) { id } }";
+    for (n, who) in [&w.agent, &w.firms[3]].into_iter().enumerate() {
+        app.ok(
+            Some(&firm(who)),
+            ack,
+            json!({"i": {"policyId": id, "response": "INTERESTED",
+                         "idempotencyKey": format!("flagged-{n}")}}),
+        )
+        .await;
+    }
+    let after = agrees_with_outreach(app, &token, json!({})).await;
+    let p = row(&after, "GD-P");
+    assert_eq!(p["audience"], 5, "{p}");
+    assert_eq!(p["reached"], 6, "{p}");
+    assert_eq!(p["reachRate"], 1.0, "every one of the five reached: {p}");
+    assert_eq!(p["acknowledged"], 4, "{p}");
+    assert_eq!(
+        p["acknowledgeRate"], 0.6,
+        "firms 0, 5 and the broker's own: {p}"
+    );
+    assert_eq!(
+        unflagged(app).await,
+        0,
+        "the writers flagged their new rows"
+    );
+    let _ = &w.firms;
+}
+
+/// Migration 11 adds the flags and drops the kept counts, so each is counted and its rows
+/// flagged again; its `down` drops the flags, and nothing read changes.
+#[tokio::test]
+async fn the_audience_flags_come_and_go_with_their_migration() {
+    use sea_orm::ConnectionTrait;
+    let w = world().await;
+    let app = &w.app;
+    let token = department("GD-COMMERCE");
+    let before = agrees_with_outreach(app, &token, json!({})).await;
+    assert!(!kept(app).await.is_empty());
+    let db = &app.db;
+    let status = policy_outreach::db::migration_status(db).await.unwrap();
+    assert!(
+        status.last().unwrap().0.ends_with("000011_audience_flags"),
+        "{status:?}"
+    );
+    policy_outreach::db::migrate_down(db, Some(1))
+        .await
+        .unwrap();
+    assert!(
+        db.execute_unprepared("SELECT in_audience FROM policy_firm_funnel")
+            .await
+            .is_err(),
+        "the flags still read"
+    );
+    policy_outreach::db::migrate_up(db).await.unwrap();
+    assert!(kept(app).await.is_empty(), "every kept count dropped");
+    let again = agrees_with_outreach(app, &token, json!({})).await;
+    assert_eq!(again, before);
+    assert_eq!(unflagged(app).await, 0);
+}

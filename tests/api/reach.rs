@@ -677,18 +677,32 @@ async fn a_first_reach_stamped_earlier_but_committed_later_is_not_counted_twice(
         }],
     };
     let zone = app.settings.time_zone;
+    let regions = policy_outreach::region::load(&app.db).await.unwrap();
+    let rules = policy_outreach::outreach::audience::KeptRules::new(regions);
     let (earlier, later) = (
         Utc::now() - chrono::Duration::seconds(2),
         Utc::now() - chrono::Duration::seconds(1),
     );
-    save(&app.db, &[delivery(&a, Channel::Wechat)], later, zone)
-        .await
-        .unwrap();
-    save(&app.db, &[delivery(&a, Channel::Sms)], earlier, zone)
-        .await
-        .unwrap();
+    save(
+        &app.db,
+        &[delivery(&a, Channel::Wechat)],
+        later,
+        zone,
+        &rules,
+    )
+    .await
+    .unwrap();
+    save(
+        &app.db,
+        &[delivery(&a, Channel::Sms)],
+        earlier,
+        zone,
+        &rules,
+    )
+    .await
+    .unwrap();
     for channel in [Channel::Wechat, Channel::Sms] {
-        save(&app.db, &[delivery(&b, channel)], later, zone)
+        save(&app.db, &[delivery(&b, channel)], later, zone, &rules)
             .await
             .unwrap();
     }

@@ -56,6 +56,8 @@ enum Event {
 /// Replays the deliveries and acknowledgements of `from` into `into` through the service's own
 /// writers, in the order they happened, each at its own time.
 async fn replay(from: &DatabaseConnection, into: &DatabaseConnection) {
+    let regions = policy_outreach::region::load(into).await.unwrap();
+    let rules = policy_outreach::outreach::audience::KeptRules::new(regions);
     let delivered = filing::Entity::find()
         .order_by_asc(filing::Column::FiledAt)
         .order_by_asc(filing::Column::Id)
@@ -94,7 +96,9 @@ async fn replay(from: &DatabaseConnection, into: &DatabaseConnection) {
                     decided: d.evaluated_on.zip(d.facts),
                     presented,
                 };
-                let recorded = deliveries::save(into, &[row], at, ZONE).await.unwrap();
+                let recorded = deliveries::save(into, &[row], at, ZONE, &rules)
+                    .await
+                    .unwrap();
                 assert!(
                     recorded.len() == 1 && recorded[0].len() == 1 && recorded[0][0].is_new,
                     "every synthetic delivery is a presentation of its own"
@@ -103,7 +107,11 @@ async fn replay(from: &DatabaseConnection, into: &DatabaseConnection) {
             Event::Answered(a) => {
                 let by_firm = answered_by_firm(a.actor_role, a.channel);
                 let txn = db::begin_write(into).await.unwrap();
-                assert!(answers::record(&txn, &a, by_firm, ZONE).await.unwrap());
+                assert!(
+                    answers::record(&txn, &a, by_firm, ZONE, &rules)
+                        .await
+                        .unwrap()
+                );
                 txn.commit().await.unwrap();
             }
         }

@@ -26,6 +26,9 @@ pub struct Model {
     pub latest_response_version: Option<i32>,
     pub latest_response_at: Option<DateTimeUtc>,
     pub latest_acknowledgement_id: Option<Uuid>,
+    /// Whether the firm is in the policy's audience under the rule its kept count was made for
+    /// (`outreach::audience`); none while the policy has no kept count.
+    pub in_audience: Option<bool>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,39 +18,50 @@ pub async fn prefectures_of(
     db: &impl ConnectionTrait,
     usccs: &[&str],
 ) -> AppResult<HashMap<String, String>> {
-    read_prefectures(db, usccs, Hold::Not).await
+    Ok(read_firms(db, usccs, Hold::Not)
+        .await?
+        .into_iter()
+        .map(|(uscc, firm)| (uscc, prefecture(&firm).to_owned()))
+        .collect())
 }
 
-/// [`prefectures_of`], read inside a write transaction and held until it ends (`FOR SHARE` on
-/// PostgreSQL; SQLite's single writer holds everything). A firm moved by a concurrent
-/// [`upsert`] either moves first, and this reads its new prefecture, or waits for this
-/// transaction and then moves the funnel rows it wrote.
-pub async fn hold_prefectures(
+/// Where the firm's reach rows are kept: its prefecture, or its province at province level.
+pub fn prefecture(firm: &firm::Model) -> &str {
+    firm.prefecture_code
+        .as_deref()
+        .unwrap_or(&firm.province_code)
+}
+
+/// Each of `usccs` that is synced, read inside a write transaction and held until it ends
+/// (`FOR SHARE` on PostgreSQL; SQLite's single writer holds everything). A firm changed by a
+/// concurrent [`super::sync`] either changes first, and this reads it as changed, or waits for
+/// this transaction and then moves the funnel rows it wrote.
+pub async fn hold_firms(
     txn: &DatabaseTransaction,
     usccs: &[&str],
-) -> AppResult<HashMap<String, String>> {
+) -> AppResult<HashMap<String, firm::Model>> {
     hold_in_key_order(txn, usccs, Hold::Shared).await
 }
 
-/// [`hold_prefectures`], holding the firms against every other writer that holds them (until
-/// the transaction ends): presentations to one firm are recorded one transaction at a time.
-pub async fn hold_prefectures_exclusively(
+/// [`hold_firms`], holding the firms against every other writer that holds them (until the
+/// transaction ends): presentations to one firm are recorded one transaction at a time.
+pub async fn hold_firms_exclusively(
     txn: &DatabaseTransaction,
     usccs: &[&str],
-) -> AppResult<HashMap<String, String>> {
+) -> AppResult<HashMap<String, firm::Model>> {
     hold_in_key_order(txn, usccs, Hold::Exclusive).await
 }
 
-/// The firms' prefectures, locked in key order, as upsert locks them: no two writers deadlock.
+/// The firms, locked in key order, as upsert locks them: no two writers deadlock.
 async fn hold_in_key_order(
     txn: &DatabaseTransaction,
     usccs: &[&str],
     hold: Hold,
-) -> AppResult<HashMap<String, String>> {
+) -> AppResult<HashMap<String, firm::Model>> {
     let mut sorted = usccs.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
-    read_prefectures(txn, &sorted, hold).await
+    read_firms(txn, &sorted, hold).await
 }
 
 /// How the firm rows read are held.
@@ -61,28 +72,26 @@ enum Hold {
     Exclusive,
 }
 
-async fn read_prefectures(
+async fn read_firms(
     db: &impl ConnectionTrait,
     usccs: &[&str],
     hold: Hold,
-) -> AppResult<HashMap<String, String>> {
+) -> AppResult<HashMap<String, firm::Model>> {
     let mut found = HashMap::new();
     for chunk in in_pieces(usccs, KEYS_PER_LIST) {
-        let mut select = firm::Entity::find()
-            .select_only()
-            .column(firm::Column::Uscc)
-            .column(firm::Column::PrefectureCode)
-            .column(firm::Column::ProvinceCode)
-            .filter(firm::Column::Uscc.is_in(chunk.iter().copied()));
+        let mut select =
+            firm::Entity::find().filter(firm::Column::Uscc.is_in(chunk.iter().copied()));
         select = match hold {
             Hold::Not => select,
             Hold::Shared => select.order_by_asc(firm::Column::Uscc).lock_shared(),
             Hold::Exclusive => select.order_by_asc(firm::Column::Uscc).lock_exclusive(),
         };
-        let rows: Vec<(String, Option<String>, String)> = select.into_tuple().all(db).await?;
         found.extend(
-            rows.into_iter()
-                .map(|(uscc, prefecture, province)| (uscc, prefecture.unwrap_or(province))),
+            select
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|f| (f.uscc.clone(), f)),
         );
     }
     Ok(found)

@@ -12,7 +12,7 @@ use sea_orm::{
 
 use super::Uscc;
 use super::input::{FirmInput, FirmRecord, validate_all};
-use super::service::{existing_usccs, find_all};
+use super::service::{existing_usccs, find_all, prefecture};
 use crate::db::begin_write;
 use crate::eligibility::stored_firm_facts;
 use crate::entity::{firm, firm_broker};
@@ -65,7 +65,7 @@ pub async fn upsert(
                 })
             };
             let was = before.get(&after.uscc).map(facts).transpose()?;
-            Ok((was, facts(after)?))
+            Ok((after.uscc.clone(), was, facts(after)?))
         })
         .collect::<AppResult<Vec<_>>>()?;
     for chunk in stored.chunks(ROWS_PER_STATEMENT) {
@@ -129,13 +129,6 @@ fn stored(r: &FirmRecord, now: DateTime<Utc>) -> firm::Model {
         created_at: now,
         updated_at: now,
     }
-}
-
-/// Where the firm's reach rows are kept: its prefecture, or its province at province level.
-fn prefecture(firm: &firm::Model) -> &str {
-    firm.prefecture_code
-        .as_deref()
-        .unwrap_or(&firm.province_code)
 }
 
 async fn check_brokers_known(db: &impl ConnectionTrait, records: &[FirmRecord]) -> AppResult<()> {

@@ -13,6 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::audience::KeptRules;
 use super::funnel;
 use super::group_commit::{GroupCommit, Job, Sink};
 use crate::auth::Role;
@@ -51,13 +52,14 @@ pub type Answers = GroupCommit<Pending>;
 /// Starts the writer of acknowledgements: one, since a batch of them is light and a second
 /// writer only halves the batches (measured on PostgreSQL: 2,194 a second with one writer,
 /// 1,480 to 1,644 with two).
-pub fn start(db: DatabaseConnection, clock: Arc<dyn Clock>, zone: Tz) -> Answers {
-    GroupCommit::start(Acknowledgements { db, zone }, clock, 1)
+pub fn start(db: DatabaseConnection, clock: Arc<dyn Clock>, zone: Tz, rules: KeptRules) -> Answers {
+    GroupCommit::start(Acknowledgements { db, zone, rules }, clock, 1)
 }
 
 struct Acknowledgements {
     db: DatabaseConnection,
     zone: Tz,
+    rules: KeptRules,
 }
 
 impl Sink for Acknowledgements {
@@ -80,7 +82,7 @@ impl Sink for Acknowledgements {
             })
             .collect();
         let txn = begin_write(&self.db).await?;
-        let answers = record_all(&txn, &stamped, self.zone).await?;
+        let answers = record_all(&txn, &stamped, self.zone, &self.rules).await?;
         txn.commit().await?;
         Ok(answers)
     }
@@ -92,32 +94,45 @@ pub async fn record_all(
     txn: &DatabaseTransaction,
     pending: &[Pending],
     zone: Tz,
+    rules: &KeptRules,
 ) -> AppResult<Vec<AppResult<acknowledgement::Model>>> {
     let usccs: Vec<&str> = pending.iter().map(|p| p.row.firm_uscc.as_str()).collect();
-    let prefectures = firms::hold_prefectures(txn, &usccs).await?;
+    KeptRules::hold(txn).await?;
+    let held = firms::hold_firms(txn, &usccs).await?;
     let known: Vec<&Pending> = pending
         .iter()
-        .filter(|p| prefectures.contains_key(&p.row.firm_uscc))
+        .filter(|p| held.contains_key(&p.row.firm_uscc))
         .collect();
     let inserted = insert_new(txn, &known).await?;
-    let counted: Vec<funnel::Answered<'_>> = known
-        .iter()
-        .filter(|p| inserted.contains(&p.row.id))
-        .map(|p| funnel::Answered {
-            row: &p.row,
-            prefecture: prefectures
-                .get(&p.row.firm_uscc)
-                .cloned()
-                .unwrap_or_default(),
-            by_firm: p.by_firm,
-        })
-        .collect();
-    funnel::answered(txn, &counted, zone).await?;
     let stored: Vec<&Pending> = known
         .iter()
         .copied()
         .filter(|p| inserted.contains(&p.row.id))
         .collect();
+    let flags = rules
+        .flags(
+            txn,
+            &held,
+            stored
+                .iter()
+                .map(|p| (p.row.policy_id, p.row.firm_uscc.as_str())),
+        )
+        .await?;
+    let counted: Vec<funnel::Answered<'_>> = stored
+        .iter()
+        .map(|p| funnel::Answered {
+            row: &p.row,
+            prefecture: held
+                .get(&p.row.firm_uscc)
+                .map(|f| firms::prefecture(f).to_owned())
+                .unwrap_or_default(),
+            by_firm: p.by_firm,
+            in_audience: flags
+                .get(&(p.row.policy_id, p.row.firm_uscc.clone()))
+                .copied(),
+        })
+        .collect();
+    funnel::answered(txn, &counted, zone).await?;
     let comments: Vec<needs::tally::Comment<'_>> = stored
         .iter()
         .map(|p| needs::tally::Comment {
@@ -134,7 +149,7 @@ pub async fn record_all(
     let mut answers = Vec::with_capacity(pending.len());
     for p in pending {
         let row = &p.row;
-        answers.push(if !prefectures.contains_key(&row.firm_uscc) {
+        answers.push(if !held.contains_key(&row.firm_uscc) {
             Err(firm_not_synced(&row.firm_uscc))
         } else if inserted.contains(&row.id) {
             Ok(row.clone())
@@ -187,13 +202,14 @@ pub async fn record(
     row: &acknowledgement::Model,
     by_firm: bool,
     zone: Tz,
+    rules: &KeptRules,
 ) -> AppResult<bool> {
     let pending = [Pending {
         row: row.clone(),
         by_firm,
         terms: needs::terms::terms(row.comment.as_deref().unwrap_or_default()),
     }];
-    match record_all(txn, &pending, zone).await?.pop() {
+    match record_all(txn, &pending, zone, rules).await?.pop() {
         Some(Ok(stored)) => Ok(stored.id == row.id),
         Some(Err(AppError::Conflict(_))) => Ok(false),
         Some(Err(err)) => Err(err),

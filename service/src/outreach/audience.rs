@@ -9,12 +9,21 @@
 //! it moved into and out of every kept audience, evaluated in memory by the same rule engine the
 //! SQL condition is proven equal to (`tests/api/rules_sql.rs`).
 //!
+//! A kept count also keeps, on each of the policy's funnel rows, whether that firm is in the
+//! audience (`in_audience`, migration 11): the count flags every row when it is made, a writer
+//! of a new funnel row flags it under the kept rule, and a sync flags again the rows of the firms
+//! it moved. So how much of each audience was reached and answered is one pass over the funnel
+//! rows, whatever the number of policies, with no firm read.
+//!
 //! On PostgreSQL counts and syncs exclude each other by the lock each takes on the table before
 //! reading firms: a count sees every sync committed before it, every later sync sees the count,
-//! and a sync reads the facts it starts from with no other sync under way. On SQLite every
-//! writer is already serialized.
+//! and a sync reads the facts it starts from with no other sync under way. Writers of funnel rows
+//! take a weaker lock first ([`KeptRules::hold`]) that excludes counts and syncs but not each
+//! other: a row is flagged under the rule kept when it commits, and a count or a sync that
+//! follows sees it. On SQLite every writer is already serialized.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use rules::{CompiledRule, Facts, FirmFacts, Outcome, RegionCode};
@@ -27,9 +36,9 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::db::{UNION_BRANCHES, begin_write, per_policy, read_count};
-use crate::entity::{firm, policy_audience as kept};
-use crate::error::AppResult;
+use crate::db::{KEYS_PER_LIST, UNION_BRANCHES, begin_write, per_policy, read_count};
+use crate::entity::{firm, policy_audience as kept, policy_firm_funnel as funnel};
+use crate::error::{AppError, AppResult};
 use crate::region::RegionCatalog;
 
 /// Policies per `UPDATE` of the kept counts.
@@ -115,10 +124,33 @@ pub async fn audiences(
             )
             .exec_without_returning(&txn)
             .await?;
+        for (asked, _) in chunk {
+            flag_all(&txn, asked).await?;
+        }
         found.extend(counted);
     }
     txn.commit().await?;
     Ok(found)
+}
+
+/// Flags every funnel row of the policy asked about under its rule: in the audience or not.
+async fn flag_all(txn: &impl ConnectionTrait, asked: &Asked<'_>) -> AppResult<()> {
+    let mut in_audience = Query::select();
+    in_audience
+        .expr(Expr::val(1))
+        .from(firm::Entity)
+        .and_where(
+            Expr::col((firm::Entity, firm::Column::Uscc))
+                .equals((funnel::Entity, funnel::Column::FirmUscc)),
+        )
+        .and_where(asked.condition.clone());
+    let mut update = Query::update();
+    update
+        .table(funnel::Entity)
+        .value(funnel::Column::InAudience, Expr::exists(in_audience))
+        .and_where(Expr::col((funnel::Entity, funnel::Column::PolicyId)).eq(asked.policy));
+    txn.execute(&update).await?;
+    Ok(())
 }
 
 /// The kept counts of the policies asked about whose rule is still the one counted.
@@ -184,8 +216,8 @@ async fn hold(txn: &impl ConnectionTrait) -> AppResult<()> {
     Ok(())
 }
 
-/// A synced firm's facts before (none for a new firm) and after.
-pub type FactsChange = (Option<FirmFacts>, FirmFacts);
+/// A synced firm: its USCC, its facts before (none for a new firm) and after.
+pub type FactsChange = (String, Option<FirmFacts>, FirmFacts);
 
 /// Adds to every kept count the firms a sync moved into or out of the audience, in the sync's
 /// transaction. A kept rule that no longer compiles is dropped, to be counted again when read.
@@ -196,7 +228,7 @@ pub async fn follow_sync(
 ) -> AppResult<()> {
     let changes: Vec<&FactsChange> = changes
         .iter()
-        .filter(|(before, after)| before.as_ref() != Some(after))
+        .filter(|(_, before, after)| before.as_ref() != Some(after))
         .collect();
     if changes.is_empty() {
         return Ok(());
@@ -213,23 +245,29 @@ pub async fn follow_sync(
         .await?;
     let mut deltas: Vec<(Uuid, i64)> = Vec::new();
     let mut unreadable: Vec<Uuid> = Vec::new();
+    // The (policy, firm) funnel rows to flag again, by their new flag: a firm synced before
+    // may have been reached (a new firm has no funnel rows).
+    let mut moved: [Vec<(Uuid, &str)>; 2] = [Vec::new(), Vec::new()];
     for (policy, scope, eligibility) in rows {
         let Some(rule) = compiled(&scope, &eligibility, regions) else {
             unreadable.push(policy);
             continue;
         };
-        let delta: i64 = changes
-            .iter()
-            .map(|(before, after)| {
-                i64::from(in_audience(&rule, after))
-                    - before
-                        .as_ref()
-                        .map_or(0, |b| i64::from(in_audience(&rule, b)))
-            })
-            .sum();
+        let mut delta = 0i64;
+        for (uscc, before, after) in &changes {
+            let now_in = in_audience(&rule, after);
+            let was_in = before.as_ref().map(|b| in_audience(&rule, b));
+            delta += i64::from(now_in) - was_in.map_or(0, i64::from);
+            if was_in.is_some_and(|was| was != now_in) {
+                moved[usize::from(now_in)].push((policy, uscc.as_str()));
+            }
+        }
         if delta != 0 {
             deltas.push((policy, delta));
         }
+    }
+    for (flag, pairs) in moved.iter().enumerate() {
+        flag_pairs(txn, pairs, flag == 1).await?;
     }
     for chunk in deltas.chunks(UPDATES) {
         let mut by_policy = CaseStatement::new();
@@ -256,8 +294,34 @@ pub async fn follow_sync(
     Ok(())
 }
 
+/// Flags the funnel rows of `pairs` (policy, firm), where they exist.
+async fn flag_pairs(
+    txn: &impl ConnectionTrait,
+    pairs: &[(Uuid, &str)],
+    flag: bool,
+) -> AppResult<()> {
+    for chunk in pairs.chunks(KEYS_PER_LIST / 2) {
+        let keys = chunk
+            .iter()
+            .map(|(policy, firm)| (*policy, (*firm).to_owned()));
+        let mut update = Query::update();
+        update
+            .table(funnel::Entity)
+            .value(funnel::Column::InAudience, flag)
+            .and_where(
+                Expr::tuple([
+                    Expr::col(funnel::Column::PolicyId).into(),
+                    Expr::col(funnel::Column::FirmUscc).into(),
+                ])
+                .in_tuples(keys),
+            );
+        txn.execute(&update).await?;
+    }
+    Ok(())
+}
+
 /// Whether the firm is in the audience: in scope, and its facts do not rule it out.
-fn in_audience(rule: &CompiledRule, firm: &FirmFacts) -> bool {
+pub fn in_audience(rule: &CompiledRule, firm: &FirmFacts) -> bool {
     rule.evaluate(Facts {
         firm,
         declaration: None,
@@ -278,4 +342,133 @@ fn compiled(scope: &str, eligibility: &str, regions: &RegionCatalog) -> Option<C
 pub async fn forget_all(db: &DatabaseConnection) -> AppResult<()> {
     kept::Entity::delete_many().exec(db).await?;
     Ok(())
+}
+
+/// The kept rules, as the writers of funnel rows flag new rows with them: each compiled once.
+#[derive(Clone)]
+pub struct KeptRules {
+    regions: Arc<RegionCatalog>,
+    /// By rule key: the digest of the scope and the eligibility.
+    compiled: Arc<Mutex<HashMap<String, Arc<CompiledRule>>>>,
+}
+
+/// Rules kept compiled at most; past it the cache starts again.
+const COMPILED: usize = 20_000;
+
+impl KeptRules {
+    pub fn new(regions: Arc<RegionCatalog>) -> KeptRules {
+        KeptRules {
+            regions,
+            compiled: Arc::default(),
+        }
+    }
+
+    /// Called first in the transaction of a writer of funnel rows, before it reads or locks a
+    /// firm: on PostgreSQL, waits for a count or a sync under way and keeps new ones waiting
+    /// until this one commits (writers do not wait for each other), so the rules read by
+    /// [`KeptRules::of`] stay the kept ones until then.
+    pub async fn hold(txn: &impl ConnectionTrait) -> AppResult<()> {
+        if txn.get_database_backend() == DatabaseBackend::Postgres {
+            txn.execute_unprepared("LOCK TABLE policy_audience IN ROW EXCLUSIVE MODE")
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The kept rule of each of `policies` that has a kept count, after [`KeptRules::hold`].
+    pub async fn of(
+        &self,
+        txn: &impl ConnectionTrait,
+        policies: &HashSet<Uuid>,
+    ) -> AppResult<HashMap<Uuid, Arc<CompiledRule>>> {
+        let mut found = HashMap::new();
+        if policies.is_empty() {
+            return Ok(found);
+        }
+        let mut ids: Vec<Uuid> = policies.iter().copied().collect();
+        ids.sort_unstable();
+        let mut unknown: Vec<(Uuid, String)> = Vec::new();
+        for chunk in crate::db::in_pieces(&ids, KEYS_PER_LIST) {
+            let keys: Vec<(Uuid, String)> = kept::Entity::find()
+                .select_only()
+                .columns([kept::Column::PolicyId, kept::Column::RuleKey])
+                .filter(kept::Column::PolicyId.is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(txn)
+                .await?;
+            let cache = self.lock()?;
+            for (policy, key) in keys {
+                match cache.get(&key) {
+                    Some(rule) => {
+                        found.insert(policy, rule.clone());
+                    }
+                    None => unknown.push((policy, key)),
+                }
+            }
+        }
+        for chunk in unknown.chunks(KEYS_PER_LIST) {
+            let rows: Vec<(Uuid, String, String, String)> = kept::Entity::find()
+                .select_only()
+                .columns([
+                    kept::Column::PolicyId,
+                    kept::Column::RuleKey,
+                    kept::Column::Scope,
+                    kept::Column::Eligibility,
+                ])
+                .filter(kept::Column::PolicyId.is_in(chunk.iter().map(|(p, _)| *p)))
+                .into_tuple()
+                .all(txn)
+                .await?;
+            let mut cache = self.lock()?;
+            if cache.len() + rows.len() > COMPILED {
+                cache.clear();
+            }
+            for (policy, key, scope, eligibility) in rows {
+                let rule = compiled(&scope, &eligibility, &self.regions).ok_or_else(|| {
+                    AppError::internal_msg(format!(
+                        "the kept rule of policy {policy} does not compile"
+                    ))
+                })?;
+                let rule = Arc::new(rule);
+                cache.insert(key, rule.clone());
+                found.insert(policy, rule);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Whether each firm of `pairs` (policy, firm) is in the policy's kept audience, its facts
+    /// read from `held` (the firms the writer holds); pairs whose policy has no kept count, or
+    /// whose firm is not held, are left out.
+    pub async fn flags<'a>(
+        &self,
+        txn: &impl ConnectionTrait,
+        held: &HashMap<String, firm::Model>,
+        pairs: impl Iterator<Item = (Uuid, &'a str)>,
+    ) -> AppResult<HashMap<(Uuid, String), bool>> {
+        let pairs: Vec<(Uuid, &str)> = pairs.collect();
+        let policies: HashSet<Uuid> = pairs.iter().map(|(p, _)| *p).collect();
+        let rules = self.of(txn, &policies).await?;
+        let mut facts: HashMap<&str, Option<FirmFacts>> = HashMap::new();
+        let mut found = HashMap::new();
+        for (policy, uscc) in pairs {
+            let Some(rule) = rules.get(&policy) else {
+                continue;
+            };
+            let facts = facts.entry(uscc).or_insert_with(|| {
+                held.get(uscc)
+                    .and_then(|m| crate::eligibility::stored_firm_facts(m, &self.regions))
+            });
+            if let Some(facts) = facts {
+                found.insert((policy, uscc.to_owned()), in_audience(rule, facts));
+            }
+        }
+        Ok(found)
+    }
+
+    fn lock(&self) -> AppResult<std::sync::MutexGuard<'_, HashMap<String, Arc<CompiledRule>>>> {
+        self.compiled
+            .lock()
+            .map_err(|_| AppError::internal_msg("the kept rules' cache was poisoned"))
+    }
 }

@@ -17,6 +17,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::Channel;
+use super::audience::KeptRules;
 pub use super::delivery::{NewFiling, Recorded, Shown, delivery_id};
 use super::funnel::{self, DayTally, Reach, Reached};
 use crate::db::{self, KEYS_PER_LIST, begin_write, in_pieces};
@@ -30,12 +31,13 @@ pub async fn save(
     filings: &[impl Borrow<NewFiling> + Sync],
     now: DateTime<Utc>,
     zone: Tz,
+    rules: &KeptRules,
 ) -> AppResult<Vec<Vec<Recorded>>> {
     if filings.iter().all(|f| f.borrow().presented.is_empty()) {
         return Ok(filings.iter().map(|_| Vec::new()).collect());
     }
     let txn = begin_write(db).await?;
-    let recorded = record(&txn, filings, now, zone).await?;
+    let recorded = record(&txn, filings, now, zone, rules).await?;
     txn.commit().await?;
     Ok(recorded)
 }
@@ -62,14 +64,16 @@ pub async fn record(
     filings: &[impl Borrow<NewFiling> + Sync],
     now: DateTime<Utc>,
     zone: Tz,
+    rules: &KeptRules,
 ) -> AppResult<Vec<Vec<Recorded>>> {
     let filings: Vec<&NewFiling> = filings.iter().map(Borrow::borrow).collect();
     let mut usccs: Vec<&str> = filings.iter().map(|f| f.firm_uscc.as_str()).collect();
     usccs.sort_unstable();
     usccs.dedup();
+    KeptRules::hold(txn).await?;
     // Held until commit: two writers never record presentations to one firm at once, so what
     // is read below stays true until this transaction commits.
-    let prefectures = firms::hold_prefectures_exclusively(txn, &usccs).await?;
+    let held = firms::hold_firms_exclusively(txn, &usccs).await?;
     let mut earlier = earlier_presentations(txn, &filings, &usccs).await?;
     let mut reach = funnel::reach_of(txn, &filings, &usccs).await?;
 
@@ -127,13 +131,14 @@ pub async fn record(
                 changed.add(Reach {
                     policy_id: shown.policy_id,
                     firm_uscc: filing.firm_uscc.clone(),
-                    prefecture: prefectures
+                    prefecture: held
                         .get(&filing.firm_uscc)
-                        .cloned()
+                        .map(|f| firms::prefecture(f).to_owned())
                         .unwrap_or_default(),
                     channels: filing.channel.bit(),
                     version: shown.version,
                     at: now,
+                    in_audience: None,
                 });
             }
         }
@@ -144,6 +149,8 @@ pub async fn record(
     }
     insert_ledger(txn, ledger).await?;
     count_impressions(txn, repeated, now).await?;
+    let flags = rules.flags(txn, &held, changed.pairs()).await?;
+    changed.flag(&flags);
     funnel::reached(txn, changed).await?;
     // The day rows last, once: every writer takes funnel rows before day rows, so a large batch
     // and a single filing never wait on each other in opposite orders.

@@ -107,7 +107,7 @@ pub async fn record_external(
         })
         .collect();
     let now = base.now();
-    let recorded = deliveries::save(&base.db, &filings, now, base.zone).await?;
+    let recorded = deliveries::save(&base.db, &filings, now, base.zone, &app.rules).await?;
     let (new, total) = recorded.iter().flatten().fold((0, 0), |(new, total), r| {
         (new + usize::from(r.is_new), total + 1)
     });

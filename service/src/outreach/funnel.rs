@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
 };
@@ -124,6 +124,8 @@ pub struct Reach {
     pub channels: i32,
     pub version: i32,
     pub at: DateTime<Utc>,
+    /// Whether the firm is in the policy's kept audience (none without a kept count).
+    pub in_audience: Option<bool>,
 }
 
 /// The changes of one batch, one per (policy, firm) and in key order: one statement may update
@@ -145,12 +147,29 @@ impl Reached {
             }
         }
     }
+
+    /// The (policy, firm) pairs changed.
+    pub fn pairs(&self) -> impl Iterator<Item = (Uuid, &str)> {
+        self.0.keys().map(|(policy, firm)| (*policy, firm.as_str()))
+    }
+
+    /// Sets each pair's audience flag from `flags`.
+    pub fn flag(&mut self, flags: &HashMap<(Uuid, String), bool>) {
+        for (key, reach) in &mut self.0 {
+            reach.in_audience = flags.get(key).copied();
+        }
+    }
+}
+
+/// A new row's audience flag; a row that has one keeps it (the kept count's writers flag it).
+fn kept_flag() -> Expr {
+    Func::coalesce([existing(C::InAudience), incoming(C::InAudience)]).into()
 }
 
 /// Writes the changes to their funnel rows. Order-independent: concurrent writers leave the
 /// same row.
 pub async fn reached(txn: &DatabaseTransaction, changes: Reached) -> AppResult<()> {
-    const COLUMNS: [C; 7] = [
+    const COLUMNS: [C; 8] = [
         C::PolicyId,
         C::FirmUscc,
         C::PrefectureCode,
@@ -158,6 +177,7 @@ pub async fn reached(txn: &DatabaseTransaction, changes: Reached) -> AppResult<(
         C::FirstDeliveredAt,
         C::LastDeliveredVersion,
         C::AcknowledgedByFirm,
+        C::InAudience,
     ];
     let values: Vec<Vec<sea_orm::Value>> = changes
         .0
@@ -171,6 +191,7 @@ pub async fn reached(txn: &DatabaseTransaction, changes: Reached) -> AppResult<(
                 r.at.into(),
                 r.version.into(),
                 false.into(),
+                r.in_audience.into(),
             ]
         })
         .collect();
@@ -183,6 +204,7 @@ pub async fn reached(txn: &DatabaseTransaction, changes: Reached) -> AppResult<(
                 )
                 .value(C::FirstDeliveredAt, earliest(C::FirstDeliveredAt))
                 .value(C::LastDeliveredVersion, latest(C::LastDeliveredVersion))
+                .value(C::InAudience, kept_flag())
                 .to_owned(),
         );
     })
@@ -273,6 +295,8 @@ pub struct Answered<'a> {
     pub prefecture: String,
     /// The firm answered itself, not through its broker.
     pub by_firm: bool,
+    /// Whether the firm is in the policy's kept audience (none without a kept count).
+    pub in_audience: Option<bool>,
 }
 
 /// Counts acknowledgements (each (policy, firm) pair once) in their funnel rows and in the daily
@@ -287,7 +311,7 @@ pub async fn answered(
     if answers.is_empty() {
         return Ok(());
     }
-    const COLUMNS: [C; 10] = [
+    const COLUMNS: [C; 11] = [
         C::PolicyId,
         C::FirmUscc,
         C::PrefectureCode,
@@ -298,6 +322,7 @@ pub async fn answered(
         C::LatestResponseVersion,
         C::LatestResponseAt,
         C::LatestAcknowledgementId,
+        C::InAudience,
     ];
     let newer = existing(C::LatestResponseAt)
         .is_null()
@@ -326,6 +351,7 @@ pub async fn answered(
                 a.row.policy_version.into(),
                 a.row.created_at.into(),
                 a.row.id.into(),
+                a.in_audience.into(),
             ]
         })
         .collect();
@@ -348,6 +374,7 @@ pub async fn answered(
                     if_newer(C::LatestAcknowledgementId),
                 )
                 .value(C::LatestResponseAt, latest(C::LatestResponseAt))
+                .value(C::InAudience, kept_flag())
                 .to_owned(),
         );
     })

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::answers::Answers;
+use super::audience::KeptRules;
 use super::changes::ReachChanges;
 use super::{Activity, Recorder};
 use crate::policy::live::LiveCatalog;
@@ -21,4 +22,6 @@ pub struct OutreachService {
     pub activity: Activity,
     /// The policies whose reach changed, announced to `outreachChanged`.
     pub reach: Arc<ReachChanges>,
+    /// The kept audiences' rules, which every writer of funnel rows flags new rows with.
+    pub rules: KeptRules,
 }

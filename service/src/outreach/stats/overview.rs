@@ -63,17 +63,18 @@ pub async fn overview(
             window,
         })
         .collect();
-    reach_in_audiences(db, &figures, &mut found.by_policy).await?;
     if window.is_unbounded() {
         from_funnel(db, &ids, &mut found).await?;
     } else {
+        reach_in_audiences(db, &figures, &mut found.by_policy).await?;
         reached_in_window(db, &ids, window, &mut found).await?;
         answered_in_window(db, &ids, window, &mut found).await?;
     }
     Ok(found)
 }
 
-/// How much of each policy's audience was reached and answered: one branch per policy.
+/// Within a window, how much of each policy's audience was reached and answered: one branch
+/// per policy.
 async fn reach_in_audiences(
     db: &DatabaseConnection,
     figures: &[Figures],
@@ -92,10 +93,18 @@ async fn reach_in_audiences(
 }
 
 /// Since publication: reached, answered and latest answers per policy from the funnel rows, and
-/// the distinct firms across the policies.
+/// the distinct firms across the policies. How much of each audience was reached and answered
+/// is read from the rows' audience flags, which every policy with a kept audience count has
+/// (`outreach::audience`): the caller has its audiences counted first.
 async fn from_funnel(db: &DatabaseConnection, ids: &[Uuid], into: &mut Overview) -> AppResult<()> {
     let f = funnel_col;
     let latest = |r: Response| count_where(f(funnel::Column::LatestResponse).eq(r.as_str()));
+    let in_audience = |c: funnel::Column| {
+        count_where(
+            f(c).is_not_null()
+                .and(f(funnel::Column::InAudience).eq(true)),
+        )
+    };
     let mut query = Query::select();
     query
         .expr_as(f(funnel::Column::PolicyId), Alias::new("policy"))
@@ -109,6 +118,14 @@ async fn from_funnel(db: &DatabaseConnection, ids: &[Uuid], into: &mut Overview)
         )
         .expr_as(latest(Response::WillApply), Alias::new("will_apply"))
         .expr_as(latest(Response::Applied), Alias::new("applied"))
+        .expr_as(
+            in_audience(funnel::Column::FirstDeliveredAt),
+            Alias::new("reached_in_audience"),
+        )
+        .expr_as(
+            in_audience(funnel::Column::FirstAcknowledgedAt),
+            Alias::new("acknowledged_in_audience"),
+        )
         .from(funnel::Entity)
         .and_where(f(funnel::Column::PolicyId).is_in(ids.iter().copied()))
         .group_by_col((funnel::Entity, funnel::Column::PolicyId));
@@ -121,6 +138,8 @@ async fn from_funnel(db: &DatabaseConnection, ids: &[Uuid], into: &mut Overview)
         counts.acknowledged = read_count(&row, "acknowledged")?;
         counts.will_apply = read_count(&row, "will_apply")?;
         counts.applied = read_count(&row, "applied")?;
+        counts.reached_in_audience = read_count(&row, "reached_in_audience")?;
+        counts.acknowledged_in_audience = read_count(&row, "acknowledged_in_audience")?;
     }
     let distinct = |column: &str| {
         Expr::cust(format!(
