@@ -6,11 +6,20 @@
 //! its funnel rows flagged under the rule that count was made for. The service flags them when it
 //! counts the audience, when it writes a new funnel row, and when a firm sync moves a firm in or
 //! out. Existing rows start unflagged, so every kept count is dropped here: each is counted again,
-//! and its rows flagged, the first time a reader needs it. Derived data: down drops the column
-//! and nothing is lost.
+//! and its rows flagged, the first time a reader needs it.
+//!
+//! The distinct firms a department reached and heard from across its policies are kept too
+//! (`department_reach`, a row per department and firm), over the policies listed beside them
+//! (`department_reach_policy`): a reader builds a department's rows the first time it needs them,
+//! adds a policy's firms when the department gains one and builds them again when it loses one,
+//! and the writers of funnel rows add to the departments whose policies they write for.
+//!
+//! All of it is derived: down drops it and nothing is lost.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
+
+use crate::index;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -30,10 +39,52 @@ impl MigrationTrait for Migration {
             .get_connection()
             .execute_unprepared("DELETE FROM policy_audience")
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(DepartmentReach::Table)
+                    .col(string_len(DepartmentReach::DepartmentCode, 32))
+                    .col(string_len(DepartmentReach::FirmUscc, 18))
+                    .col(boolean(DepartmentReach::Reached))
+                    .col(boolean(DepartmentReach::Acknowledged))
+                    .primary_key(
+                        Index::create()
+                            .col(DepartmentReach::DepartmentCode)
+                            .col(DepartmentReach::FirmUscc),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(DepartmentReachPolicy::Table)
+                    .col(uuid(DepartmentReachPolicy::PolicyId))
+                    .col(string_len(DepartmentReachPolicy::DepartmentCode, 32))
+                    .primary_key(
+                        Index::create()
+                            .col(DepartmentReachPolicy::PolicyId)
+                            .col(DepartmentReachPolicy::DepartmentCode),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                DepartmentReachPolicy::Table,
+                &[DepartmentReachPolicy::DepartmentCode],
+            ))
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .drop_table(Table::drop().table(DepartmentReach::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(DepartmentReachPolicy::Table).to_owned())
+            .await?;
         manager
             .alter_table(
                 Table::alter()
@@ -49,4 +100,20 @@ impl MigrationTrait for Migration {
 enum PolicyFirmFunnel {
     Table,
     InAudience,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum DepartmentReach {
+    Table,
+    DepartmentCode,
+    FirmUscc,
+    Reached,
+    Acknowledged,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+enum DepartmentReachPolicy {
+    Table,
+    PolicyId,
+    DepartmentCode,
 }

@@ -439,15 +439,114 @@ async fn the_audience_flags_come_and_go_with_their_migration() {
     policy_outreach::db::migrate_down(db, Some(1))
         .await
         .unwrap();
-    assert!(
-        db.execute_unprepared("SELECT in_audience FROM policy_firm_funnel")
-            .await
-            .is_err(),
-        "the flags still read"
-    );
+    for gone in [
+        "SELECT in_audience FROM policy_firm_funnel",
+        "SELECT COUNT(*) FROM department_reach",
+        "SELECT COUNT(*) FROM department_reach_policy",
+    ] {
+        assert!(
+            db.execute_unprepared(gone).await.is_err(),
+            "{gone} still reads"
+        );
+    }
     policy_outreach::db::migrate_up(db).await.unwrap();
     assert!(kept(app).await.is_empty(), "every kept count dropped");
     let again = agrees_with_outreach(app, &token, json!({})).await;
     assert_eq!(again, before);
     assert_eq!(unflagged(app).await, 0);
+}
+
+/// The totals of the overview over all time, and as a window wide enough to hold every event
+/// counts them from the ledger and the acknowledgements.
+async fn totals_both_ways(app: &TestApp, token: &str, department: &str) -> Value {
+    let vars = json!({"d": department});
+    let kept = app.ok(Some(token), OVERVIEW, vars).await["departmentOutreach"]["totals"].clone();
+    let wide = json!({"d": department, "from": "2000-01-01", "to": "2100-12-31"});
+    let counted = app.ok(Some(token), OVERVIEW, wide).await["departmentOutreach"]["totals"].clone();
+    assert_eq!(kept, counted, "{department}: kept against counted");
+    kept
+}
+
+#[tokio::test]
+async fn the_kept_totals_follow_writes_new_policies_and_a_dropped_co_issuer() {
+    let w = world().await;
+    let app = &w.app;
+    let lead = department("GD-COMMERCE");
+    let totals = totals_both_ways(app, &lead, "GD-COMMERCE").await;
+    assert_eq!(
+        totals,
+        json!({"policies": 3, "reachedFirms": 6, "acknowledgedFirms": 3})
+    );
+    let pboc = totals_both_ways(app, &admin(), "PBOC").await;
+
+    // Once kept: the broker's own firm is reached by Q and answers it.
+    let q = row(
+        &app.ok(Some(&lead), OVERVIEW, json!({})).await["departmentOutreach"],
+        "GD-Q",
+    )["policy"]["id"]
+        .clone();
+    let deliver =
+        "mutation($i: RecordDeliveriesInput!) { recordDeliveries(input: $i) { recorded } }";
+    app.ok(
+        Some(&lead),
+        deliver,
+        json!({"i": {"policyId": q, "channel": "SMS", "firmUsccs": [w.agent]}}),
+    )
+    .await;
+    app.ok(
+        Some(&firm(&w.agent)),
+        "mutation($i: AcknowledgementInput!) { acknowledgePolicy(input: $i) { id } }",
+        json!({"i": {"policyId": q, "response": "SEEN", "idempotencyKey": "totals-1"}}),
+    )
+    .await;
+    assert_eq!(
+        totals_both_ways(app, &lead, "GD-COMMERCE").await,
+        json!({"policies": 3, "reachedFirms": 7, "acknowledgedFirms": 4})
+    );
+    // Neither is PBOC's.
+    assert_eq!(totals_both_ways(app, &admin(), "PBOC").await, pboc);
+
+    // A new policy of the department, delivered to a firm none of the others reached.
+    let newcomer = uscc("440305", 8);
+    sync_firms(app, json!([firm_input(&newcomer, "440305")])).await;
+    let n = create_policy(app, policy_input("GD-N", "GD-COMMERCE", "New"), true).await;
+    app.ok(
+        Some(&lead),
+        deliver,
+        json!({"i": {"policyId": n, "channel": "SMS", "firmUsccs": [newcomer]}}),
+    )
+    .await;
+    assert_eq!(
+        totals_both_ways(app, &lead, "GD-COMMERCE").await,
+        json!({"policies": 4, "reachedFirms": 8, "acknowledgedFirms": 4})
+    );
+
+    // PBOC no longer co-issues P once its new version is published: its totals are R's alone.
+    let p = row(
+        &app.ok(Some(&lead), OVERVIEW, json!({})).await["departmentOutreach"],
+        "GD-P",
+    )["policy"]["id"]
+        .clone();
+    let mut input = policy_input("GD-P", "GD-COMMERCE", "Guangdong export credit insurance");
+    input["regions"] = json!(["440000"]);
+    input["eligibility"] =
+        json!({"all": [{"fact": "firm.exportValuePrevYearUsd", "op": "lt", "value": 8000000}]});
+    app.ok(
+        Some(&admin()),
+        "mutation($id: ID!, $i: PolicyInput!) { updatePolicy(id: $id, input: $i) { id } }",
+        json!({"id": p, "i": input}),
+    )
+    .await;
+    app.ok(
+        Some(&admin()),
+        "mutation($id: ID!) { publishPolicy(id: $id) { status } }",
+        json!({"id": p}),
+    )
+    .await;
+    let alone = totals_both_ways(app, &admin(), "PBOC").await;
+    assert_eq!(alone["policies"], 1, "{alone}");
+    assert!(
+        alone["reachedFirms"].as_i64() < pboc["reachedFirms"].as_i64(),
+        "firm 5, reached by P alone, is no longer PBOC's: {alone} against {pboc}"
+    );
 }

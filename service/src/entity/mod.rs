@@ -4,6 +4,8 @@
 pub mod acknowledgement;
 pub mod catalog_state;
 pub mod department;
+pub mod department_reach;
+pub mod department_reach_policy;
 pub mod filing;
 pub mod firm;
 pub mod firm_broker;

@@ -14,6 +14,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::audience::KeptRules;
+use super::department_reach::{self, Touched};
 use super::funnel;
 use super::group_commit::{GroupCommit, Job, Sink};
 use crate::auth::Role;
@@ -133,6 +134,16 @@ pub async fn record_all(
         })
         .collect();
     funnel::answered(txn, &counted, zone).await?;
+    let touched: Vec<Touched<'_>> = stored
+        .iter()
+        .map(|p| Touched {
+            policy: p.row.policy_id,
+            firm: &p.row.firm_uscc,
+            reached: false,
+            acknowledged: true,
+        })
+        .collect();
+    department_reach::follow(txn, &touched).await?;
     let comments: Vec<needs::tally::Comment<'_>> = stored
         .iter()
         .map(|p| needs::tally::Comment {

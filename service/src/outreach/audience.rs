@@ -208,7 +208,7 @@ pub async fn before_sync(txn: &impl ConnectionTrait) -> AppResult<()> {
 }
 
 /// Counts and syncs exclude each other, and themselves (SQLite's single writer already does).
-async fn hold(txn: &impl ConnectionTrait) -> AppResult<()> {
+pub(super) async fn hold(txn: &impl ConnectionTrait) -> AppResult<()> {
     if txn.get_database_backend() == DatabaseBackend::Postgres {
         txn.execute_unprepared("LOCK TABLE policy_audience IN SHARE ROW EXCLUSIVE MODE")
             .await?;

@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::Channel;
 use super::audience::KeptRules;
 pub use super::delivery::{NewFiling, Recorded, Shown, delivery_id};
+use super::department_reach::{self, Touched};
 use super::funnel::{self, DayTally, Reach, Reached};
 use crate::db::{self, KEYS_PER_LIST, begin_write, in_pieces};
 use crate::entity::filing;
@@ -151,7 +152,21 @@ pub async fn record(
     count_impressions(txn, repeated, now).await?;
     let flags = rules.flags(txn, &held, changed.pairs()).await?;
     changed.flag(&flags);
+    let firsts: Vec<(Uuid, String)> = changed
+        .pairs()
+        .map(|(policy, firm)| (policy, firm.to_owned()))
+        .collect();
     funnel::reached(txn, changed).await?;
+    let touched: Vec<Touched<'_>> = firsts
+        .iter()
+        .map(|(policy, firm)| Touched {
+            policy: *policy,
+            firm,
+            reached: true,
+            acknowledged: false,
+        })
+        .collect();
+    department_reach::follow(txn, &touched).await?;
     // The day rows last, once: every writer takes funnel rows before day rows, so a large batch
     // and a single filing never wait on each other in opposite orders.
     let day = now.with_timezone(&zone).date_naive();

@@ -9,6 +9,7 @@ pub mod changes;
 mod counts;
 pub mod deliveries;
 mod delivery;
+pub mod department_reach;
 mod external;
 mod federation;
 mod figures;

@@ -30,7 +30,7 @@ pub(super) async fn headline(
     }];
     let sizes = audiences(&base.db, &asked, base.now()).await?;
     let window = Window::of_days(None, None, base.zone)?;
-    let counted = overview(&base.db, vec![(view.policy.id, condition)], window).await?;
+    let counted = overview(&base.db, vec![(view.policy.id, condition)], window, None).await?;
     Ok(PolicyReach::of(view, &sizes, &counted))
 }
 
@@ -72,7 +72,7 @@ impl OverviewQuery {
             .collect::<Result<Vec<_>, AppError>>()?;
         let sizes = audiences(&app.db, &asked, app.now()).await?;
         let conditions = asked.into_iter().map(|a| (a.policy, a.condition)).collect();
-        let counted = overview(&app.db, conditions, window).await?;
+        let counted = overview(&app.db, conditions, window, Some(code.as_str())).await?;
         let policies = views
             .into_iter()
             .map(|view| PolicyReach::of(view, &sizes, &counted))

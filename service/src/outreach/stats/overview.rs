@@ -15,8 +15,8 @@ use super::{Figures, count, count_where, funnel_col};
 use crate::db::{per_policy, read_count};
 use crate::entity::{acknowledgement as ack, filing, policy_firm_funnel as funnel};
 use crate::error::{AppError, AppResult};
-use crate::outreach::Response;
 use crate::outreach::window::Window;
+use crate::outreach::{Response, department_reach};
 
 /// One policy's figures over the window.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -43,11 +43,13 @@ pub struct Overview {
 }
 
 /// The figures of `policies` (each with its audience condition) over `window`, all but the
-/// audiences themselves.
+/// audiences themselves; the distinct firms across them when they are all of `department`'s
+/// policies (zero without one).
 pub async fn overview(
     db: &DatabaseConnection,
     policies: Vec<(Uuid, Expr)>,
     window: Window,
+    department: Option<&str>,
 ) -> AppResult<Overview> {
     let ids: Vec<Uuid> = policies.iter().map(|(id, _)| *id).collect();
     let mut found = Overview::default();
@@ -65,6 +67,10 @@ pub async fn overview(
         .collect();
     if window.is_unbounded() {
         from_funnel(db, &ids, &mut found).await?;
+        if let Some(department) = department {
+            (found.reached_firms, found.acknowledged_firms) =
+                department_reach::totals(db, department, &ids).await?;
+        }
     } else {
         reach_in_audiences(db, &figures, &mut found.by_policy).await?;
         reached_in_window(db, &ids, window, &mut found).await?;
@@ -92,8 +98,8 @@ async fn reach_in_audiences(
     Ok(())
 }
 
-/// Since publication: reached, answered and latest answers per policy from the funnel rows, and
-/// the distinct firms across the policies. How much of each audience was reached and answered
+/// Since publication: reached, answered and latest answers per policy from the funnel rows. How
+/// much of each audience was reached and answered
 /// is read from the rows' audience flags, which every policy with a kept audience count has
 /// (`outreach::audience`): the caller has its audiences counted first.
 async fn from_funnel(db: &DatabaseConnection, ids: &[Uuid], into: &mut Overview) -> AppResult<()> {
@@ -140,22 +146,6 @@ async fn from_funnel(db: &DatabaseConnection, ids: &[Uuid], into: &mut Overview)
         counts.applied = read_count(&row, "applied")?;
         counts.reached_in_audience = read_count(&row, "reached_in_audience")?;
         counts.acknowledged_in_audience = read_count(&row, "acknowledged_in_audience")?;
-    }
-    let distinct = |column: &str| {
-        Expr::cust(format!(
-            "COUNT(DISTINCT CASE WHEN policy_firm_funnel.{column} IS NOT NULL \
-             THEN policy_firm_funnel.firm_uscc END)"
-        ))
-    };
-    let mut totals = Query::select();
-    totals
-        .expr(distinct("first_delivered_at"))
-        .expr(distinct("first_acknowledged_at"))
-        .from(funnel::Entity)
-        .and_where(f(funnel::Column::PolicyId).is_in(ids.iter().copied()));
-    if let Some(row) = db.query_one(&totals).await? {
-        into.reached_firms = read_count(&row, 0)?;
-        into.acknowledged_firms = read_count(&row, 1)?;
     }
     Ok(())
 }
