@@ -167,6 +167,13 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         Duration::from_secs(args.seconds),
     );
     let system = Arc::new(workloads::system_token("bench-filing")?);
+    // As the service runs once departments use the console: every policy's audience kept, so
+    // each new funnel row is written with its audience flag and its departments' totals.
+    let kept = Instant::now();
+    let departments = workloads::every_overview(&target, &system)
+        .await
+        .map_err(|e| anyhow::anyhow!("reading every department's overview: {e}"))?;
+    report.overviews = Some((departments, kept.elapsed()));
 
     if args.runs(Workload::Healthz) {
         let t = target.clone();

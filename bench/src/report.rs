@@ -64,6 +64,8 @@ pub struct Report {
     pub memory_load: Option<Memory>,
     pub memory_big: Option<Memory>,
     pub stalled: Option<Stalled>,
+    /// Departments whose overview was read before the workloads, and how long that took.
+    pub overviews: Option<(usize, Duration)>,
     policies: usize,
     big_policies: usize,
     seconds: u64,
@@ -105,6 +107,7 @@ impl Report {
                 args.clients, args.seconds, args.warmup
             ),
             load_set: String::new(),
+            overviews: None,
             big_set: None,
             rows: Vec::new(),
             ack: None,
@@ -169,6 +172,16 @@ impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}\n", self.heading)?;
         writeln!(f, "Load set: {}.\n", self.load_set)?;
+        if let Some((departments, took)) = self.overviews {
+            writeln!(
+                f,
+                "Before the workloads, every department's overview was read once ({departments} \
+                 departments, {:.1} s), as their consoles do: the server keeps each policy's \
+                 audience and each department's totals, and every filing and answer after it \
+                 writes them.\n",
+                took.as_secs_f64()
+            )?;
+        }
         writeln!(
             f,
             "| workload | requests | per second | p50 ms | p99 ms | errors | × `GET /healthz` |"

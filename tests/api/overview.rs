@@ -550,3 +550,70 @@ async fn the_kept_totals_follow_writes_new_policies_and_a_dropped_co_issuer() {
         "firm 5, reached by P alone, is no longer PBOC's: {alone} against {pboc}"
     );
 }
+
+/// Syncs that move a firm in and out of an audience, its filings and answers, recorded
+/// deliveries and overviews, all at once: nothing waits forever, and every kept figure ends
+/// equal to the counting.
+#[tokio::test]
+async fn syncs_filings_answers_and_overviews_at_once_keep_every_figure_exact() {
+    let w = world().await;
+    let app = &w.app;
+    let lead = department("GD-COMMERCE");
+    let first = agrees_with_outreach(app, &lead, json!({})).await;
+    let p = row(&first, "GD-P")["policy"]["id"].clone();
+    let moving = w.firms[2].clone();
+    let syncs = async {
+        for round in 0..8 {
+            let region = if round % 2 == 0 { "110105" } else { "440106" };
+            sync_firms(app, json!([firm_input(&moving, region)])).await;
+        }
+    };
+    let filings = async {
+        let filing = "query($d: DeclarationInput!) { applicablePolicies(declaration: $d) { policy { code } } }";
+        for n in 0..8 {
+            let declaration = json!({"d": {"id": format!("RACE-{n}"), "firmUscc": moving,
+                "direction": "EXPORT", "tradeMode": "0110", "country": "US", "port": "5301"}});
+            app.ok(Some(&firm(&moving)), filing, declaration).await;
+        }
+    };
+    let answers = async {
+        let ack = "mutation($i: AcknowledgementInput!) { acknowledgePolicy(input: $i) { id } }";
+        for (n, who) in [&moving, &w.agent, &w.firms[3], &moving]
+            .into_iter()
+            .enumerate()
+        {
+            app.ok(
+                Some(&firm(who)),
+                ack,
+                json!({"i": {"policyId": p, "response": "SEEN", "idempotencyKey": format!("race-key-{n}")}}),
+            )
+            .await;
+        }
+    };
+    let deliveries = async {
+        app.ok(
+            Some(&lead),
+            "mutation($i: RecordDeliveriesInput!) { recordDeliveries(input: $i) { recorded } }",
+            json!({"i": {"policyId": p, "channel": "SMS", "firmUsccs": [w.agent, w.firms[3]]}}),
+        )
+        .await;
+    };
+    let overviews = async {
+        for _ in 0..4 {
+            app.ok(Some(&lead), OVERVIEW, json!({})).await;
+            app.ok(Some(&admin()), OVERVIEW, json!({"d": "PBOC"})).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        tokio::join!(syncs, filings, answers, deliveries, overviews)
+    })
+    .await
+    .expect("everything finishes");
+    let after = agrees_with_outreach(app, &lead, json!({})).await;
+    assert_eq!(unflagged(app).await, 0);
+    totals_both_ways(app, &lead, "GD-COMMERCE").await;
+    totals_both_ways(app, &admin(), "PBOC").await;
+    assert!(
+        row(&after, "GD-P")["acknowledged"].as_i64() > row(&first, "GD-P")["acknowledged"].as_i64()
+    );
+}

@@ -12,7 +12,7 @@ use sea_orm::{
 
 use super::Uscc;
 use super::input::{FirmInput, FirmRecord, validate_all};
-use super::service::{existing_usccs, find_all, prefecture};
+use super::service::{existing_usccs, hold_firms_exclusively, prefecture};
 use crate::db::begin_write;
 use crate::eligibility::stored_firm_facts;
 use crate::entity::{firm, firm_broker};
@@ -42,11 +42,14 @@ pub async fn upsert(
     // Key order: concurrent syncs lock rows in the same order and cannot deadlock.
     records.sort_by(|a, b| a.uscc.cmp(&b.uscc));
     let txn = begin_write(db).await?;
+    let usccs: Vec<String> = records.iter().map(|r| r.uscc.to_string()).collect();
+    // The firms first, then the kept audiences, in the order every writer of funnel rows takes
+    // them: neither waits for the other in the opposite order.
+    let keys: Vec<&str> = usccs.iter().map(String::as_str).collect();
+    let before = hold_firms_exclusively(&txn, &keys).await?;
     audience::before_sync(&txn).await?;
     check_brokers_known(&txn, &records).await?;
 
-    let usccs: Vec<String> = records.iter().map(|r| r.uscc.to_string()).collect();
-    let before = find_all(&txn, &usccs).await?;
     let stored: Vec<firm::Model> = records.iter().map(|r| stored(r, now)).collect();
     let moved: Vec<(String, String)> = stored
         .iter()

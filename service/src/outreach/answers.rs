@@ -98,7 +98,6 @@ pub async fn record_all(
     rules: &KeptRules,
 ) -> AppResult<Vec<AppResult<acknowledgement::Model>>> {
     let usccs: Vec<&str> = pending.iter().map(|p| p.row.firm_uscc.as_str()).collect();
-    KeptRules::hold(txn).await?;
     let held = firms::hold_firms(txn, &usccs).await?;
     let known: Vec<&Pending> = pending
         .iter()

@@ -17,10 +17,11 @@
 //!
 //! On PostgreSQL counts and syncs exclude each other by the lock each takes on the table before
 //! reading firms: a count sees every sync committed before it, every later sync sees the count,
-//! and a sync reads the facts it starts from with no other sync under way. Writers of funnel rows
-//! take a weaker lock first ([`KeptRules::hold`]) that excludes counts and syncs but not each
+//! and a sync reads the facts it starts from with no other sync under way. Writers of new funnel
+//! rows take a weaker lock ([`KeptRules::hold`]) that excludes counts and syncs but not each
 //! other: a row is flagged under the rule kept when it commits, and a count or a sync that
-//! follows sees it. On SQLite every writer is already serialized.
+//! follows sees it. Writers and syncs both lock their firms first and the table second. On
+//! SQLite every writer is already serialized.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -36,13 +37,16 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::db::{KEYS_PER_LIST, UNION_BRANCHES, begin_write, per_policy, read_count};
+use crate::db::{KEYS_PER_LIST, begin_write, per_policy, read_count};
 use crate::entity::{firm, policy_audience as kept, policy_firm_funnel as funnel};
 use crate::error::{AppError, AppResult};
 use crate::region::RegionCatalog;
 
 /// Policies per `UPDATE` of the kept counts.
 const UPDATES: usize = 200;
+
+/// Policies counted and flagged in one transaction, at most (no more than `db::UNION_BRANCHES`).
+const COUNTED_TOGETHER: usize = 50;
 
 /// A policy's audience to count: its rule as stored and the SQL condition it compiles to.
 pub struct Asked<'a> {
@@ -80,29 +84,42 @@ fn rule_key(scope: &str, eligibility: &str) -> String {
 }
 
 /// The audience of each policy asked about: the kept count where its rule is the one asked
-/// about, the others counted now (one statement per [`UNION_BRANCHES`] policies) and kept.
+/// about, the others counted now (a statement and a transaction per [`COUNTED_TOGETHER`] policies) and kept.
 pub async fn audiences(
     db: &DatabaseConnection,
     asked: &[Asked<'_>],
     now: DateTime<Utc>,
 ) -> AppResult<HashMap<Uuid, i64>> {
     let keys: Vec<String> = asked.iter().map(Asked::key).collect();
-    let mut found = kept_counts(db, asked, &keys).await?;
+    let mut found = kept_counts(db, asked.iter().map(|a| a.policy).zip(&keys).collect()).await?;
     if found.len() == asked.len() {
         return Ok(found);
     }
-    let txn = begin_write(db).await?;
-    hold(&txn).await?;
-    // Counted meanwhile by another reader?
-    found.extend(kept_counts(&txn, asked, &keys).await?);
     let missing: Vec<(&Asked, &String)> = asked
         .iter()
         .zip(&keys)
         .filter(|(a, _)| !found.contains_key(&a.policy))
         .collect();
-    for chunk in missing.chunks(UNION_BRANCHES) {
-        let counted = count(&txn, chunk.iter().map(|(a, _)| *a)).await?;
-        let rows = chunk.iter().map(|(a, key)| kept::ActiveModel {
+    // A transaction per few policies: each keeps the writers of new funnel rows waiting while
+    // it counts and flags, so none keeps them long.
+    for chunk in missing.chunks(COUNTED_TOGETHER) {
+        let txn = begin_write(db).await?;
+        hold(&txn).await?;
+        // Counted meanwhile by another reader?
+        let meanwhile =
+            kept_counts(&txn, chunk.iter().map(|(a, k)| (a.policy, *k)).collect()).await?;
+        let left: Vec<(&Asked, &String)> = chunk
+            .iter()
+            .filter(|(a, _)| !meanwhile.contains_key(&a.policy))
+            .copied()
+            .collect();
+        found.extend(meanwhile);
+        if left.is_empty() {
+            txn.commit().await?;
+            continue;
+        }
+        let counted = count(&txn, left.iter().map(|(a, _)| *a)).await?;
+        let rows = left.iter().map(|(a, key)| kept::ActiveModel {
             policy_id: Set(a.policy),
             rule_key: Set((*key).clone()),
             scope: Set(a.scope_text()),
@@ -124,12 +141,12 @@ pub async fn audiences(
             )
             .exec_without_returning(&txn)
             .await?;
-        for (asked, _) in chunk {
+        for (asked, _) in &left {
             flag_all(&txn, asked).await?;
         }
+        txn.commit().await?;
         found.extend(counted);
     }
-    txn.commit().await?;
     Ok(found)
 }
 
@@ -156,10 +173,8 @@ async fn flag_all(txn: &impl ConnectionTrait, asked: &Asked<'_>) -> AppResult<()
 /// The kept counts of the policies asked about whose rule is still the one counted.
 async fn kept_counts(
     db: &impl ConnectionTrait,
-    asked: &[Asked<'_>],
-    keys: &[String],
+    wanted: HashMap<Uuid, &String>,
 ) -> AppResult<HashMap<Uuid, i64>> {
-    let wanted: HashMap<Uuid, &String> = asked.iter().map(|a| a.policy).zip(keys).collect();
     let rows: Vec<(Uuid, String, i64)> = kept::Entity::find()
         .select_only()
         .columns([
@@ -200,9 +215,10 @@ async fn count<'a>(
         .collect()
 }
 
-/// Called first in a firm sync's transaction, before it reads or writes a firm: on PostgreSQL,
-/// waits for a count or another sync under way and keeps them waiting until this one commits, so
-/// the facts a sync reads before it writes are the ones its changes start from.
+/// Called in a firm sync's transaction once it holds the firms it syncs, before it writes one: on
+/// PostgreSQL, waits for a count, another sync or a writer of new funnel rows under way and keeps
+/// them waiting until this one commits. The facts the sync read are its own until then: its
+/// firms are held.
 pub async fn before_sync(txn: &impl ConnectionTrait) -> AppResult<()> {
     hold(txn).await
 }
@@ -310,8 +326,8 @@ async fn flag_pairs(
             .value(funnel::Column::InAudience, flag)
             .and_where(
                 Expr::tuple([
-                    Expr::col(funnel::Column::PolicyId).into(),
-                    Expr::col(funnel::Column::FirmUscc).into(),
+                    Expr::col(funnel::Column::PolicyId),
+                    Expr::col(funnel::Column::FirmUscc),
                 ])
                 .in_tuples(keys),
             );
@@ -363,10 +379,12 @@ impl KeptRules {
         }
     }
 
-    /// Called first in the transaction of a writer of funnel rows, before it reads or locks a
-    /// firm: on PostgreSQL, waits for a count or a sync under way and keeps new ones waiting
-    /// until this one commits (writers do not wait for each other), so the rules read by
-    /// [`KeptRules::of`] stay the kept ones until then.
+    /// Taken by a writer of new funnel rows once it holds their firms and before it reads the
+    /// kept rules: on PostgreSQL, waits for a count or a sync under way and keeps new ones waiting
+    /// until the writer commits (writers do not wait for each other), so the rules read by
+    /// [`KeptRules::of`] stay the kept ones until then. A writer with nothing new to flag (a
+    /// repeat filing) never takes it. Syncs lock their firms before the table, as writers do, so
+    /// neither waits for the other in the opposite order.
     pub async fn hold(txn: &impl ConnectionTrait) -> AppResult<()> {
         if txn.get_database_backend() == DatabaseBackend::Postgres {
             txn.execute_unprepared("LOCK TABLE policy_audience IN ROW EXCLUSIVE MODE")
@@ -439,7 +457,8 @@ impl KeptRules {
 
     /// Whether each firm of `pairs` (policy, firm) is in the policy's kept audience, its facts
     /// read from `held` (the firms the writer holds); pairs whose policy has no kept count, or
-    /// whose firm is not held, are left out.
+    /// whose firm is not held, are left out. Takes [`KeptRules::hold`] first (when there are
+    /// pairs), which the writer keeps until it commits.
     pub async fn flags<'a>(
         &self,
         txn: &impl ConnectionTrait,
@@ -447,6 +466,10 @@ impl KeptRules {
         pairs: impl Iterator<Item = (Uuid, &'a str)>,
     ) -> AppResult<HashMap<(Uuid, String), bool>> {
         let pairs: Vec<(Uuid, &str)> = pairs.collect();
+        if pairs.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Self::hold(txn).await?;
         let policies: HashSet<Uuid> = pairs.iter().map(|(p, _)| *p).collect();
         let rules = self.of(txn, &policies).await?;
         let mut facts: HashMap<&str, Option<FirmFacts>> = HashMap::new();

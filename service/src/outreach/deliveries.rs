@@ -71,7 +71,6 @@ pub async fn record(
     let mut usccs: Vec<&str> = filings.iter().map(|f| f.firm_uscc.as_str()).collect();
     usccs.sort_unstable();
     usccs.dedup();
-    KeptRules::hold(txn).await?;
     // Held until commit: two writers never record presentations to one firm at once, so what
     // is read below stays true until this transaction commits.
     let held = firms::hold_firms_exclusively(txn, &usccs).await?;
