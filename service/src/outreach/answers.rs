@@ -128,6 +128,7 @@ pub async fn record_all(
                 .unwrap_or_default(),
             by_firm: p.by_firm,
             in_audience: flags
+                .flags
                 .get(&(p.row.policy_id, p.row.firm_uscc.clone()))
                 .copied(),
         })
@@ -142,7 +143,7 @@ pub async fn record_all(
             acknowledged: true,
         })
         .collect();
-    department_reach::follow(txn, &touched).await?;
+    department_reach::follow(txn, &touched, &flags.departments).await?;
     let comments: Vec<needs::tally::Comment<'_>> = stored
         .iter()
         .map(|p| needs::tally::Comment {

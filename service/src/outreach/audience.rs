@@ -28,7 +28,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use rules::{CompiledRule, Facts, FirmFacts, Outcome, RegionCode};
-use sea_orm::sea_query::{Alias, CaseStatement, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Alias, CaseStatement, Expr, ExprTrait, OnConflict, Query, UnionType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, QueryFilter,
     QuerySelect, Set,
@@ -38,7 +38,10 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::db::{KEYS_PER_LIST, begin_write, per_policy, read_count};
-use crate::entity::{firm, policy_audience as kept, policy_firm_funnel as funnel};
+use crate::entity::{
+    department_reach_policy as listing_of, firm, policy_audience as kept,
+    policy_firm_funnel as funnel,
+};
 use crate::error::{AppError, AppResult};
 use crate::region::RegionCatalog;
 
@@ -368,6 +371,25 @@ pub struct KeptRules {
     compiled: Arc<Mutex<HashMap<String, Arc<CompiledRule>>>>,
 }
 
+/// The kept rules of some policies, and the departments whose kept totals list them.
+#[derive(Default)]
+pub struct Kept {
+    pub rules: HashMap<Uuid, Arc<CompiledRule>>,
+    pub departments: HashMap<Uuid, Vec<String>>,
+}
+
+/// What a writer of new funnel rows writes them with: whether each (policy, firm) is in the
+/// policy's kept audience, and the departments whose kept totals list each policy.
+#[derive(Default)]
+pub struct Flagged {
+    pub flags: HashMap<(Uuid, String), bool>,
+    pub departments: HashMap<Uuid, Vec<String>>,
+}
+
+/// What a row of [`KeptRules::of`] holds: a kept rule's key, or a department listing the policy.
+const RULE: &str = "rule";
+const LISTING: &str = "listing";
+
 /// Rules kept compiled at most; past it the cache starts again.
 const COMPILED: usize = 20_000;
 
@@ -394,33 +416,51 @@ impl KeptRules {
     }
 
     /// The kept rule of each of `policies` that has a kept count, after [`KeptRules::hold`].
+    /// ... and the departments whose kept totals list each (`department_reach`), read in the
+    /// same statement.
     pub async fn of(
         &self,
         txn: &impl ConnectionTrait,
         policies: &HashSet<Uuid>,
-    ) -> AppResult<HashMap<Uuid, Arc<CompiledRule>>> {
+    ) -> AppResult<Kept> {
         let mut found = HashMap::new();
+        let mut departments: HashMap<Uuid, Vec<String>> = HashMap::new();
         if policies.is_empty() {
-            return Ok(found);
+            return Ok(Kept::default());
         }
         let mut ids: Vec<Uuid> = policies.iter().copied().collect();
         ids.sort_unstable();
         let mut unknown: Vec<(Uuid, String)> = Vec::new();
         for chunk in crate::db::in_pieces(&ids, KEYS_PER_LIST) {
-            let keys: Vec<(Uuid, String)> = kept::Entity::find()
-                .select_only()
-                .columns([kept::Column::PolicyId, kept::Column::RuleKey])
-                .filter(kept::Column::PolicyId.is_in(chunk.iter().copied()))
-                .into_tuple()
-                .all(txn)
-                .await?;
+            let mut keys = Query::select();
+            keys.column(kept::Column::PolicyId)
+                .expr_as(Expr::col(kept::Column::RuleKey), Alias::new("value"))
+                .expr_as(Expr::val(RULE), Alias::new("kind"))
+                .from(kept::Entity)
+                .and_where(kept::Column::PolicyId.is_in(chunk.iter().copied()));
+            let mut listed = Query::select();
+            listed
+                .column(listing_of::Column::PolicyId)
+                .column(listing_of::Column::DepartmentCode)
+                .expr(Expr::val(LISTING))
+                .from(listing_of::Entity)
+                .and_where(listing_of::Column::PolicyId.is_in(chunk.iter().copied()));
+            keys.union(UnionType::All, listed);
+            let rows = txn.query_all(&keys).await?;
             let cache = self.lock()?;
-            for (policy, key) in keys {
-                match cache.get(&key) {
+            for row in rows {
+                let policy: Uuid = row.try_get("", "policy_id")?;
+                let value: String = row.try_get("", "value")?;
+                let kind: String = row.try_get("", "kind")?;
+                if kind == LISTING {
+                    departments.entry(policy).or_default().push(value);
+                    continue;
+                }
+                match cache.get(&value) {
                     Some(rule) => {
                         found.insert(policy, rule.clone());
                     }
-                    None => unknown.push((policy, key)),
+                    None => unknown.push((policy, value)),
                 }
             }
         }
@@ -437,22 +477,37 @@ impl KeptRules {
                 .into_tuple()
                 .all(txn)
                 .await?;
-            let mut cache = self.lock()?;
-            if cache.len() + rows.len() > COMPILED {
-                cache.clear();
+            let mut unreadable: Vec<Uuid> = Vec::new();
+            {
+                let mut cache = self.lock()?;
+                if cache.len() + rows.len() > COMPILED {
+                    cache.clear();
+                }
+                for (policy, key, scope, eligibility) in rows {
+                    match compiled(&scope, &eligibility, &self.regions) {
+                        Some(rule) => {
+                            let rule = Arc::new(rule);
+                            cache.insert(key, rule.clone());
+                            found.insert(policy, rule);
+                        }
+                        None => unreadable.push(policy),
+                    }
+                }
             }
-            for (policy, key, scope, eligibility) in rows {
-                let rule = compiled(&scope, &eligibility, &self.regions).ok_or_else(|| {
-                    AppError::internal_msg(format!(
-                        "the kept rule of policy {policy} does not compile"
-                    ))
-                })?;
-                let rule = Arc::new(rule);
-                cache.insert(key, rule.clone());
-                found.insert(policy, rule);
+            // As a sync does: a kept rule that no longer compiles is dropped, to be counted (and
+            // its rows flagged) again when read; the writer's rows stay unflagged until then.
+            if !unreadable.is_empty() {
+                tracing::warn!(policies = ?unreadable, "kept audience rules no longer compile; dropped");
+                kept::Entity::delete_many()
+                    .filter(kept::Column::PolicyId.is_in(unreadable))
+                    .exec(txn)
+                    .await?;
             }
         }
-        Ok(found)
+        Ok(Kept {
+            rules: found,
+            departments,
+        })
     }
 
     /// Whether each firm of `pairs` (policy, firm) is in the policy's kept audience, its facts
@@ -464,14 +519,14 @@ impl KeptRules {
         txn: &impl ConnectionTrait,
         held: &HashMap<String, firm::Model>,
         pairs: impl Iterator<Item = (Uuid, &'a str)>,
-    ) -> AppResult<HashMap<(Uuid, String), bool>> {
+    ) -> AppResult<Flagged> {
         let pairs: Vec<(Uuid, &str)> = pairs.collect();
         if pairs.is_empty() {
-            return Ok(HashMap::new());
+            return Ok(Flagged::default());
         }
         Self::hold(txn).await?;
         let policies: HashSet<Uuid> = pairs.iter().map(|(p, _)| *p).collect();
-        let rules = self.of(txn, &policies).await?;
+        let Kept { rules, departments } = self.of(txn, &policies).await?;
         let mut facts: HashMap<&str, Option<FirmFacts>> = HashMap::new();
         let mut found = HashMap::new();
         for (policy, uscc) in pairs {
@@ -486,7 +541,10 @@ impl KeptRules {
                 found.insert((policy, uscc.to_owned()), in_audience(rule, facts));
             }
         }
-        Ok(found)
+        Ok(Flagged {
+            flags: found,
+            departments,
+        })
     }
 
     fn lock(&self) -> AppResult<std::sync::MutexGuard<'_, HashMap<String, Arc<CompiledRule>>>> {

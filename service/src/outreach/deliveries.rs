@@ -150,7 +150,7 @@ pub async fn record(
     insert_ledger(txn, ledger).await?;
     count_impressions(txn, repeated, now).await?;
     let flags = rules.flags(txn, &held, changed.pairs()).await?;
-    changed.flag(&flags);
+    changed.flag(&flags.flags);
     let firsts: Vec<(Uuid, String)> = changed
         .pairs()
         .map(|(policy, firm)| (policy, firm.to_owned()))
@@ -165,7 +165,7 @@ pub async fn record(
             acknowledged: false,
         })
         .collect();
-    department_reach::follow(txn, &touched).await?;
+    department_reach::follow(txn, &touched, &flags.departments).await?;
     // The day rows last, once: every writer takes funnel rows before day rows, so a large batch
     // and a single filing never wait on each other in opposite orders.
     let day = now.with_timezone(&zone).date_naive();

@@ -56,30 +56,15 @@ fn on_conflict() -> OnConflict {
         .to_owned()
 }
 
-/// Adds what a writer wrote to the departments listing its policies, in the writer's
-/// transaction (after [`audience::KeptRules::hold`]).
-pub async fn follow(txn: &impl ConnectionTrait, touched: &[Touched<'_>]) -> AppResult<()> {
-    if touched.is_empty() {
+/// Adds what a writer wrote to the departments listing its policies (`departments`, read with
+/// the kept rules by [`audience::KeptRules::flags`]), in the writer's transaction.
+pub async fn follow(
+    txn: &impl ConnectionTrait,
+    touched: &[Touched<'_>],
+    departments: &HashMap<Uuid, Vec<String>>,
+) -> AppResult<()> {
+    if touched.is_empty() || departments.is_empty() {
         return Ok(());
-    }
-    let policies: Vec<Uuid> = touched
-        .iter()
-        .map(|t| t.policy)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let mut departments: HashMap<Uuid, Vec<String>> = HashMap::new();
-    for chunk in in_pieces(&policies, KEYS_PER_LIST) {
-        let rows: Vec<(Uuid, String)> = listed::Entity::find()
-            .select_only()
-            .columns([listed::Column::PolicyId, listed::Column::DepartmentCode])
-            .filter(listed::Column::PolicyId.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(txn)
-            .await?;
-        for (policy, department) in rows {
-            departments.entry(policy).or_default().push(department);
-        }
     }
     // One row per (department, firm), in key order.
     let mut rows: BTreeMap<(&str, &str), (bool, bool)> = BTreeMap::new();
