@@ -298,6 +298,11 @@ pub async fn per_policy(
 /// A count or sum read from `row` at `index` (a position or a column name): PostgreSQL gives
 /// BIGINT, SQLite INTEGER, an empty SUM NULL (read as 0). Any other type is an error, never a
 /// silent zero.
+/// In an upsert's conflict action, the value the statement tried to insert into `column`.
+pub fn excluded(column: impl sea_orm::sea_query::IntoIden) -> Expr {
+    Expr::col((Alias::new("excluded"), column))
+}
+
 pub fn read_count<I>(row: &QueryResult, index: I) -> Result<i64, DbErr>
 where
     I: sea_orm::ColIdx + Copy + std::fmt::Debug,

@@ -228,8 +228,14 @@ pub async fn before_sync(txn: &impl ConnectionTrait) -> AppResult<()> {
 
 /// Counts and syncs exclude each other, and themselves (SQLite's single writer already does).
 pub(super) async fn hold(txn: &impl ConnectionTrait) -> AppResult<()> {
+    lock(txn, "SHARE ROW EXCLUSIVE").await
+}
+
+/// Locks `policy_audience` in `mode` until the transaction ends (PostgreSQL; SQLite's single
+/// writer already holds everything).
+async fn lock(txn: &impl ConnectionTrait, mode: &str) -> AppResult<()> {
     if txn.get_database_backend() == DatabaseBackend::Postgres {
-        txn.execute_unprepared("LOCK TABLE policy_audience IN SHARE ROW EXCLUSIVE MODE")
+        txn.execute_unprepared(&format!("LOCK TABLE policy_audience IN {mode} MODE"))
             .await?;
     }
     Ok(())
@@ -304,9 +310,16 @@ pub async fn follow_sync(
             .and_where(kept::Column::PolicyId.is_in(chunk.iter().map(|(p, _)| *p)));
         txn.execute(&update).await?;
     }
-    if !unreadable.is_empty() {
+    drop_unreadable(txn, unreadable).await
+}
+
+/// Drops the kept counts whose rule no longer compiles, to be counted (and their rows flagged)
+/// again when read.
+async fn drop_unreadable(txn: &impl ConnectionTrait, policies: Vec<Uuid>) -> AppResult<()> {
+    if !policies.is_empty() {
+        tracing::warn!(?policies, "kept audience rules no longer compile; dropped");
         kept::Entity::delete_many()
-            .filter(kept::Column::PolicyId.is_in(unreadable))
+            .filter(kept::Column::PolicyId.is_in(policies))
             .exec(txn)
             .await?;
     }
@@ -340,7 +353,7 @@ async fn flag_pairs(
 }
 
 /// Whether the firm is in the audience: in scope, and its facts do not rule it out.
-pub fn in_audience(rule: &CompiledRule, firm: &FirmFacts) -> bool {
+fn in_audience(rule: &CompiledRule, firm: &FirmFacts) -> bool {
     rule.evaluate(Facts {
         firm,
         declaration: None,
@@ -369,13 +382,6 @@ pub struct KeptRules {
     regions: Arc<RegionCatalog>,
     /// By rule key: the digest of the scope and the eligibility.
     compiled: Arc<Mutex<HashMap<String, Arc<CompiledRule>>>>,
-}
-
-/// The kept rules of some policies, and the departments whose kept totals list them.
-#[derive(Default)]
-pub struct Kept {
-    pub rules: HashMap<Uuid, Arc<CompiledRule>>,
-    pub departments: HashMap<Uuid, Vec<String>>,
 }
 
 /// What a writer of new funnel rows writes them with: whether each (policy, firm) is in the
@@ -408,25 +414,21 @@ impl KeptRules {
     /// repeat filing) never takes it. Syncs lock their firms before the table, as writers do, so
     /// neither waits for the other in the opposite order.
     pub async fn hold(txn: &impl ConnectionTrait) -> AppResult<()> {
-        if txn.get_database_backend() == DatabaseBackend::Postgres {
-            txn.execute_unprepared("LOCK TABLE policy_audience IN ROW EXCLUSIVE MODE")
-                .await?;
-        }
-        Ok(())
+        lock(txn, "ROW EXCLUSIVE").await
     }
 
-    /// The kept rule of each of `policies` that has a kept count, after [`KeptRules::hold`].
-    /// ... and the departments whose kept totals list each (`department_reach`), read in the
-    /// same statement.
-    pub async fn of(
+    /// The kept rule of each of `policies` that has a kept count, and the departments whose
+    /// kept totals list each (`department_reach`), read in one statement after
+    /// [`KeptRules::hold`].
+    async fn of(
         &self,
         txn: &impl ConnectionTrait,
         policies: &HashSet<Uuid>,
-    ) -> AppResult<Kept> {
+    ) -> AppResult<(HashMap<Uuid, Arc<CompiledRule>>, HashMap<Uuid, Vec<String>>)> {
         let mut found = HashMap::new();
         let mut departments: HashMap<Uuid, Vec<String>> = HashMap::new();
         if policies.is_empty() {
-            return Ok(Kept::default());
+            return Ok((found, departments));
         }
         let mut ids: Vec<Uuid> = policies.iter().copied().collect();
         ids.sort_unstable();
@@ -494,20 +496,10 @@ impl KeptRules {
                     }
                 }
             }
-            // As a sync does: a kept rule that no longer compiles is dropped, to be counted (and
-            // its rows flagged) again when read; the writer's rows stay unflagged until then.
-            if !unreadable.is_empty() {
-                tracing::warn!(policies = ?unreadable, "kept audience rules no longer compile; dropped");
-                kept::Entity::delete_many()
-                    .filter(kept::Column::PolicyId.is_in(unreadable))
-                    .exec(txn)
-                    .await?;
-            }
+            // As a sync does; the writer's rows stay unflagged until the policy is counted again.
+            drop_unreadable(txn, unreadable).await?;
         }
-        Ok(Kept {
-            rules: found,
-            departments,
-        })
+        Ok((found, departments))
     }
 
     /// Whether each firm of `pairs` (policy, firm) is in the policy's kept audience, its facts
@@ -526,7 +518,7 @@ impl KeptRules {
         }
         Self::hold(txn).await?;
         let policies: HashSet<Uuid> = pairs.iter().map(|(p, _)| *p).collect();
-        let Kept { rules, departments } = self.of(txn, &policies).await?;
+        let (rules, departments) = self.of(txn, &policies).await?;
         let mut facts: HashMap<&str, Option<FirmFacts>> = HashMap::new();
         let mut found = HashMap::new();
         for (policy, uscc) in pairs {

@@ -151,15 +151,11 @@ pub async fn record(
     count_impressions(txn, repeated, now).await?;
     let flags = rules.flags(txn, &held, changed.pairs()).await?;
     changed.flag(&flags.flags);
-    let firsts: Vec<(Uuid, String)> = changed
+    funnel::reached(txn, &changed).await?;
+    let touched: Vec<Touched<'_>> = changed
         .pairs()
-        .map(|(policy, firm)| (policy, firm.to_owned()))
-        .collect();
-    funnel::reached(txn, changed).await?;
-    let touched: Vec<Touched<'_>> = firsts
-        .iter()
         .map(|(policy, firm)| Touched {
-            policy: *policy,
+            policy,
             firm,
             reached: true,
             acknowledged: false,

@@ -40,7 +40,7 @@ fn existing(c: kept::Column) -> Expr {
 }
 
 fn incoming(c: kept::Column) -> Expr {
-    Expr::col((Alias::new("excluded"), c))
+    db::excluded(c)
 }
 
 /// The upsert of kept rows: a flag once set stays set, and a row that already holds both flags

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
 };
@@ -26,7 +26,7 @@ fn existing(c: C) -> Expr {
 }
 
 fn incoming(c: C) -> Expr {
-    Expr::col((Alias::new("excluded"), c))
+    db::excluded(c)
 }
 
 /// The earlier of the stored and the incoming time (either may be missing).
@@ -168,7 +168,7 @@ fn kept_flag() -> Expr {
 
 /// Writes the changes to their funnel rows. Order-independent: concurrent writers leave the
 /// same row.
-pub async fn reached(txn: &DatabaseTransaction, changes: Reached) -> AppResult<()> {
+pub async fn reached(txn: &DatabaseTransaction, changes: &Reached) -> AppResult<()> {
     const COLUMNS: [C; 8] = [
         C::PolicyId,
         C::FirmUscc,
@@ -181,12 +181,12 @@ pub async fn reached(txn: &DatabaseTransaction, changes: Reached) -> AppResult<(
     ];
     let values: Vec<Vec<sea_orm::Value>> = changes
         .0
-        .into_values()
+        .values()
         .map(|r| {
             vec![
                 r.policy_id.into(),
-                r.firm_uscc.into(),
-                r.prefecture.into(),
+                r.firm_uscc.clone().into(),
+                r.prefecture.clone().into(),
                 r.channels.into(),
                 r.at.into(),
                 r.version.into(),
@@ -274,7 +274,7 @@ pub async fn add_to_day(
         D::NewlyReached,
         D::Acknowledgements,
     ];
-    let sum = |c: D| Expr::col((daily::Entity, c)).add(Expr::col((Alias::new("excluded"), c)));
+    let sum = |c: D| Expr::col((daily::Entity, c)).add(db::excluded(c));
     db::insert_all(txn, daily::Entity, &columns, values, |insert| {
         insert.on_conflict(
             OnConflict::columns([D::PolicyId, D::Day])
