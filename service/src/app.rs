@@ -87,7 +87,13 @@ impl Application {
         let outreach = Arc::new(OutreachService {
             base: base.clone(),
             live: live.clone(),
-            recorder: recorder::start(db.clone(), clock.clone(), settings.time_zone, rules.clone()),
+            recorder: recorder::start(
+                db.clone(),
+                clock.clone(),
+                settings.time_zone,
+                rules.clone(),
+                base.regions.clone(),
+            ),
             answers: answers::start(db.clone(), clock, settings.time_zone, rules.clone()),
             activity: Activity::start(db.clone()),
             reach: crate::outreach::changes::ReachChanges::start(db.clone()),

@@ -20,9 +20,9 @@ use super::Channel;
 use super::audience::KeptRules;
 pub use super::delivery::{NewFiling, Recorded, Shown, delivery_id};
 use super::department_reach::{self, Touched};
-use super::funnel::{self, DayTally, Reach, Reached};
+use super::funnel::{self, DayTally, Reach, ReachState, Reached};
 use crate::db::{self, KEYS_PER_LIST, begin_write, in_pieces};
-use crate::entity::filing;
+use crate::entity::{filing, firm};
 use crate::error::AppResult;
 use crate::firm::service as firms;
 
@@ -68,21 +68,45 @@ pub async fn record(
     rules: &KeptRules,
 ) -> AppResult<Vec<Vec<Recorded>>> {
     let filings: Vec<&NewFiling> = filings.iter().map(Borrow::borrow).collect();
-    let mut usccs: Vec<&str> = filings.iter().map(|f| f.firm_uscc.as_str()).collect();
-    usccs.sort_unstable();
-    usccs.dedup();
+    let usccs = firms_of(&filings);
     // Held until commit: two writers never record presentations to one firm at once, so what
     // is read below stays true until this transaction commits.
     let held = firms::hold_firms_exclusively(txn, &usccs).await?;
-    let mut earlier = earlier_presentations(txn, &filings, &usccs).await?;
-    let mut reach = funnel::reach_of(txn, &filings, &usccs).await?;
+    let reach = funnel::reach_of(txn, &filings, &usccs).await?;
+    write(txn, &filings, &held, reach, now, zone, rules).await
+}
+
+/// The filings' firms, each once, in key order.
+fn firms_of<'a>(filings: &[&'a NewFiling]) -> Vec<&'a str> {
+    let mut usccs: Vec<&str> = filings.iter().map(|f| f.firm_uscc.as_str()).collect();
+    usccs.sort_unstable();
+    usccs.dedup();
+    usccs
+}
+
+/// [`record`] for firms the transaction already holds exclusively (`held`), with the reach state
+/// of their (policy, firm) pairs as read under that hold (a pair without one was never reached).
+pub async fn write(
+    txn: &DatabaseTransaction,
+    filings: &[&NewFiling],
+    held: &HashMap<String, firm::Model>,
+    mut reach: HashMap<(Uuid, String), ReachState>,
+    now: DateTime<Utc>,
+    zone: Tz,
+    rules: &KeptRules,
+) -> AppResult<Vec<Vec<Recorded>>> {
+    if filings.iter().all(|f| f.presented.is_empty()) {
+        return Ok(filings.iter().map(|_| Vec::new()).collect());
+    }
+    let usccs = firms_of(filings);
+    let mut earlier = earlier_presentations(txn, filings, &usccs).await?;
 
     let mut answers = Vec::with_capacity(filings.len());
     let mut ledger = Vec::new();
     let mut repeated: HashSet<Uuid> = HashSet::new();
     let mut changed = Reached::default();
     let mut today = DayTally::default();
-    for filing in &filings {
+    for filing in filings {
         let key: Key = (
             filing.firm_uscc.clone(),
             filing.channel,
@@ -149,7 +173,7 @@ pub async fn record(
     }
     insert_ledger(txn, ledger).await?;
     count_impressions(txn, repeated, now).await?;
-    let flags = rules.flags(txn, &held, changed.pairs()).await?;
+    let flags = rules.flags(txn, held, changed.pairs()).await?;
     changed.flag(&flags.flags);
     funnel::reached(txn, &changed).await?;
     let touched: Vec<Touched<'_>> = changed

@@ -102,7 +102,6 @@ impl OutreachQuery {
         let viewer = viewer(ctx);
         let (firm, facts) = declaration.validate("declaration")?;
         let filer = filing::authorize(&app.base, viewer, &firm, channel).await?;
-        let profile = filing::firm_facts(&app.base, &firm).await?;
         // Reasons are worded only when the caller selects them.
         let explain_in = ctx
             .look_ahead()
@@ -113,7 +112,7 @@ impl OutreachQuery {
             app,
             viewer,
             filer,
-            profile,
+            &firm,
             facts,
             include_dismissed.unwrap_or(false),
             explain_in,

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::filing::{funnel_rows, has_seen, is_closed, latest_acknowledgements};
+use super::seen::{self, has_seen, is_closed, latest_acknowledgements};
 use super::service::OutreachService;
 use crate::eligibility::{Facts, FirmFacts, Outcome};
 use crate::entity::acknowledgement;
@@ -28,7 +28,7 @@ pub async fn inbox(
     offset: usize,
     limit: usize,
 ) -> AppResult<(Vec<InboxEntry>, usize)> {
-    let funnels = funnel_rows(&app.base, uscc).await?;
+    let funnels = seen::of_firm(&app.base.db, uscc).await?;
     let today = app.base.today();
     let snapshot = app.live.snapshot();
     let input = Facts {
@@ -55,7 +55,7 @@ pub async fn inbox(
     let total = entries.len();
     let page: Vec<(Arc<LivePolicy>, bool)> = entries.into_iter().skip(offset).take(limit).collect();
     let mut acknowledgements = latest_acknowledgements(
-        &app.base,
+        &app.base.db,
         &funnels,
         page.iter().map(|(p, _)| p.view.policy.id),
     )
@@ -101,12 +101,12 @@ pub async fn entry(
         Outcome::Unknown if policy.rule.may_qualify(input) => false,
         _ => return Ok(None),
     };
-    let funnels = funnel_rows(&app.base, uscc).await?;
+    let funnels = seen::of_firm(&app.base.db, uscc).await?;
     if is_closed(&funnels, policy) {
         return Ok(None);
     }
     let mut acknowledgements =
-        latest_acknowledgements(&app.base, &funnels, std::iter::once(policy_id)).await?;
+        latest_acknowledgements(&app.base.db, &funnels, std::iter::once(policy_id)).await?;
     Ok(Some(InboxEntry {
         certain,
         is_new: !has_seen(&funnels, policy_id, policy.view.version.version),
