@@ -409,6 +409,62 @@ async fn a_firm_the_service_never_heard_of_must_be_synced_first() {
 }
 
 #[tokio::test]
+async fn an_unknown_firm_among_concurrent_filings_fails_alone() {
+    let w = world().await;
+    let token = system();
+    let unknown = uscc("440305", 999);
+    // Filings wait together for the writer, which evaluates them in one batch: the unknown firm's
+    // is refused without taking the others' presentations with it.
+    let calls = (0..9).map(|i| {
+        let firm_uscc = [&w.exporter, &w.other, &unknown][i % 3].clone();
+        let (app, token) = (&w.app, &token);
+        async move {
+            let variables = json!({"d": export(&firm_uscc, Some(&format!("MIX-{i}")))});
+            app.gql(Some(token), APPLICABLE, variables).await
+        }
+    });
+    let answers = futures::future::join_all(calls).await;
+    let mut new_to = std::collections::HashMap::<String, usize>::new();
+    for (i, answer) in answers.iter().enumerate() {
+        if i % 3 == 2 {
+            assert_eq!(error_code(answer), "NOT_FOUND", "{answer}");
+            let message = answer["errors"][0]["message"].as_str().unwrap();
+            assert!(message.contains(unknown.as_str()), "{message}");
+            continue;
+        }
+        let shown = answer["data"]["applicablePolicies"].as_array().unwrap();
+        assert_eq!(
+            codes(&answer["data"]),
+            [
+                "EARLY-MORE-MATCHED",
+                "EARLY-DEADLINE",
+                "LATE-DEADLINE",
+                "NO-DEADLINE"
+            ]
+        );
+        let firm_uscc = if i % 3 == 0 { &w.exporter } else { &w.other };
+        *new_to.entry(firm_uscc.clone()).or_default() +=
+            shown.iter().filter(|p| p["isNew"] == true).count();
+    }
+    // Each firm's first filing to be written was new for all four policies; its later filings,
+    // in the same batch or after it, for none.
+    assert_eq!(new_to[&w.exporter], 4, "{answers:?}");
+    assert_eq!(new_to[&w.other], 4, "{answers:?}");
+    let stored = deliveries(&w.app).await;
+    assert_eq!(
+        stored.len(),
+        24,
+        "four policies for each of six declarations"
+    );
+    assert!(stored.iter().all(|d| d.firm_uscc != unknown));
+    let funnel = policy_firm_funnel::Entity::find()
+        .all(&w.app.db)
+        .await
+        .unwrap();
+    assert_eq!(funnel.len(), 8, "four policies reached at each known firm");
+}
+
+#[tokio::test]
 async fn a_bad_declaration_is_refused_field_by_field() {
     let w = world().await;
     let mut d = export(&w.exporter, Some("has spaces"));
