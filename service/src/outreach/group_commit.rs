@@ -1,9 +1,9 @@
-//! Group commit for the writes of a filing peak: presentations and acknowledgements are written
-//! by one task per kind, which takes every request waiting at that moment into one transaction.
-//! Each caller still waits until its own rows are committed before it answers, so nothing is
-//! reported that is not stored; but a peak of concurrent requests costs one commit per batch
-//! instead of one per request, and the requests never queue on each other's locks of the shared
-//! funnel and daily rows.
+//! Group commit for the writes of a filing peak: filings and acknowledgements are written by
+//! writer tasks of their kind, each taking every request waiting at that moment into one
+//! transaction. Each caller still waits until its own rows are committed before it answers, so
+//! nothing is reported that is not stored; but a peak of concurrent requests costs one commit per
+//! batch instead of one per request, and the requests never queue on each other's locks of the
+//! shared funnel and daily rows.
 
 use std::collections::{HashSet, VecDeque};
 use std::future::Future;
@@ -26,7 +26,9 @@ pub trait Job: Send + 'static {
     type Answer: Send + 'static;
 
     /// The (policy, firm) pairs whose funnel rows it writes: two jobs that share one never share
-    /// a batch, since one statement may not update a row twice.
+    /// a batch, since one statement may not update a row twice. A job that learns its policies
+    /// only in the batch names its firm with the nil policy, and shares no batch with another job
+    /// naming it so.
     fn pairs(&self) -> impl Iterator<Item = (Uuid, &str)>;
 
     /// How many rows it writes.
