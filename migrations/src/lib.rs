@@ -15,6 +15,7 @@ mod m20261204_000008_need_terms;
 mod m20261204_000009_policy_audience;
 mod m20261204_000010_need_tallies;
 mod m20261204_000011_audience_flags;
+mod m20261204_000012_audience_by_region;
 
 /// Every migration, in the order they apply.
 pub struct Migrator;
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000009_policy_audience::Migration),
             Box::new(m20261204_000010_need_tallies::Migration),
             Box::new(m20261204_000011_audience_flags::Migration),
+            Box::new(m20261204_000012_audience_by_region::Migration),
         ]
     }
 }

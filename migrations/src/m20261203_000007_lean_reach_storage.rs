@@ -41,7 +41,7 @@ const DERIVED_KEYS: [(&str, &str); 3] = [
 ];
 
 /// What the reach figures read of a funnel row besides its key (as the covering index held).
-const COVERED: &str = "prefecture_code, first_delivered_at, first_acknowledged_at, \
+pub(crate) const COVERED: &str = "prefecture_code, first_delivered_at, first_acknowledged_at, \
      acknowledged_by_firm, delivered_channels, acknowledged_channels, latest_response";
 
 #[async_trait::async_trait]

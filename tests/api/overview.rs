@@ -420,8 +420,71 @@ async fn rows_written_after_the_count_are_flagged_as_the_rule_says() {
     let _ = &w.firms;
 }
 
+/// `outreach` over all time reads its audience and the audience per prefecture from what is
+/// kept, and how much of it was reached from the funnel rows' flags. Firm syncs move them: a firm
+/// moving prefecture inside the audience, one leaving it, one joining it and a new firm. After
+/// each, every audience figure equals the one counted over the firms (a window holding every
+/// event counts them).
+#[tokio::test]
+async fn the_kept_audience_per_prefecture_follows_every_sync() {
+    let w = world().await;
+    let app = &w.app;
+    let token = department("GD-COMMERCE");
+    let overview = agrees_with_outreach(app, &token, json!({})).await;
+    let id = row(&overview, "GD-P")["policy"]["id"].clone();
+    let query =
+        "query($id: ID!, $from: Date, $to: Date) { outreach(policyId: $id, from: $from, to: $to) {
+        audience reached acknowledged reachRate acknowledgeRate
+        byRegion { region { code } audience reached acknowledged } } }";
+    let kept_equals_counted = || async {
+        let kept = app.ok(Some(&token), query, json!({"id": id})).await;
+        let window = json!({"id": id, "from": "2026-01-01", "to": "2026-12-31"});
+        let counted = app.ok(Some(&token), query, window).await;
+        assert_eq!(kept, counted, "kept, then counted");
+        let outreach = kept["outreach"].clone();
+        let regions: Vec<(String, i64)> = outreach["byRegion"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                let code = r["region"]["code"].as_str().unwrap().to_owned();
+                (code, r["audience"].as_i64().unwrap())
+            })
+            .collect();
+        (outreach["audience"].as_i64().unwrap(), regions)
+    };
+    let shenzhen = |n: i64| ("440300".to_owned(), n);
+    let guangzhou = |n: i64| ("440100".to_owned(), n);
+    // Firms 0, 4, 5 and the broker in Shenzhen, firm 2 in Guangzhou; firm 1 exports too much.
+    assert_eq!(
+        kept_equals_counted().await,
+        (5, vec![shenzhen(4), guangzhou(1)])
+    );
+
+    sync_firms(app, json!([firm_input(&w.firms[0], "440106")])).await;
+    assert_eq!(
+        kept_equals_counted().await,
+        (5, vec![shenzhen(3), guangzhou(2)])
+    );
+
+    let mut richer = firm_input(&w.firms[2], "440106");
+    richer["exportValuePrevYearUsd"] = json!(9000000.0);
+    let poorer = firm_input(&w.firms[1], "440306");
+    sync_firms(app, json!([richer, poorer])).await;
+    assert_eq!(
+        kept_equals_counted().await,
+        (5, vec![shenzhen(4), guangzhou(1)])
+    );
+
+    let newcomer = uscc("440105", 11);
+    sync_firms(app, json!([firm_input(&newcomer, "440105")])).await;
+    let (audience, regions) = kept_equals_counted().await;
+    assert_eq!((audience, regions), (6, vec![shenzhen(4), guangzhou(2)]));
+}
+
 /// Migration 11 adds the flags and drops the kept counts, so each is counted and its rows
-/// flagged again; its `down` drops the flags, and nothing read changes.
+/// flagged again; migration 12 adds the audience per prefecture and drops them again. Their
+/// `down` drops what they added, and nothing read changes.
 #[tokio::test]
 async fn the_audience_flags_come_and_go_with_their_migration() {
     use sea_orm::ConnectionTrait;
@@ -433,9 +496,24 @@ async fn the_audience_flags_come_and_go_with_their_migration() {
     let db = &app.db;
     let status = policy_outreach::db::migration_status(db).await.unwrap();
     assert!(
-        status.last().unwrap().0.ends_with("000011_audience_flags"),
+        status
+            .last()
+            .unwrap()
+            .0
+            .ends_with("000012_audience_by_region"),
         "{status:?}"
     );
+    policy_outreach::db::migrate_down(db, Some(1))
+        .await
+        .unwrap();
+    let regions = "SELECT COUNT(*) FROM policy_audience_region";
+    assert!(
+        db.execute_unprepared(regions).await.is_err(),
+        "{regions} still reads"
+    );
+    db.execute_unprepared("SELECT in_audience FROM policy_firm_funnel")
+        .await
+        .unwrap();
     policy_outreach::db::migrate_down(db, Some(1))
         .await
         .unwrap();

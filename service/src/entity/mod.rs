@@ -14,6 +14,7 @@ pub mod need_term;
 pub mod need_term_tally;
 pub mod policy;
 pub mod policy_audience;
+pub mod policy_audience_region;
 pub mod policy_audit;
 pub mod policy_daily_reach;
 pub mod policy_document;

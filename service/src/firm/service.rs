@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect,
@@ -23,6 +24,15 @@ pub async fn prefectures_of(
         .into_iter()
         .map(|(uscc, firm)| (uscc, prefecture(&firm).to_owned()))
         .collect())
+}
+
+/// [`prefecture`] in SQL, of the `firm` row a query reads.
+pub fn prefecture_of_row() -> Expr {
+    Func::coalesce([
+        Expr::col((firm::Entity, firm::Column::PrefectureCode)),
+        Expr::col((firm::Entity, firm::Column::ProvinceCode)),
+    ])
+    .into()
 }
 
 /// Where the firm's reach rows are kept: its prefecture, or its province at province level.

@@ -67,8 +67,12 @@ pub async fn upsert(
                     AppError::internal_msg(format!("firm {} has an unknown region", m.uscc))
                 })
             };
-            let was = before.get(&after.uscc).map(facts).transpose()?;
-            Ok((after.uscc.clone(), was, facts(after)?))
+            let at = |m: &firm::Model| prefecture(m).to_owned();
+            let was = match before.get(&after.uscc) {
+                Some(was) => Some((facts(was)?, at(was))),
+                None => None,
+            };
+            Ok((after.uscc.clone(), was, (facts(after)?, at(after))))
         })
         .collect::<AppResult<Vec<_>>>()?;
     for chunk in stored.chunks(ROWS_PER_STATEMENT) {

@@ -23,7 +23,7 @@
 //! follows sees it. Writers and syncs both lock their firms first and the table second. On
 //! SQLite every writer is already serialized.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
@@ -37,12 +37,13 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::db::{KEYS_PER_LIST, begin_write, per_policy, read_count};
+use crate::db::{self, KEYS_PER_LIST, begin_write, per_policy, read_count};
 use crate::entity::{
     department_reach_policy as listing_of, firm, policy_audience as kept,
-    policy_firm_funnel as funnel,
+    policy_audience_region as kept_region, policy_firm_funnel as funnel,
 };
 use crate::error::{AppError, AppResult};
+use crate::firm::service::prefecture_of_row;
 use crate::region::RegionCatalog;
 
 /// Policies per `UPDATE` of the kept counts.
@@ -127,7 +128,7 @@ pub async fn audiences(
             rule_key: Set((*key).clone()),
             scope: Set(a.scope_text()),
             eligibility: Set(a.eligibility.to_string()),
-            audience: Set(counted.get(&a.policy).copied().unwrap_or_default()),
+            audience: Set(counted.get(&a.policy).map_or(0, |r| r.values().sum())),
             counted_at: Set(now),
         });
         kept::Entity::insert_many(rows)
@@ -144,13 +145,67 @@ pub async fn audiences(
             )
             .exec_without_returning(&txn)
             .await?;
+        let policies: Vec<Uuid> = left.iter().map(|(a, _)| a.policy).collect();
+        keep_regions(&txn, &policies, &counted).await?;
         for (asked, _) in &left {
             flag_all(&txn, asked).await?;
         }
         txn.commit().await?;
-        found.extend(counted);
+        found.extend(
+            counted
+                .into_iter()
+                .map(|(policy, regions)| (policy, regions.values().sum())),
+        );
     }
     Ok(found)
+}
+
+/// Replaces the kept prefectures of `policies` with those `counted`.
+async fn keep_regions(
+    txn: &impl ConnectionTrait,
+    policies: &[Uuid],
+    counted: &HashMap<Uuid, BTreeMap<String, i64>>,
+) -> AppResult<()> {
+    kept_region::Entity::delete_many()
+        .filter(kept_region::Column::PolicyId.is_in(policies.iter().copied()))
+        .exec(txn)
+        .await?;
+    let rows: Vec<kept_region::ActiveModel> = counted
+        .iter()
+        .flat_map(|(policy, regions)| {
+            regions
+                .iter()
+                .map(move |(prefecture, audience)| kept_region::ActiveModel {
+                    policy_id: Set(*policy),
+                    prefecture_code: Set(prefecture.clone()),
+                    audience: Set(*audience),
+                })
+        })
+        .collect();
+    if !rows.is_empty() {
+        db::insert_models(txn, rows, |_| {}).await?;
+    }
+    Ok(())
+}
+
+/// The kept audience of `policy` per prefecture, where it holds any firm (as of the last
+/// [`audiences`] of it).
+pub async fn regions_of(
+    db: &impl ConnectionTrait,
+    policy: Uuid,
+) -> AppResult<BTreeMap<String, i64>> {
+    let rows: Vec<(String, i64)> = kept_region::Entity::find()
+        .select_only()
+        .columns([
+            kept_region::Column::PrefectureCode,
+            kept_region::Column::Audience,
+        ])
+        .filter(kept_region::Column::PolicyId.eq(policy))
+        .filter(kept_region::Column::Audience.gt(0))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Flags every funnel row of the policy asked about under its rule: in the audience or not.
@@ -196,26 +251,34 @@ async fn kept_counts(
         .collect())
 }
 
-/// Counts the audiences of `asked` over the firms: one branch of a `UNION ALL` each.
+/// Counts the audiences of `asked` over the firms, per prefecture: one branch of a `UNION ALL`
+/// each. A policy with no firm has an empty entry.
 async fn count<'a>(
     db: &impl ConnectionTrait,
     asked: impl Iterator<Item = &'a Asked<'a>>,
-) -> AppResult<HashMap<Uuid, i64>> {
+) -> AppResult<HashMap<Uuid, BTreeMap<String, i64>>> {
+    let mut found = HashMap::new();
     let branches = asked
         .map(|a| {
+            found.insert(a.policy, BTreeMap::new());
             let mut branch = Query::select();
             branch
+                .expr_as(prefecture_of_row(), Alias::new("prefecture"))
                 .expr_as(Expr::cust("COUNT(*)"), Alias::new("audience"))
                 .from(firm::Entity)
-                .and_where(a.condition.clone());
+                .and_where(a.condition.clone())
+                .group_by_col(Alias::new("prefecture"));
             (a.policy, branch)
         })
         .collect();
-    per_policy(db, branches)
-        .await?
-        .into_iter()
-        .map(|(policy, row)| Ok((policy, read_count(&row, "audience")?)))
-        .collect()
+    for (policy, row) in per_policy(db, branches).await? {
+        let prefecture: String = row.try_get("", "prefecture")?;
+        found
+            .entry(policy)
+            .or_default()
+            .insert(prefecture, read_count(&row, "audience")?);
+    }
+    Ok(found)
 }
 
 /// Called in a firm sync's transaction once it holds the firms it syncs, before it writes one: on
@@ -241,11 +304,12 @@ async fn lock(txn: &impl ConnectionTrait, mode: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// A synced firm: its USCC, its facts before (none for a new firm) and after.
-pub type FactsChange = (String, Option<FirmFacts>, FirmFacts);
+/// A synced firm: its USCC, its facts and prefecture before (none for a new firm) and after.
+pub type FactsChange = (String, Option<(FirmFacts, String)>, (FirmFacts, String));
 
-/// Adds to every kept count the firms a sync moved into or out of the audience, in the sync's
-/// transaction. A kept rule that no longer compiles is dropped, to be counted again when read.
+/// Adds to every kept count, and to its prefectures, the firms a sync moved into or out of the
+/// audience or between prefectures, in the sync's transaction. A kept rule that no longer
+/// compiles is dropped, to be counted again when read.
 pub async fn follow_sync(
     txn: &impl ConnectionTrait,
     regions: &RegionCatalog,
@@ -269,6 +333,7 @@ pub async fn follow_sync(
         .all(txn)
         .await?;
     let mut deltas: Vec<(Uuid, i64)> = Vec::new();
+    let mut by_region: BTreeMap<(Uuid, String), i64> = BTreeMap::new();
     let mut unreadable: Vec<Uuid> = Vec::new();
     // The (policy, firm) funnel rows to flag again, by their new flag: a firm synced before
     // may have been reached (a new firm has no funnel rows).
@@ -279,12 +344,18 @@ pub async fn follow_sync(
             continue;
         };
         let mut delta = 0i64;
-        for (uscc, before, after) in &changes {
+        for (uscc, before, (after, prefecture)) in &changes {
             let now_in = in_audience(&rule, after);
-            let was_in = before.as_ref().map(|b| in_audience(&rule, b));
+            let was_in = before.as_ref().map(|(b, _)| in_audience(&rule, b));
             delta += i64::from(now_in) - was_in.map_or(0, i64::from);
             if was_in.is_some_and(|was| was != now_in) {
                 moved[usize::from(now_in)].push((policy, uscc.as_str()));
+            }
+            if let (Some(true), Some((_, was_at))) = (was_in, before) {
+                *by_region.entry((policy, was_at.clone())).or_default() -= 1;
+            }
+            if now_in {
+                *by_region.entry((policy, prefecture.clone())).or_default() += 1;
             }
         }
         if delta != 0 {
@@ -310,7 +381,34 @@ pub async fn follow_sync(
             .and_where(kept::Column::PolicyId.is_in(chunk.iter().map(|(p, _)| *p)));
         txn.execute(&update).await?;
     }
+    add_to_regions(txn, by_region).await?;
     drop_unreadable(txn, unreadable).await
+}
+
+/// Adds `deltas` to the kept prefectures of their policies.
+async fn add_to_regions(
+    txn: &impl ConnectionTrait,
+    deltas: BTreeMap<(Uuid, String), i64>,
+) -> AppResult<()> {
+    use kept_region::Column as R;
+    let values: Vec<Vec<sea_orm::Value>> = deltas
+        .into_iter()
+        .filter(|(_, delta)| *delta != 0)
+        .map(|((policy, prefecture), delta)| vec![policy.into(), prefecture.into(), delta.into()])
+        .collect();
+    let columns = [R::PolicyId, R::PrefectureCode, R::Audience];
+    db::insert_all(txn, kept_region::Entity, &columns, values, |insert| {
+        insert.on_conflict(
+            OnConflict::columns([R::PolicyId, R::PrefectureCode])
+                .value(
+                    R::Audience,
+                    Expr::col((kept_region::Entity, R::Audience)).add(db::excluded(R::Audience)),
+                )
+                .to_owned(),
+        );
+    })
+    .await?;
+    Ok(())
 }
 
 /// Drops the kept counts whose rule no longer compiles, to be counted (and their rows flagged)
@@ -373,6 +471,7 @@ fn compiled(scope: &str, eligibility: &str, regions: &RegionCatalog) -> Option<C
 /// Forgets every kept count, for writers that change firms without a sync (the seeders).
 pub async fn forget_all(db: &DatabaseConnection) -> AppResult<()> {
     kept::Entity::delete_many().exec(db).await?;
+    kept_region::Entity::delete_many().exec(db).await?;
     Ok(())
 }
 
@@ -433,7 +532,7 @@ impl KeptRules {
         let mut ids: Vec<Uuid> = policies.iter().copied().collect();
         ids.sort_unstable();
         let mut unknown: Vec<(Uuid, String)> = Vec::new();
-        for chunk in crate::db::in_pieces(&ids, KEYS_PER_LIST) {
+        for chunk in db::in_pieces(&ids, KEYS_PER_LIST) {
             let mut keys = Query::select();
             keys.column(kept::Column::PolicyId)
                 .expr_as(Expr::col(kept::Column::RuleKey), Alias::new("value"))

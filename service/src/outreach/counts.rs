@@ -24,6 +24,10 @@ pub struct FunnelCounts {
     pub responses: Vec<(Response, i64)>,
     /// Per prefecture: (firms reached, firms that answered).
     pub by_region: BTreeMap<String, (i64, i64)>,
+    /// Of the firms reached and those that answered, how many the funnel rows flag as in the
+    /// policy's kept audience (all time only: counted right after the audience is kept).
+    pub reached_in_audience: i64,
+    pub acknowledged_in_audience: i64,
 }
 
 /// The figures that do.

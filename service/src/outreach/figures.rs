@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_graphql::{Context, Object, SimpleObject};
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use tokio::sync::OnceCell;
 
+use super::audience::{Asked, audiences, regions_of};
 use super::counts::{AudienceCounts, Day, FunnelCounts, by_region};
 use super::stats::Figures;
 use super::{Channel, Response};
@@ -21,11 +22,20 @@ use crate::region::Region;
 const MAX_DAYS: i64 = 3_660;
 
 /// The reach of a policy over a window. Each group of figures is computed once, when first asked.
+///
+/// Over all time the audience is the kept one (`audience.rs`): its size and prefectures are read,
+/// not counted, and how much of it was reached and answered is counted from the funnel rows'
+/// audience flags in the same pass as the other funnel figures. The audience is kept (counted
+/// and its rows flagged, if it was not) before that pass reads a flag. Within a window, the
+/// audience is counted over the firms.
 pub struct Outreach {
     view: Arc<PolicyView>,
     figures: Figures,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
+    /// When a missing audience is counted.
+    now: DateTime<Utc>,
+    kept: OnceCell<i64>,
     funnel: OnceCell<FunnelCounts>,
     audience: OnceCell<AudienceCounts>,
 }
@@ -37,26 +47,73 @@ impl Outreach {
         figures: Figures,
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
+        now: DateTime<Utc>,
     ) -> Outreach {
         Outreach {
             view: Arc::new(view),
             figures,
             from,
             to,
+            now,
+            kept: OnceCell::new(),
             funnel: OnceCell::new(),
             audience: OnceCell::new(),
         }
     }
 
+    /// Over all time, with no window: the audience is the kept one.
+    fn all_time(&self) -> bool {
+        self.figures.window.is_unbounded()
+    }
+
+    /// The kept audience's size, counted and kept first if it is not.
+    async fn kept_audience(&self) -> AppResult<i64> {
+        let policy = self.view.policy.id;
+        let asked = [Asked {
+            policy,
+            scope: &self.view.regions,
+            eligibility: &self.view.version.eligibility,
+            condition: self.figures.audience.clone(),
+        }];
+        self.kept
+            .get_or_try_init(|| async {
+                let sizes = audiences(&self.figures.db, &asked, self.now).await?;
+                Ok(sizes.get(&policy).copied().unwrap_or_default())
+            })
+            .await
+            .copied()
+    }
+
     async fn funnel_counts(&self) -> AppResult<&FunnelCounts> {
         self.funnel
-            .get_or_try_init(|| self.figures.funnel_counts())
+            .get_or_try_init(|| async {
+                if self.all_time() {
+                    // The flags read are those of the audience kept now.
+                    self.kept_audience().await?;
+                }
+                self.figures.funnel_counts().await
+            })
             .await
     }
 
     async fn audience_counts(&self) -> AppResult<&AudienceCounts> {
         self.audience
-            .get_or_try_init(|| self.figures.audience_counts())
+            .get_or_try_init(|| async {
+                if !self.all_time() {
+                    return self.figures.audience_counts().await;
+                }
+                let audience = self.kept_audience().await?;
+                let (by_region, funnel) = tokio::try_join!(
+                    regions_of(&self.figures.db, self.view.policy.id),
+                    self.funnel_counts()
+                )?;
+                Ok(AudienceCounts {
+                    audience,
+                    reached_in_audience: funnel.reached_in_audience,
+                    acknowledged_in_audience: funnel.acknowledged_in_audience,
+                    by_region,
+                })
+            })
             .await
     }
 

@@ -47,7 +47,7 @@ impl ReportQuery {
             audience,
             window,
         };
-        Ok(Outreach::new(view, figures, from, to))
+        Ok(Outreach::new(view, figures, from, to, app.now()))
     }
 
     /// The deliveries of a policy, newest first, each with its decision record: to one firm, on

@@ -12,8 +12,9 @@ use crate::outreach::counts::FunnelCounts;
 use crate::outreach::{Channel, Response};
 
 impl Figures {
-    /// Reached, acknowledged, by channel and by response: one pass over the policy's funnel rows,
-    /// or, within a window, over its deliveries and acknowledgements.
+    /// Reached, acknowledged, by channel and by response: one pass over the policy's funnel rows
+    /// (with how many of each are flagged in the kept audience), or, within a window, over its
+    /// deliveries and acknowledgements.
     pub async fn funnel_counts(&self) -> AppResult<FunnelCounts> {
         if !self.window.is_unbounded() {
             return self.funnel_counts_in_window().await;
@@ -51,6 +52,22 @@ impl Figures {
                         .and(f(funnel::Column::AcknowledgedByFirm).eq(true)),
                 ),
                 Alias::new("acknowledged_by_firm"),
+            )
+            .expr_as(
+                count_where(
+                    f(funnel::Column::InAudience)
+                        .eq(true)
+                        .and(f(funnel::Column::FirstDeliveredAt).is_not_null()),
+                ),
+                Alias::new("reached_in_audience"),
+            )
+            .expr_as(
+                count_where(
+                    f(funnel::Column::InAudience)
+                        .eq(true)
+                        .and(f(funnel::Column::FirstAcknowledgedAt).is_not_null()),
+                ),
+                Alias::new("acknowledged_in_audience"),
             );
         for (i, channel) in Channel::ALL.iter().enumerate() {
             query
@@ -90,6 +107,8 @@ impl Figures {
             counts.reached += reached;
             counts.acknowledged += acknowledged;
             counts.acknowledged_by_firm += read_count(&row, "acknowledged_by_firm")?;
+            counts.reached_in_audience += read_count(&row, "reached_in_audience")?;
+            counts.acknowledged_in_audience += read_count(&row, "acknowledged_in_audience")?;
             for (i, sums) in per_channel.iter_mut().enumerate() {
                 sums.0 += read_count(&row, delivered_on[i].as_str())?;
                 sums.1 += read_count(&row, answered_on[i].as_str())?;

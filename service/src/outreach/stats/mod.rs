@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::Channel;
 use super::window::Window;
 use crate::db::read_count;
-use crate::entity::{acknowledgement as ack, firm, policy_firm_funnel as funnel};
+use crate::entity::{acknowledgement as ack, policy_firm_funnel as funnel};
 use crate::error::AppResult;
 
 /// The figures of one policy over one window, for an audience given as a SQL condition on firms.
@@ -33,11 +33,7 @@ pub struct Figures {
 
 /// A firm's prefecture, or its province when it is registered at province level.
 fn prefecture() -> Expr {
-    Func::coalesce([
-        Expr::col((firm::Entity, firm::Column::PrefectureCode)),
-        Expr::col((firm::Entity, firm::Column::ProvinceCode)),
-    ])
-    .into()
+    crate::firm::service::prefecture_of_row()
 }
 
 /// How many rows meet `condition`.

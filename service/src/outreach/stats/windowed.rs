@@ -79,6 +79,9 @@ impl Figures {
                 .collect(),
             responses: self.latest_responses_in_window().await?,
             by_region,
+            // Within a window the audience is counted over the firms (`audience_counts`).
+            reached_in_audience: 0,
+            acknowledged_in_audience: 0,
         })
     }
 
