@@ -2,9 +2,9 @@
 //! answering, so one pass counts them all.
 
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Alias, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 
-use super::{Figures, count_where, funnel_col};
+use super::{Figures, funnel_col};
 use crate::db::read_count;
 use crate::entity::policy_firm_funnel as funnel;
 use crate::error::AppResult;
@@ -12,114 +12,78 @@ use crate::outreach::counts::FunnelCounts;
 use crate::outreach::{Channel, Response};
 
 impl Figures {
-    /// Reached, acknowledged, by channel and by response: one pass over the policy's funnel rows
-    /// (with how many of each are flagged in the kept audience), or, within a window, over its
-    /// deliveries and acknowledgements.
+    /// Reached, acknowledged, by channel and by response, with how many of the reached and the
+    /// answering the funnel rows flag as in the kept audience: one pass over the policy's funnel
+    /// rows, or, within a window, over its deliveries and acknowledgements.
     pub async fn funnel_counts(&self) -> AppResult<FunnelCounts> {
         if !self.window.is_unbounded() {
             return self.funnel_counts_in_window().await;
         }
         let f = funnel_col;
-        // Each aggregate's name, built once for the query and the reads of every row.
-        let named = |prefix: &str, name: &str| format!("{prefix}_{}", name.to_lowercase());
-        let delivered_on: Vec<String> = Channel::ALL
-            .iter()
-            .map(|c| named("delivered", c.as_str()))
-            .collect();
-        let answered_on: Vec<String> = Channel::ALL
-            .iter()
-            .map(|c| named("acknowledged", c.as_str()))
-            .collect();
-        let answering: Vec<String> = Response::ALL
-            .iter()
-            .map(|r| named("answering", r.as_str()))
-            .collect();
+        // The rows are grouped by everything the figures tell apart (a few hundred groups,
+        // however many rows) and each group is added up here: one aggregate per row, where an
+        // aggregate per figure cost a third more.
+        let shape: [(Expr, &str); 8] = [
+            (f(funnel::Column::PrefectureCode), "prefecture"),
+            (f(funnel::Column::DeliveredChannels), "delivered_on"),
+            (f(funnel::Column::AcknowledgedChannels), "answered_on"),
+            (f(funnel::Column::LatestResponse), "response"),
+            (f(funnel::Column::AcknowledgedByFirm), "by_firm"),
+            (f(funnel::Column::InAudience), "in_audience"),
+            (f(funnel::Column::FirstDeliveredAt).is_not_null(), "reached"),
+            (
+                f(funnel::Column::FirstAcknowledgedAt).is_not_null(),
+                "answered",
+            ),
+        ];
         let mut query = Query::select();
-        query
-            .expr_as(f(funnel::Column::PrefectureCode), Alias::new("prefecture"))
-            .expr_as(
-                count_where(f(funnel::Column::FirstDeliveredAt).is_not_null()),
-                Alias::new("reached"),
-            )
-            .expr_as(
-                count_where(f(funnel::Column::FirstAcknowledgedAt).is_not_null()),
-                Alias::new("acknowledged"),
-            )
-            .expr_as(
-                count_where(
-                    f(funnel::Column::FirstAcknowledgedAt)
-                        .is_not_null()
-                        .and(f(funnel::Column::AcknowledgedByFirm).eq(true)),
-                ),
-                Alias::new("acknowledged_by_firm"),
-            )
-            .expr_as(
-                count_where(
-                    f(funnel::Column::InAudience)
-                        .eq(true)
-                        .and(f(funnel::Column::FirstDeliveredAt).is_not_null()),
-                ),
-                Alias::new("reached_in_audience"),
-            )
-            .expr_as(
-                count_where(
-                    f(funnel::Column::InAudience)
-                        .eq(true)
-                        .and(f(funnel::Column::FirstAcknowledgedAt).is_not_null()),
-                ),
-                Alias::new("acknowledged_in_audience"),
-            );
-        for (i, channel) in Channel::ALL.iter().enumerate() {
-            query
-                .expr_as(
-                    count_where(
-                        f(funnel::Column::DeliveredChannels)
-                            .bit_and(channel.bit())
-                            .ne(0),
-                    ),
-                    Alias::new(delivered_on[i].as_str()),
-                )
-                .expr_as(
-                    count_where(
-                        f(funnel::Column::AcknowledgedChannels)
-                            .bit_and(channel.bit())
-                            .ne(0),
-                    ),
-                    Alias::new(answered_on[i].as_str()),
-                );
-        }
-        for (response, name) in Response::ALL.iter().zip(&answering) {
-            query.expr_as(
-                count_where(f(funnel::Column::LatestResponse).eq(response.as_str())),
-                Alias::new(name.as_str()),
-            );
+        for (expr, name) in &shape {
+            query.expr_as(expr.clone(), Alias::new(*name));
         }
         query
+            .expr_as(Expr::cust("COUNT(*)"), Alias::new("firms"))
             .from(funnel::Entity)
             .and_where(f(funnel::Column::PolicyId).eq(self.policy))
-            .group_by_col((funnel::Entity, funnel::Column::PrefectureCode));
+            .add_group_by(shape.into_iter().map(|(expr, _)| expr));
         let mut counts = FunnelCounts::default();
         let mut per_channel = vec![(0i64, 0i64); Channel::ALL.len()];
         let mut per_response = vec![0i64; Response::ALL.len()];
         for row in self.db.query_all(&query).await? {
-            let reached = read_count(&row, "reached")?;
-            let acknowledged = read_count(&row, "acknowledged")?;
+            let firms = read_count(&row, "firms")?;
+            let reached: bool = row.try_get("", "reached")?;
+            let answered: bool = row.try_get("", "answered")?;
+            let in_audience: Option<bool> = row.try_get("", "in_audience")?;
+            let delivered_on: i32 = row.try_get("", "delivered_on")?;
+            let answered_on: i32 = row.try_get("", "answered_on")?;
+            let response: Option<Response> = row.try_get("", "response")?;
+            let by_firm: bool = row.try_get("", "by_firm")?;
+            let (reached, answered) = (firms * i64::from(reached), firms * i64::from(answered));
             counts.reached += reached;
-            counts.acknowledged += acknowledged;
-            counts.acknowledged_by_firm += read_count(&row, "acknowledged_by_firm")?;
-            counts.reached_in_audience += read_count(&row, "reached_in_audience")?;
-            counts.acknowledged_in_audience += read_count(&row, "acknowledged_in_audience")?;
-            for (i, sums) in per_channel.iter_mut().enumerate() {
-                sums.0 += read_count(&row, delivered_on[i].as_str())?;
-                sums.1 += read_count(&row, answered_on[i].as_str())?;
+            counts.acknowledged += answered;
+            if by_firm {
+                counts.acknowledged_by_firm += answered;
             }
-            for (name, sum) in answering.iter().zip(per_response.iter_mut()) {
-                *sum += read_count(&row, name.as_str())?;
+            if in_audience == Some(true) {
+                counts.reached_in_audience += reached;
+                counts.acknowledged_in_audience += answered;
             }
-            counts.by_region.insert(
-                row.try_get::<String>("", "prefecture")?,
-                (reached, acknowledged),
-            );
+            for (channel, sums) in Channel::ALL.iter().zip(per_channel.iter_mut()) {
+                if delivered_on & channel.bit() != 0 {
+                    sums.0 += firms;
+                }
+                if answered_on & channel.bit() != 0 {
+                    sums.1 += firms;
+                }
+            }
+            if let Some(i) = response.and_then(|r| Response::ALL.iter().position(|a| *a == r)) {
+                per_response[i] += firms;
+            }
+            let region = counts
+                .by_region
+                .entry(row.try_get::<String>("", "prefecture")?)
+                .or_default();
+            region.0 += reached;
+            region.1 += answered;
         }
         counts.by_channel = Channel::ALL
             .iter()
