@@ -480,6 +480,18 @@ async fn the_kept_audience_per_prefecture_follows_every_sync() {
     sync_firms(app, json!([firm_input(&newcomer, "440105")])).await;
     let (audience, regions) = kept_equals_counted().await;
     assert_eq!((audience, regions), (6, vec![shenzhen(4), guangzhou(2)]));
+
+    // A new version for Guangzhou only: counted again, and the reached rows flagged again.
+    let mut edit = policy_input("GD-P", "GD-COMMERCE", "Guangdong export credit insurance");
+    edit["coIssuers"] = json!(["PBOC"]);
+    edit["regions"] = json!(["440100"]);
+    let update = "mutation($id: ID!, $i: PolicyInput!) { updatePolicy(id: $id, input: $i) { id } }";
+    app.ok(Some(&admin()), update, json!({"id": id, "i": edit}))
+        .await;
+    let publish = "mutation($id: ID!) { publishPolicy(id: $id) { version } }";
+    app.ok(Some(&admin()), publish, json!({"id": id})).await;
+    let (audience, regions) = kept_equals_counted().await;
+    assert_eq!((audience, regions), (3, vec![guangzhou(3), shenzhen(0)]));
 }
 
 /// Migration 11 adds the flags and drops the kept counts, so each is counted and its rows

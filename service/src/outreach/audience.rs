@@ -208,7 +208,10 @@ pub async fn regions_of(
     Ok(rows.into_iter().collect())
 }
 
-/// Flags every funnel row of the policy asked about under its rule: in the audience or not.
+/// Flags every funnel row of the policy asked about under its rule: in the audience or not. A
+/// row already flagged so is left as it is: a rewritten row is no longer all-visible on
+/// PostgreSQL, so the index-only passes over the policy's rows would read the table until the
+/// next vacuum.
 async fn flag_all(txn: &impl ConnectionTrait, asked: &Asked<'_>) -> AppResult<()> {
     let mut in_audience = Query::select();
     in_audience
@@ -219,11 +222,14 @@ async fn flag_all(txn: &impl ConnectionTrait, asked: &Asked<'_>) -> AppResult<()
                 .equals((funnel::Entity, funnel::Column::FirmUscc)),
         )
         .and_where(asked.condition.clone());
+    let flag = Expr::exists(in_audience);
+    let flagged = Expr::col((funnel::Entity, funnel::Column::InAudience));
     let mut update = Query::update();
     update
         .table(funnel::Entity)
-        .value(funnel::Column::InAudience, Expr::exists(in_audience))
-        .and_where(Expr::col((funnel::Entity, funnel::Column::PolicyId)).eq(asked.policy));
+        .value(funnel::Column::InAudience, flag.clone())
+        .and_where(Expr::col((funnel::Entity, funnel::Column::PolicyId)).eq(asked.policy))
+        .and_where(flagged.clone().is_null().or(flagged.ne(flag)));
     txn.execute(&update).await?;
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! The reach figures of one policy (DESIGN §5 `Outreach`), each a SQL aggregate over indexed
-//! tables. Without a window they come from the funnel rows (one per reached or answering firm)
-//! and the daily table (`lifetime.rs`); within a window, from the deliveries and acknowledgements
-//! themselves (`windowed.rs`). The audience joins firms to either (`audience.rs`); the daily
-//! series and the time to answer are `timing.rs`. Nothing is loaded into the service to be
-//! counted.
+//! tables. Without a window they come from the funnel rows (one per reached or answering firm,
+//! flagged in or out of the kept audience) and the daily table (`lifetime.rs`); within a window,
+//! from the deliveries and acknowledgements themselves (`windowed.rs`). Counting the audience
+//! over the firms joins them to either (`audience.rs`): within a window the Outreach object
+//! counts it so, over all time it reads the kept one (`outreach::audience`). The daily series and
+//! the time to answer are `timing.rs`. Nothing is loaded into the service to be counted.
 
 mod audience;
 mod lifetime;
