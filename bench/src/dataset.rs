@@ -108,7 +108,7 @@ impl Dataset {
     pub async fn samples(&self, firms: usize) -> anyhow::Result<Samples> {
         let db = connect(&self.url).await?;
         let step = (self.written.firms / firms.max(1)).max(1);
-        let usccs = strings(
+        let mut usccs = strings(
             &db,
             &format!(
                 "SELECT uscc FROM (SELECT uscc, ROW_NUMBER() OVER (ORDER BY uscc) AS n FROM firm) \
@@ -116,6 +116,10 @@ impl Dataset {
             ),
         )
         .await?;
+        // Firms file in no particular order, as a single window's traffic arrives. In USCC
+        // order every policy's new funnel keys would land at the end of its range, splitting the
+        // key's pages in half and never filling them again.
+        usccs.sort_by_key(|uscc| scattered(uscc));
         let policies: Vec<String> = policy::Entity::find()
             .select_only()
             .column(policy::Column::Id)
@@ -228,4 +232,11 @@ async fn count(db: &DatabaseConnection, sql: &str) -> anyhow::Result<u64> {
         .await?
         .context("a count returns a row")?;
     Ok(u64::try_from(row.try_get_by_index::<i64>(0)?)?)
+}
+
+/// A fixed, well-spread order of `text` (FNV-1a): the same firms in the same order on every run.
+fn scattered(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
