@@ -338,7 +338,6 @@ pub async fn follow_sync(
         .into_tuple()
         .all(txn)
         .await?;
-    let mut deltas: Vec<(Uuid, i64)> = Vec::new();
     let mut by_region: BTreeMap<(Uuid, String), i64> = BTreeMap::new();
     let mut unreadable: Vec<Uuid> = Vec::new();
     // The (policy, firm) funnel rows to flag again, by their new flag: a firm synced before
@@ -349,11 +348,9 @@ pub async fn follow_sync(
             unreadable.push(policy);
             continue;
         };
-        let mut delta = 0i64;
         for (uscc, before, (after, prefecture)) in &changes {
             let now_in = in_audience(&rule, after);
             let was_in = before.as_ref().map(|(b, _)| in_audience(&rule, b));
-            delta += i64::from(now_in) - was_in.map_or(0, i64::from);
             if was_in.is_some_and(|was| was != now_in) {
                 moved[usize::from(now_in)].push((policy, uscc.as_str()));
             }
@@ -364,10 +361,13 @@ pub async fn follow_sync(
                 *by_region.entry((policy, prefecture.clone())).or_default() += 1;
             }
         }
-        if delta != 0 {
-            deltas.push((policy, delta));
-        }
     }
+    // A policy's total moves by what its prefectures moved.
+    let mut totals: BTreeMap<Uuid, i64> = BTreeMap::new();
+    for ((policy, _), delta) in &by_region {
+        *totals.entry(*policy).or_default() += delta;
+    }
+    let deltas: Vec<(Uuid, i64)> = totals.into_iter().filter(|(_, d)| *d != 0).collect();
     for (flag, pairs) in moved.iter().enumerate() {
         flag_pairs(txn, pairs, flag == 1).await?;
     }
@@ -422,6 +422,10 @@ async fn add_to_regions(
 async fn drop_unreadable(txn: &impl ConnectionTrait, policies: Vec<Uuid>) -> AppResult<()> {
     if !policies.is_empty() {
         tracing::warn!(?policies, "kept audience rules no longer compile; dropped");
+        kept_region::Entity::delete_many()
+            .filter(kept_region::Column::PolicyId.is_in(policies.iter().copied()))
+            .exec(txn)
+            .await?;
         kept::Entity::delete_many()
             .filter(kept::Column::PolicyId.is_in(policies))
             .exec(txn)

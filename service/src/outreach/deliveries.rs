@@ -21,6 +21,7 @@ use super::audience::KeptRules;
 pub use super::delivery::{NewFiling, Recorded, Shown, delivery_id};
 use super::department_reach::{self, Touched};
 use super::funnel::{self, DayTally, Reach, ReachState, Reached};
+use super::seen::{self, FirmFunnel};
 use crate::db::{self, KEYS_PER_LIST, begin_write, in_pieces};
 use crate::entity::{filing, firm};
 use crate::error::AppResult;
@@ -72,8 +73,14 @@ pub async fn record(
     // Held until commit: two writers never record presentations to one firm at once, so what
     // is read below stays true until this transaction commits.
     let held = firms::hold_firms_exclusively(txn, &usccs).await?;
-    let reach = funnel::reach_of(txn, &filings, &usccs).await?;
-    write(txn, &filings, &held, reach, now, zone, rules).await
+    let mut policies: Vec<Uuid> = filings
+        .iter()
+        .flat_map(|f| f.presented.iter().map(|s| s.policy_id))
+        .collect();
+    policies.sort_unstable();
+    policies.dedup();
+    let funnels = seen::of_pairs(txn, &usccs, Some(&policies)).await?;
+    write(txn, &filings, &held, &funnels, now, zone, rules).await
 }
 
 /// The filings' firms, each once, in key order.
@@ -84,13 +91,14 @@ fn firms_of<'a>(filings: &[&'a NewFiling]) -> Vec<&'a str> {
     usccs
 }
 
-/// [`record`] for firms the transaction already holds exclusively (`held`), with the reach state
-/// of their (policy, firm) pairs as read under that hold (a pair without one was never reached).
+/// [`record`] for firms the transaction already holds exclusively (`held`), with their funnel
+/// rows as read under that hold (at least those of the policies presented; a pair without one
+/// was never reached).
 pub async fn write(
     txn: &DatabaseTransaction,
     filings: &[&NewFiling],
     held: &HashMap<String, firm::Model>,
-    mut reach: HashMap<(Uuid, String), ReachState>,
+    funnels: &HashMap<String, FirmFunnel>,
     now: DateTime<Utc>,
     zone: Tz,
     rules: &KeptRules,
@@ -101,6 +109,8 @@ pub async fn write(
     let usccs = firms_of(filings);
     let mut earlier = earlier_presentations(txn, filings, &usccs).await?;
 
+    // Each pair's reach as this batch advances it, starting from its funnel row.
+    let mut reach: HashMap<(Uuid, &str), ReachState> = HashMap::new();
     let mut answers = Vec::with_capacity(filings.len());
     let mut ledger = Vec::new();
     let mut repeated: HashSet<Uuid> = HashSet::new();
@@ -143,9 +153,14 @@ pub async fn write(
             if !is_new {
                 continue;
             }
-            let state = reach
-                .entry((shown.policy_id, filing.firm_uscc.clone()))
-                .or_default();
+            let firm = filing.firm_uscc.as_str();
+            let state = reach.entry((shown.policy_id, firm)).or_insert_with(|| {
+                funnels
+                    .get(firm)
+                    .and_then(|rows| rows.get(&shown.policy_id))
+                    .map(|seen| seen.reach)
+                    .unwrap_or_default()
+            });
             let day = today.entry(shown.policy_id);
             day.deliveries += 1;
             if !state.reached {

@@ -8,13 +8,10 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::Channel;
-use super::delivery::NewFiling;
 use crate::db;
 use crate::entity::{acknowledgement, policy_daily_reach as daily, policy_firm_funnel as funnel};
 use crate::error::AppResult;
@@ -69,51 +66,6 @@ impl ReachState {
         self.version = Some(self.version.map_or(version, |v| std::cmp::max(v, version)));
         !unchanged
     }
-}
-
-/// A funnel row's policy, firm, first delivery, channels and newest version delivered.
-type ReachRow = (Uuid, String, Option<DateTime<Utc>>, i32, Option<i32>);
-
-/// The reach state of the filings' (policy, firm) pairs, read under the firms' lock.
-pub async fn reach_of(
-    txn: &DatabaseTransaction,
-    filings: &[&NewFiling],
-    usccs: &[&str],
-) -> AppResult<HashMap<(Uuid, String), ReachState>> {
-    let mut policies: Vec<Uuid> = filings
-        .iter()
-        .flat_map(|f| f.presented.iter().map(|s| s.policy_id))
-        .collect();
-    policies.sort_unstable();
-    policies.dedup();
-    let mut found = HashMap::new();
-    for firms in db::in_pieces(usccs, db::KEYS_PER_LIST) {
-        for policies in db::in_pieces(&policies, db::KEYS_PER_LIST) {
-            let rows: Vec<ReachRow> = funnel::Entity::find()
-                .select_only()
-                .columns([
-                    C::PolicyId,
-                    C::FirmUscc,
-                    C::FirstDeliveredAt,
-                    C::DeliveredChannels,
-                    C::LastDeliveredVersion,
-                ])
-                .filter(C::FirmUscc.is_in(firms.iter().copied()))
-                .filter(C::PolicyId.is_in(policies.iter().copied()))
-                .into_tuple()
-                .all(txn)
-                .await?;
-            for (policy, firm, first, channels, version) in rows {
-                let state = ReachState {
-                    reached: first.is_some(),
-                    channels,
-                    version,
-                };
-                found.insert((policy, firm), state);
-            }
-        }
-    }
-    Ok(found)
 }
 
 /// A change to a (policy, firm) funnel row: reached on `channels` with `version` at `at`.

@@ -3,7 +3,6 @@
 //! rows in one statement each, evaluates each filing on them and records what it presents. A
 //! filing costs its request no statement of its own, and each answers once its rows are stored.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -16,7 +15,6 @@ use super::Channel;
 use super::audience::KeptRules;
 use super::choice::choose;
 use super::deliveries::{self, NewFiling, Recorded, Shown};
-use super::funnel::ReachState;
 use super::group_commit::{GroupCommit, Job, Sink};
 use super::seen::{self, FirmFunnel, has_seen};
 use crate::auth::Role;
@@ -152,15 +150,8 @@ impl Sink for Filings {
             .iter()
             .filter_map(|d| d.as_ref().ok().map(|d| &d.filing))
             .collect();
-        let reach: HashMap<(Uuid, String), ReachState> = funnels
-            .iter()
-            .flat_map(|(firm, rows)| {
-                rows.iter()
-                    .map(move |(policy, seen)| ((*policy, firm.clone()), seen.reach()))
-            })
-            .collect();
         let recorded =
-            deliveries::write(&txn, &filings, &held, reach, now, self.zone, &self.rules).await?;
+            deliveries::write(&txn, &filings, &held, &funnels, now, self.zone, &self.rules).await?;
         let answered: Vec<Uuid> = decided
             .iter()
             .filter_map(|d| d.as_ref().ok())

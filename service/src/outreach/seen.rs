@@ -17,27 +17,12 @@ use crate::policy::live::LivePolicy;
 /// What a filing reads of the firm's funnel row for a policy.
 #[derive(Clone, Copy, Debug)]
 pub struct Seen {
-    /// Whether any delivery reached the firm.
-    pub reached: bool,
-    /// The channels it was reached on, as bits.
-    pub delivered_channels: i32,
-    /// The highest version delivered: live versions only grow, so this tells whether the firm
-    /// has seen the current one.
-    pub last_delivered_version: Option<i32>,
+    /// Whether it was reached, on which channels, and the highest version delivered: live
+    /// versions only grow, so that tells whether the firm has seen the current one.
+    pub reach: ReachState,
     pub latest_response: Option<Response>,
     pub latest_response_version: Option<i32>,
     pub latest_acknowledgement_id: Option<Uuid>,
-}
-
-impl Seen {
-    /// What a new delivery to this row advances.
-    pub fn reach(&self) -> ReachState {
-        ReachState {
-            reached: self.reached,
-            channels: self.delivered_channels,
-            version: self.last_delivered_version,
-        }
-    }
 }
 
 /// A firm's funnel rows, by policy.
@@ -56,7 +41,7 @@ pub fn is_closed(funnels: &FirmFunnel, policy: &LivePolicy) -> bool {
 pub fn has_seen(funnels: &FirmFunnel, policy: Uuid, live: i32) -> bool {
     funnels
         .get(&policy)
-        .and_then(|f| f.last_delivered_version)
+        .and_then(|f| f.reach.version)
         .is_some_and(|v| v >= live)
 }
 
@@ -79,38 +64,56 @@ pub async fn of_firms(
     db: &impl ConnectionTrait,
     usccs: &[&str],
 ) -> AppResult<HashMap<String, FirmFunnel>> {
+    of_pairs(db, usccs, None).await
+}
+
+/// [`of_firms`], only the rows of `policies` when given.
+pub async fn of_pairs(
+    db: &impl ConnectionTrait,
+    usccs: &[&str],
+    policies: Option<&[Uuid]>,
+) -> AppResult<HashMap<String, FirmFunnel>> {
     use funnel::Column as C;
     let mut found: HashMap<String, FirmFunnel> = usccs
         .iter()
         .map(|u| ((*u).to_owned(), FirmFunnel::new()))
         .collect();
+    let policy_lists: Vec<Option<&[Uuid]>> = match policies {
+        Some(policies) => in_pieces(policies, KEYS_PER_LIST).map(Some).collect(),
+        None => vec![None],
+    };
     for firms in in_pieces(usccs, KEYS_PER_LIST) {
-        let rows: Vec<Row> = funnel::Entity::find()
-            .select_only()
-            .columns([
-                C::PolicyId,
-                C::FirmUscc,
-                C::FirstDeliveredAt,
-                C::DeliveredChannels,
-                C::LastDeliveredVersion,
-                C::LatestResponse,
-                C::LatestResponseVersion,
-                C::LatestAcknowledgementId,
-            ])
-            .filter(C::FirmUscc.is_in(firms.iter().copied()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        for (policy, firm, first, channels, delivered, response, response_version, ack) in rows {
-            let seen = Seen {
-                reached: first.is_some(),
-                delivered_channels: channels,
-                last_delivered_version: delivered,
-                latest_response: response,
-                latest_response_version: response_version,
-                latest_acknowledgement_id: ack,
-            };
-            found.entry(firm).or_default().insert(policy, seen);
+        for policies in &policy_lists {
+            let mut query = funnel::Entity::find()
+                .select_only()
+                .columns([
+                    C::PolicyId,
+                    C::FirmUscc,
+                    C::FirstDeliveredAt,
+                    C::DeliveredChannels,
+                    C::LastDeliveredVersion,
+                    C::LatestResponse,
+                    C::LatestResponseVersion,
+                    C::LatestAcknowledgementId,
+                ])
+                .filter(C::FirmUscc.is_in(firms.iter().copied()));
+            if let Some(policies) = policies {
+                query = query.filter(C::PolicyId.is_in(policies.iter().copied()));
+            }
+            let rows: Vec<Row> = query.into_tuple().all(db).await?;
+            for (policy, firm, first, channels, delivered, response, version, ack) in rows {
+                let seen = Seen {
+                    reach: ReachState {
+                        reached: first.is_some(),
+                        channels,
+                        version: delivered,
+                    },
+                    latest_response: response,
+                    latest_response_version: version,
+                    latest_acknowledgement_id: ack,
+                };
+                found.entry(firm).or_default().insert(policy, seen);
+            }
         }
     }
     Ok(found)
