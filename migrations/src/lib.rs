@@ -16,6 +16,7 @@ mod m20261204_000009_policy_audience;
 mod m20261204_000010_need_tallies;
 mod m20261204_000011_audience_flags;
 mod m20261204_000012_audience_by_region;
+mod m20261204_000013_daily_rows_per_writer;
 
 /// Every migration, in the order they apply.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_need_tallies::Migration),
             Box::new(m20261204_000011_audience_flags::Migration),
             Box::new(m20261204_000012_audience_by_region::Migration),
+            Box::new(m20261204_000013_daily_rows_per_writer::Migration),
         ]
     }
 }

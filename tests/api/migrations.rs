@@ -9,7 +9,9 @@ async fn count(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
         .await
         .unwrap()
         .unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
+    row.try_get_by_index::<i64>(0)
+        .or_else(|_| row.try_get_by_index::<i32>(0).map(i64::from))
+        .unwrap()
 }
 
 /// Rolls back every migration from the newest down to the one whose name ends with `name`,
@@ -402,4 +404,60 @@ async fn the_kept_audiences_come_and_go_with_their_migration() {
     db::migrate_up(&db).await.unwrap();
     assert!(db::is_ready(&db).await);
     assert_eq!(count(&db, kept).await, 0);
+}
+
+/// Migration 13 gives each writer its own day rows: `up` carries each day over as one row,
+/// `down` adds each day's rows up into one, and the series' totals hold throughout.
+#[tokio::test]
+async fn the_day_rows_per_writer_carry_over_and_fold_back() {
+    use sea_orm::ConnectionTrait;
+    let database = TestDatabase::create().await;
+    let db = db::connect(&settings(&database.url)).await.unwrap();
+    db::migrate_up(&db).await.unwrap();
+    policy_outreach_demo::seed(&db, chrono_tz::Tz::Asia__Shanghai)
+        .await
+        .unwrap();
+    let rows = "SELECT COUNT(*) FROM policy_daily_reach";
+    let days = "SELECT COUNT(*) FROM (SELECT DISTINCT policy_id, day FROM policy_daily_reach) d";
+    let total = "SELECT SUM(deliveries) + SUM(newly_reached) + SUM(acknowledgements) \
+                 FROM policy_daily_reach";
+    let first = "SELECT deliveries FROM policy_daily_reach ORDER BY policy_id, day LIMIT 1";
+    let (day_count, sum) = (count(&db, days).await, count(&db, total).await);
+    assert!(day_count > 0, "the demo has a daily series");
+    assert_eq!(count(&db, rows).await, day_count, "one writer so far");
+    let delivered = count(&db, first).await;
+    // Another writer's row for the first day.
+    db.execute_unprepared(
+        "INSERT INTO policy_daily_reach \
+         (policy_id, day, shard, deliveries, newly_reached, acknowledgements) \
+         SELECT policy_id, day, 9, 5, 0, 2 FROM policy_daily_reach ORDER BY policy_id, day LIMIT 1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(count(&db, rows).await, day_count + 1);
+
+    migrate_down_through(&db, "000013_daily_rows_per_writer").await;
+    assert_eq!(count(&db, rows).await, day_count, "a row per day again");
+    assert_eq!(count(&db, total).await, sum + 7);
+    assert_eq!(count(&db, first).await, delivered + 5);
+    assert!(
+        db.execute_unprepared("SELECT shard FROM policy_daily_reach")
+            .await
+            .is_err(),
+        "the shard column still reads"
+    );
+
+    db::migrate_up(&db).await.unwrap();
+    assert_eq!(count(&db, rows).await, day_count);
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM policy_daily_reach WHERE shard = 0"
+        )
+        .await,
+        day_count,
+        "carried over as one writer's rows"
+    );
+    assert_eq!(count(&db, total).await, sum + 7);
+    assert!(db::is_ready(&db).await);
 }

@@ -506,16 +506,13 @@ async fn the_audience_flags_come_and_go_with_their_migration() {
     let before = agrees_with_outreach(app, &token, json!({})).await;
     assert!(!kept(app).await.is_empty());
     let db = &app.db;
+    // Down through 12, whatever came after it.
     let status = policy_outreach::db::migration_status(db).await.unwrap();
-    assert!(
-        status
-            .last()
-            .unwrap()
-            .0
-            .ends_with("000012_audience_by_region"),
-        "{status:?}"
-    );
-    policy_outreach::db::migrate_down(db, Some(1))
+    let at = status
+        .iter()
+        .position(|(name, _)| name.ends_with("000012_audience_by_region"))
+        .unwrap_or_else(|| panic!("no migration 12 in {status:?}"));
+    policy_outreach::db::migrate_down(db, Some(u32::try_from(status.len() - at).unwrap()))
         .await
         .unwrap();
     let regions = "SELECT COUNT(*) FROM policy_audience_region";

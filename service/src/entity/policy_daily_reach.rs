@@ -1,6 +1,8 @@
 use sea_orm::entity::prelude::*;
 
-/// Deliveries, first reaches and acknowledgements of a policy on one local day.
+/// Deliveries, first reaches and acknowledgements of a policy on one local day, as one writer
+/// added them (`shard`, [`crate::outreach::funnel::DayShard`]): the day's figures are the sum
+/// of its rows.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "policy_daily_reach")]
 pub struct Model {
@@ -8,6 +10,8 @@ pub struct Model {
     pub policy_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub day: Date,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub shard: i16,
     pub deliveries: i32,
     pub newly_reached: i32,
     pub acknowledgements: i32,

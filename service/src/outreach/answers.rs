@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::audience::KeptRules;
 use super::department_reach::{self, Touched};
-use super::funnel;
+use super::funnel::{self, DayShard};
 use super::group_commit::{GroupCommit, Job, Sink};
 use crate::auth::Role;
 use crate::clock::Clock;
@@ -70,6 +70,7 @@ impl Sink for Acknowledgements {
         &self,
         jobs: &[Pending],
         now: DateTime<Utc>,
+        writer: usize,
     ) -> AppResult<Vec<AppResult<acknowledgement::Model>>> {
         let stamped: Vec<Pending> = jobs
             .iter()
@@ -83,7 +84,8 @@ impl Sink for Acknowledgements {
             })
             .collect();
         let txn = begin_write(&self.db).await?;
-        let answers = record_all(&txn, &stamped, self.zone, &self.rules).await?;
+        let shard = DayShard::answers(writer);
+        let answers = record_all(&txn, &stamped, self.zone, shard, &self.rules).await?;
         txn.commit().await?;
         Ok(answers)
     }
@@ -95,6 +97,7 @@ pub async fn record_all(
     txn: &DatabaseTransaction,
     pending: &[Pending],
     zone: Tz,
+    shard: DayShard,
     rules: &KeptRules,
 ) -> AppResult<Vec<AppResult<acknowledgement::Model>>> {
     let usccs: Vec<&str> = pending.iter().map(|p| p.row.firm_uscc.as_str()).collect();
@@ -133,7 +136,7 @@ pub async fn record_all(
                 .copied(),
         })
         .collect();
-    funnel::answered(txn, &counted, zone).await?;
+    funnel::answered(txn, &counted, zone, shard).await?;
     let touched: Vec<Touched<'_>> = stored
         .iter()
         .map(|p| Touched {
@@ -220,7 +223,10 @@ pub async fn record(
         by_firm,
         terms: needs::terms::terms(row.comment.as_deref().unwrap_or_default()),
     }];
-    match record_all(txn, &pending, zone, rules).await?.pop() {
+    match record_all(txn, &pending, zone, DayShard::SHARED, rules)
+        .await?
+        .pop()
+    {
         Some(Ok(stored)) => Ok(stored.id == row.id),
         Some(Err(AppError::Conflict(_))) => Ok(false),
         Some(Err(err)) => Err(err),

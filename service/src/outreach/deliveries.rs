@@ -20,7 +20,7 @@ use super::Channel;
 use super::audience::KeptRules;
 pub use super::delivery::{NewFiling, Recorded, Shown, delivery_id};
 use super::department_reach::{self, Touched};
-use super::funnel::{self, DayTally, Reach, ReachState, Reached};
+use super::funnel::{self, DayShard, DayTally, Reach, ReachState, Reached};
 use super::seen::{self, FirmFunnel};
 use crate::db::{self, KEYS_PER_LIST, begin_write, in_pieces};
 use crate::entity::{filing, firm};
@@ -42,6 +42,15 @@ pub async fn save(
     let recorded = record(&txn, filings, now, zone, rules).await?;
     txn.commit().await?;
     Ok(recorded)
+}
+
+/// When a batch of filings is recorded: its time, the zone its day is counted in, and the day
+/// rows its writer adds to.
+#[derive(Clone, Copy, Debug)]
+pub struct Moment {
+    pub now: DateTime<Utc>,
+    pub zone: Tz,
+    pub shard: DayShard,
 }
 
 /// A presentation made before: the ledger row that made it, and when.
@@ -80,7 +89,12 @@ pub async fn record(
     policies.sort_unstable();
     policies.dedup();
     let funnels = seen::of_pairs(txn, &usccs, Some(&policies)).await?;
-    write(txn, &filings, &held, &funnels, now, zone, rules).await
+    let at = Moment {
+        now,
+        zone,
+        shard: DayShard::SHARED,
+    };
+    write(txn, &filings, &held, &funnels, at, rules).await
 }
 
 /// The filings' firms, each once, in key order.
@@ -99,10 +113,10 @@ pub async fn write(
     filings: &[&NewFiling],
     held: &HashMap<String, firm::Model>,
     funnels: &HashMap<String, FirmFunnel>,
-    now: DateTime<Utc>,
-    zone: Tz,
+    at: Moment,
     rules: &KeptRules,
 ) -> AppResult<Vec<Vec<Recorded>>> {
+    let now = at.now;
     if filings.iter().all(|f| f.presented.is_empty()) {
         return Ok(filings.iter().map(|_| Vec::new()).collect());
     }
@@ -203,8 +217,8 @@ pub async fn write(
     department_reach::follow(txn, &touched, &flags.departments).await?;
     // The day rows last, once: every writer takes funnel rows before day rows, so a large batch
     // and a single filing never wait on each other in opposite orders.
-    let day = now.with_timezone(&zone).date_naive();
-    funnel::add_to_day(txn, day, &today.into_counts()).await?;
+    let day = now.with_timezone(&at.zone).date_naive();
+    funnel::add_to_day(txn, at.shard, day, &today.into_counts()).await?;
     Ok(answers)
 }
 

@@ -191,9 +191,37 @@ pub struct DayCounts {
     pub acknowledgements: i32,
 }
 
-/// Adds to the daily series of each policy.
+/// Which of a policy's rows for one day a writer adds to. A day row is held from its writer's
+/// upsert until that writer commits, so writers that shared one would wait on each other at every
+/// batch: each writer of filings or answers adds to rows of its own, and the daily series adds a
+/// day's rows up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DayShard(i16);
+
+impl DayShard {
+    /// Where requests that write on their own add (external deliveries, imports, the demo).
+    pub const SHARED: DayShard = DayShard(0);
+
+    /// The rows of the `writer`th writer of answers.
+    pub fn answers(writer: usize) -> DayShard {
+        DayShard(1 + Self::slot(writer))
+    }
+
+    /// The rows of the `writer`th writer of filings.
+    pub fn filings(writer: usize) -> DayShard {
+        DayShard(8 + Self::slot(writer))
+    }
+
+    /// One of seven slots: writers beyond them share.
+    fn slot(writer: usize) -> i16 {
+        i16::try_from(writer % 7).unwrap_or(0)
+    }
+}
+
+/// Adds to the daily series of each policy, in `shard`'s rows.
 pub async fn add_to_day(
     txn: &DatabaseTransaction,
+    shard: DayShard,
     day: NaiveDate,
     counts: &[DayCounts],
 ) -> AppResult<()> {
@@ -213,6 +241,7 @@ pub async fn add_to_day(
             vec![
                 c.policy.into(),
                 day.into(),
+                shard.0.into(),
                 c.deliveries.into(),
                 c.newly_reached.into(),
                 c.acknowledgements.into(),
@@ -222,6 +251,7 @@ pub async fn add_to_day(
     let columns = [
         D::PolicyId,
         D::Day,
+        D::Shard,
         D::Deliveries,
         D::NewlyReached,
         D::Acknowledgements,
@@ -229,7 +259,7 @@ pub async fn add_to_day(
     let sum = |c: D| Expr::col((daily::Entity, c)).add(db::excluded(c));
     db::insert_all(txn, daily::Entity, &columns, values, |insert| {
         insert.on_conflict(
-            OnConflict::columns([D::PolicyId, D::Day])
+            OnConflict::columns([D::PolicyId, D::Day, D::Shard])
                 .value(D::Deliveries, sum(D::Deliveries))
                 .value(D::NewlyReached, sum(D::NewlyReached))
                 .value(D::Acknowledgements, sum(D::Acknowledgements))
@@ -259,6 +289,7 @@ pub async fn answered(
     txn: &DatabaseTransaction,
     answers: &[Answered<'_>],
     zone: Tz,
+    shard: DayShard,
 ) -> AppResult<()> {
     if answers.is_empty() {
         return Ok(());
@@ -340,7 +371,7 @@ pub async fn answered(
             .acknowledgements += 1;
     }
     for (day, tally) in days {
-        add_to_day(txn, day, &tally.into_counts()).await?;
+        add_to_day(txn, shard, day, &tally.into_counts()).await?;
     }
     Ok(())
 }

@@ -39,12 +39,14 @@ pub trait Job: Send + 'static {
 pub trait Sink: Send + Sync + 'static {
     type Job: Job;
 
-    /// Writes `jobs` in one transaction at `now`: an answer for each, in order (an error for one
-    /// that was refused), or an error when nothing was written.
+    /// Writes `jobs` in one transaction at `now`, as the `writer`th writer (of as many as were
+    /// started; rows a writer keeps to itself never wait on another's): an answer for each, in
+    /// order (an error for one that was refused), or an error when nothing was written.
     fn write(
         &self,
         jobs: &[Self::Job],
         now: DateTime<Utc>,
+        writer: usize,
     ) -> impl Future<Output = AppResult<Vec<AppResult<<Self::Job as Job>::Answer>>>> + Send;
 }
 
@@ -77,8 +79,8 @@ impl<J: Job> GroupCommit<J> {
             held: VecDeque::new(),
         }));
         let sink = Arc::new(sink);
-        for _ in 0..writers.max(1) {
-            tokio::spawn(run(sink.clone(), clock.clone(), line.clone()));
+        for writer in 0..writers.max(1) {
+            tokio::spawn(run(sink.clone(), clock.clone(), line.clone(), writer));
         }
         GroupCommit { queue }
     }
@@ -102,7 +104,12 @@ struct Line<J: Job> {
     held: VecDeque<(J, Reply<J>)>,
 }
 
-async fn run<S: Sink>(sink: Arc<S>, clock: Arc<dyn Clock>, line: Arc<Mutex<Line<S::Job>>>) {
+async fn run<S: Sink>(
+    sink: Arc<S>,
+    clock: Arc<dyn Clock>,
+    line: Arc<Mutex<Line<S::Job>>>,
+    writer: usize,
+) {
     loop {
         let batch = {
             let mut line = line.lock().await;
@@ -116,14 +123,19 @@ async fn run<S: Sink>(sink: Arc<S>, clock: Arc<dyn Clock>, line: Arc<Mutex<Line<
             };
             take_batch(first, held, queue)
         };
-        write(&*sink, clock.now_micros(), batch).await;
+        write(&*sink, clock.now_micros(), writer, batch).await;
     }
 }
 
-async fn write<S: Sink>(sink: &S, now: DateTime<Utc>, batch: Vec<(S::Job, Reply<S::Job>)>) {
+async fn write<S: Sink>(
+    sink: &S,
+    now: DateTime<Utc>,
+    writer: usize,
+    batch: Vec<(S::Job, Reply<S::Job>)>,
+) {
     let (jobs, replies): (Vec<S::Job>, Vec<Reply<S::Job>>) = batch.into_iter().unzip();
     let started = std::time::Instant::now();
-    let written = sink.write(&jobs, now).await;
+    let written = sink.write(&jobs, now, writer).await;
     tracing::debug!(
         requests = jobs.len(),
         rows = jobs.iter().map(Job::rows).sum::<usize>(),
@@ -146,7 +158,7 @@ async fn write<S: Sink>(sink: &S, now: DateTime<Utc>, batch: Vec<(S::Job, Reply<
         Err(err) => {
             tracing::warn!(error = %err, requests = jobs.len(), "a batch failed; writing its requests one by one");
             for (job, reply) in jobs.into_iter().zip(replies) {
-                let answer = match sink.write(std::slice::from_ref(&job), now).await {
+                let answer = match sink.write(std::slice::from_ref(&job), now, writer).await {
                     Ok(mut answers) => answers
                         .pop()
                         .unwrap_or_else(|| Err(AppError::internal_msg("a write gave no answer"))),

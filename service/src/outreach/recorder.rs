@@ -14,7 +14,8 @@ use uuid::Uuid;
 use super::Channel;
 use super::audience::KeptRules;
 use super::choice::choose;
-use super::deliveries::{self, NewFiling, Recorded, Shown};
+use super::deliveries::{self, Moment, NewFiling, Recorded, Shown};
+use super::funnel::DayShard;
 use super::group_commit::{GroupCommit, Job, Sink};
 use super::seen::{self, FirmFunnel, has_seen};
 use crate::auth::Role;
@@ -129,7 +130,12 @@ struct Decided {
 impl Sink for Filings {
     type Job = Filing;
 
-    async fn write(&self, jobs: &[Filing], now: DateTime<Utc>) -> AppResult<Vec<AppResult<Filed>>> {
+    async fn write(
+        &self,
+        jobs: &[Filing],
+        now: DateTime<Utc>,
+        writer: usize,
+    ) -> AppResult<Vec<AppResult<Filed>>> {
         let txn = begin_write(&self.db).await?;
         let mut usccs: Vec<&str> = jobs.iter().map(|j| j.firm.as_str()).collect();
         usccs.sort_unstable();
@@ -150,8 +156,12 @@ impl Sink for Filings {
             .iter()
             .filter_map(|d| d.as_ref().ok().map(|d| &d.filing))
             .collect();
-        let recorded =
-            deliveries::write(&txn, &filings, &held, &funnels, now, self.zone, &self.rules).await?;
+        let at = Moment {
+            now,
+            zone: self.zone,
+            shard: DayShard::filings(writer),
+        };
+        let recorded = deliveries::write(&txn, &filings, &held, &funnels, at, &self.rules).await?;
         let answered: Vec<Uuid> = decided
             .iter()
             .filter_map(|d| d.as_ref().ok())

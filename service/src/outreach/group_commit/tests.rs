@@ -39,6 +39,7 @@ impl Sink for Recording {
         &self,
         jobs: &[Probe],
         _now: DateTime<Utc>,
+        _writer: usize,
     ) -> AppResult<Vec<AppResult<&'static str>>> {
         let first = {
             let mut batches = self.batches.lock().unwrap_or_else(|e| e.into_inner());

@@ -32,21 +32,17 @@ impl Figures {
         if let Some(to) = self.window.to_day {
             query.and_where(Expr::col(daily::Column::Day).lte(to));
         }
-        self.db
-            .query_all(&query)
-            .await?
-            .iter()
-            .map(|row| {
-                Ok((
-                    row.try_get::<NaiveDate>("", "day")?,
-                    Day {
-                        deliveries: read_count(row, "deliveries")?,
-                        newly_reached: read_count(row, "newly_reached")?,
-                        acknowledgements: read_count(row, "acknowledgements")?,
-                    },
-                ))
-            })
-            .collect()
+        // A day's rows, one per writer that added to it, add up.
+        let mut days: BTreeMap<NaiveDate, Day> = BTreeMap::new();
+        for row in self.db.query_all(&query).await? {
+            let day = days
+                .entry(row.try_get::<NaiveDate>("", "day")?)
+                .or_default();
+            day.deliveries += read_count(&row, "deliveries")?;
+            day.newly_reached += read_count(&row, "newly_reached")?;
+            day.acknowledgements += read_count(&row, "acknowledgements")?;
+        }
+        Ok(days)
     }
 
     /// The median of the hours from each firm's first delivery to its first acknowledgement:
