@@ -165,6 +165,17 @@ impl Dataset {
         Ok(sizes)
     }
 
+    /// Vacuums `table` as autovacuum would (PostgreSQL; nothing on SQLite): its rows' pages are
+    /// marked all-visible again, so index-only scans read the index alone.
+    pub async fn vacuum(&self, table: &str) -> anyhow::Result<()> {
+        if let Place::Postgres { .. } = self.place {
+            let db = connect(&self.url).await?;
+            db.execute_unprepared(&format!("VACUUM {table}")).await?;
+            db.close().await?;
+        }
+        Ok(())
+    }
+
     /// The acknowledgements recorded under `subject`, and keys recorded more than once.
     pub async fn stored(&self, subject: &str) -> anyhow::Result<Stored> {
         let db = connect(&self.url).await?;

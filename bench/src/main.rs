@@ -300,10 +300,25 @@ async fn run(args: Args) -> anyhow::Result<Report> {
             })
             .await?,
         );
+        // The first call counts the flagship's audience and flags its 100,000 funnel rows, whose
+        // pages are then not all-visible: the calls right after it read the table beside the
+        // key. Autovacuum passes within a minute of that (migration 14); the vacuum here stands
+        // for it, and the calls after it are the steady state.
         report.aggregates.push(
-            timed("outreach of the flagship policy", 20, || {
-                workloads::outreach(&target, &token, &flagship)
-            })
+            timed(
+                "outreach of the flagship policy, right after its first count",
+                20,
+                || workloads::outreach(&target, &token, &flagship),
+            )
+            .await?,
+        );
+        big.vacuum("policy_firm_funnel").await?;
+        report.aggregates.push(
+            timed(
+                "outreach of the flagship policy, after autovacuum's pass",
+                20,
+                || workloads::outreach(&target, &token, &flagship),
+            )
             .await?,
         );
         report.aggregates.push(

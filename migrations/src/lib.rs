@@ -17,6 +17,7 @@ mod m20261204_000010_need_tallies;
 mod m20261204_000011_audience_flags;
 mod m20261204_000012_audience_by_region;
 mod m20261204_000013_daily_rows_per_writer;
+mod m20261204_000014_funnel_vacuumed_sooner;
 
 /// Every migration, in the order they apply.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_audience_flags::Migration),
             Box::new(m20261204_000012_audience_by_region::Migration),
             Box::new(m20261204_000013_daily_rows_per_writer::Migration),
+            Box::new(m20261204_000014_funnel_vacuumed_sooner::Migration),
         ]
     }
 }

@@ -291,11 +291,12 @@ async fn has_index(db: &sea_orm::DatabaseConnection, name: &str) -> bool {
 }
 
 /// The firm table's storage options (PostgreSQL), as text.
-async fn firm_options(db: &sea_orm::DatabaseConnection) -> Option<String> {
+/// A table's storage options (PostgreSQL).
+async fn table_options(db: &sea_orm::DatabaseConnection, table: &str) -> Option<String> {
     let row = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
-            "SELECT reloptions::text AS options FROM pg_class WHERE relname = 'firm'",
+            format!("SELECT reloptions::text AS options FROM pg_class WHERE relname = '{table}'"),
         ))
         .await
         .unwrap()
@@ -332,13 +333,16 @@ async fn the_funnel_key_covers_the_reach_columns_and_back() {
         "{key}"
     );
 
-    assert_eq!(firm_options(&db).await.as_deref(), Some("{fillfactor=90}"));
+    assert_eq!(
+        table_options(&db, "firm").await.as_deref(),
+        Some("{fillfactor=90}")
+    );
     let derived_keys = "SELECT COUNT(*) FROM pg_constraint WHERE contype = 'f' \
          AND conrelid IN ('policy_firm_funnel'::regclass, 'policy_daily_reach'::regclass)";
     assert_eq!(count(&db, derived_keys).await, 0);
 
     migrate_down_through(&db, "000007_lean_reach_storage").await;
-    assert_eq!(firm_options(&db).await, None);
+    assert_eq!(table_options(&db, "firm").await, None);
     assert!(has_index(&db, "ix_firm_last_filed_at").await);
     assert_eq!(count(&db, derived_keys).await, 3);
     let indexes = funnel_indexes(&db).await;
@@ -459,5 +463,29 @@ async fn the_day_rows_per_writer_carry_over_and_fold_back() {
         "carried over as one writer's rows"
     );
     assert_eq!(count(&db, total).await, sum + 7);
+    assert!(db::is_ready(&db).await);
+}
+
+/// Migration 14 has autovacuum pass over the funnel table after a hundredth of its rows changed
+/// (PostgreSQL); its `down` restores the defaults. SQLite has no such settings: both ways apply.
+#[tokio::test]
+async fn the_funnel_table_is_vacuumed_sooner_and_back() {
+    let database = TestDatabase::create().await;
+    let db = db::connect(&settings(&database.url)).await.unwrap();
+    db::migrate_up(&db).await.unwrap();
+    let postgres = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    if postgres {
+        assert_eq!(
+            table_options(&db, "policy_firm_funnel").await.as_deref(),
+            Some(
+                "{autovacuum_vacuum_scale_factor=0.01,autovacuum_vacuum_insert_scale_factor=0.01}"
+            )
+        );
+    }
+    migrate_down_through(&db, "000014_funnel_vacuumed_sooner").await;
+    if postgres {
+        assert_eq!(table_options(&db, "policy_firm_funnel").await, None);
+    }
+    db::migrate_up(&db).await.unwrap();
     assert!(db::is_ready(&db).await);
 }
