@@ -164,3 +164,62 @@ async fn a_request_that_cannot_be_stored_fails_alone_and_the_rest_of_its_batch_i
         ]
     );
 }
+
+/// Marks each batch's writer busy until `release` lets it finish.
+struct Holding {
+    busy: Arc<StdMutex<Vec<usize>>>,
+    release: Arc<tokio::sync::Semaphore>,
+}
+
+impl Sink for Holding {
+    type Job = Probe;
+
+    async fn write(
+        &self,
+        jobs: &[Probe],
+        _now: DateTime<Utc>,
+        writer: usize,
+    ) -> AppResult<Vec<AppResult<&'static str>>> {
+        self.busy
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(writer);
+        let _permit = self
+            .release
+            .acquire()
+            .await
+            .map_err(|_| AppError::internal_msg("released"))?;
+        Ok(jobs.iter().map(|j| Ok(j.name)).collect())
+    }
+}
+
+/// Batches written side by side come from different writers, each told its own index below the
+/// number started: what lets a writer keep rows to itself (its day rows).
+#[tokio::test]
+async fn writers_side_by_side_each_know_which_they_are() {
+    let busy = Arc::new(StdMutex::new(Vec::new()));
+    let release = Arc::new(tokio::sync::Semaphore::new(0));
+    let sink = Holding {
+        busy: busy.clone(),
+        release: release.clone(),
+    };
+    let writer = GroupCommit::start(sink, Arc::new(SystemClock), 3);
+    let mut waiting = Vec::new();
+    for (n, name) in ["a", "b", "c"].into_iter().enumerate() {
+        let submitted = writer.clone();
+        waiting.push(tokio::spawn(async move {
+            submitted.submit(probe(name, n as u128, "f", false)).await
+        }));
+        // Each job is taken alone, by a writer that is not busy yet.
+        while busy.lock().unwrap_or_else(|e| e.into_inner()).len() <= n {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+    let mut writers = busy.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    writers.sort_unstable();
+    assert_eq!(writers, vec![0, 1, 2]);
+    release.add_permits(3);
+    for (task, name) in waiting.into_iter().zip(["a", "b", "c"]) {
+        assert_eq!(task.await.unwrap().unwrap(), name);
+    }
+}
