@@ -3,7 +3,15 @@
 use rules::FirmFacts;
 
 use crate::entity::firm;
+use crate::error::{AppError, AppResult};
 use crate::region::RegionCatalog;
+
+/// [`stored_firm_facts`] of a firm that must have them: a firm is synced only with a region the
+/// catalog holds, so one without is an internal error.
+pub fn synced_firm_facts(model: &firm::Model, regions: &RegionCatalog) -> AppResult<FirmFacts> {
+    stored_firm_facts(model, regions)
+        .ok_or_else(|| AppError::internal_msg(format!("firm {} has an unknown region", model.uscc)))
+}
 
 /// The facts of a stored firm; `None` if its region is not in the catalog.
 pub fn stored_firm_facts(model: &firm::Model, regions: &RegionCatalog) -> Option<FirmFacts> {

@@ -10,7 +10,7 @@ pub mod service;
 
 pub use declaration::{DeclarationInput, DeclarationItemInput, Direction};
 pub use declaration_id::DeclarationId;
-pub use facts::stored_firm_facts;
+pub use facts::{stored_firm_facts, synced_firm_facts};
 pub use graphql::{EligibilityQuery, OutcomeValue, ReasonView, reason_views};
 pub use rules::sql;
 pub use rules::{

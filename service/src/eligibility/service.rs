@@ -4,7 +4,7 @@ use uuid::Uuid;
 
 use rules::{CompiledRule, DeclarationFacts, Facts, Outcome, Reason};
 
-use super::facts::stored_firm_facts;
+use super::facts::synced_firm_facts;
 use crate::auth::Viewer;
 use crate::error::{AppError, AppResult};
 use crate::firm::access::{self, Purpose};
@@ -58,8 +58,7 @@ pub async fn check(
         )
         .await?;
     }
-    let facts = stored_firm_facts(&model, &base.regions)
-        .ok_or_else(|| AppError::internal_msg(format!("firm {firm} has an unknown region")))?;
+    let facts = synced_firm_facts(&model, &base.regions)?;
     let rule = compile(&view, &base.regions)?;
     let facts = Facts {
         firm: &facts,

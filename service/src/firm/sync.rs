@@ -14,9 +14,9 @@ use super::Uscc;
 use super::input::{FirmInput, FirmRecord, validate_all};
 use super::service::{existing_usccs, hold_firms_exclusively, prefecture};
 use crate::db::begin_write;
-use crate::eligibility::stored_firm_facts;
+use crate::eligibility::synced_firm_facts;
 use crate::entity::{firm, firm_broker};
-use crate::error::{AppError, AppResult, InputErrors};
+use crate::error::{AppResult, InputErrors};
 use crate::outreach::audience;
 use crate::region::RegionCatalog;
 
@@ -62,11 +62,7 @@ pub async fn upsert(
     let changes = stored
         .iter()
         .map(|after| {
-            let facts = |m: &firm::Model| {
-                stored_firm_facts(m, regions).ok_or_else(|| {
-                    AppError::internal_msg(format!("firm {} has an unknown region", m.uscc))
-                })
-            };
+            let facts = |m: &firm::Model| synced_firm_facts(m, regions);
             let at = |m: &firm::Model| prefecture(m).to_owned();
             let was = match before.get(&after.uscc) {
                 Some(was) => Some((facts(was)?, at(was))),

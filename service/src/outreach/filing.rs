@@ -9,7 +9,7 @@ use super::recorder::Filing;
 use super::service::OutreachService;
 use crate::auth::Viewer;
 use crate::eligibility::service::firm_not_synced;
-use crate::eligibility::{DeclarationFacts, Facts, FirmFacts, Reason, stored_firm_facts};
+use crate::eligibility::{DeclarationFacts, Facts, FirmFacts, Reason, synced_firm_facts};
 use crate::entity::{acknowledgement, firm};
 use crate::error::{AppError, AppResult};
 use crate::firm::access::{self, Purpose};
@@ -70,8 +70,7 @@ pub async fn firm_facts(base: &Base, uscc: &Uscc) -> AppResult<(firm::Model, Fir
     let model = firms::find(&base.db, uscc)
         .await?
         .ok_or_else(|| firm_not_synced(uscc))?;
-    let facts = stored_firm_facts(&model, &base.regions)
-        .ok_or_else(|| AppError::internal_msg(format!("firm {uscc} has an unknown region")))?;
+    let facts = synced_firm_facts(&model, &base.regions)?;
     Ok((model, facts))
 }
 

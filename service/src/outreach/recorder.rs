@@ -22,7 +22,7 @@ use crate::auth::Role;
 use crate::clock::Clock;
 use crate::db::begin_write;
 use crate::eligibility::service::firm_not_synced;
-use crate::eligibility::{DeclarationFacts, Facts, FirmFacts, stored_firm_facts};
+use crate::eligibility::{DeclarationFacts, Facts, FirmFacts, synced_firm_facts};
 use crate::entity::{acknowledgement, firm};
 use crate::error::{AppError, AppResult};
 use crate::firm::service as firms;
@@ -83,10 +83,11 @@ pub struct Made {
 pub type Recorder = GroupCommit<Filing>;
 
 /// Writers of filings on PostgreSQL. Each batch spends most of its time waiting: on its
-/// statements' round trips, on the commit's WAL flush, on the day rows another batch holds until
-/// it commits. More writers overlap those waits. Measured with the benchmark (repeat and first
-/// filings a second, 2026-12-04, 2 cores): 1 writer 2,440 and 1,227; 2 writers 2,427 and 1,108;
-/// 3 writers 2,933 and 1,434; 4 writers 3,075 and 1,401; 6 writers 2,666 and 1,297.
+/// statements' round trips and on the commit's WAL flush (each writer adds to day rows of its
+/// own, so none waits on another's). More writers overlap those waits. Measured with the
+/// benchmark (repeat and first filings a second, 2026-12-04, 2 cores, before day rows per
+/// writer): 1 writer 2,440 and 1,227; 2 writers 2,427 and 1,108; 3 writers 2,933 and 1,434;
+/// 4 writers 3,075 and 1,401; 6 writers 2,666 and 1,297.
 const POSTGRES_WRITERS: usize = 4;
 
 /// Starts the writers of filings: [`POSTGRES_WRITERS`] on PostgreSQL; one on SQLite, which
@@ -218,9 +219,7 @@ impl Filings {
         funnel: &FirmFunnel,
     ) -> AppResult<Decided> {
         let firm = firm.ok_or_else(|| firm_not_synced(&job.firm))?;
-        let facts = stored_firm_facts(firm, &self.regions).ok_or_else(|| {
-            AppError::internal_msg(format!("firm {} has an unknown region", job.firm))
-        })?;
+        let facts = synced_firm_facts(firm, &self.regions)?;
         let input = Facts {
             firm: &facts,
             declaration: Some(&job.declaration),

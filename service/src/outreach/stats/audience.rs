@@ -3,10 +3,11 @@
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType};
 
-use super::{Figures, count_where, funnel_col, prefecture};
+use super::{Figures, count_where, funnel_col};
 use crate::db::read_count;
 use crate::entity::{firm, policy_firm_funnel as funnel};
 use crate::error::AppResult;
+use crate::firm::service::prefecture_of_row;
 use crate::outreach::counts::AudienceCounts;
 
 impl Figures {
@@ -92,7 +93,7 @@ impl Figures {
     pub async fn audience_counts(&self) -> AppResult<AudienceCounts> {
         let mut query = self.audience_select();
         query
-            .expr_as(prefecture(), Alias::new("prefecture"))
+            .expr_as(prefecture_of_row(), Alias::new("prefecture"))
             .group_by_col(Alias::new("prefecture"));
         let mut counts = AudienceCounts::default();
         for row in self.db.query_all(&query).await? {

@@ -32,11 +32,6 @@ pub struct Figures {
     pub window: Window,
 }
 
-/// A firm's prefecture, or its province when it is registered at province level.
-fn prefecture() -> Expr {
-    crate::firm::service::prefecture_of_row()
-}
-
 /// How many rows meet `condition`.
 fn count_where(condition: Expr) -> Expr {
     Func::sum(Expr::case(condition, 1).finally(0)).into()
