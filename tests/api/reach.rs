@@ -263,6 +263,56 @@ const UNREACHED: &str =
     }
 }";
 
+/// Over all time the median rides along the funnel pass when the query asks it: asked alone,
+/// under an alias, through a fragment or beside every other figure, it is the same.
+#[tokio::test]
+async fn the_median_is_the_same_however_it_is_asked() {
+    let s = story().await;
+    let token = department("GD-COMMERCE");
+    let queries = [
+        "query($id: ID!) { outreach(policyId: $id) { m: medianHoursToAcknowledge } }",
+        "query($id: ID!) { outreach(policyId: $id) { reached m: medianHoursToAcknowledge } }",
+        "query($id: ID!) { outreach(policyId: $id) { ...Timing } }
+         fragment Timing on Outreach { reached m: medianHoursToAcknowledge }",
+        "query($id: ID!) { outreach(policyId: $id) { ... on Outreach { m: medianHoursToAcknowledge } audience } }",
+        "query($id: ID!) { outreach(policyId: $id) { audience reached acknowledged byRegion { reached }
+         m: medianHoursToAcknowledge } }",
+    ];
+    for query in queries {
+        let data = s.app.ok(Some(&token), query, json!({"id": s.policy})).await;
+        // A: 72 hours, C: 1 hour.
+        assert_eq!(data["outreach"]["m"], 36.5, "{query}");
+    }
+    // F, reached by SMS on 2026-11-04 at 10:00, answers 52 hours later: the median is now the
+    // middle of three, over all time; within windows, of the firms that first answered in them.
+    s.clock.set(at("2026-11-06T14:00:00"));
+    let ack = "mutation($input: AcknowledgementInput!) { acknowledgePolicy(input: $input) { id } }";
+    s.app
+        .ok(
+            Some(&firm(&s.f)),
+            ack,
+            json!({"input": {"policyId": s.policy, "response": "SEEN", "idempotencyKey": "f-seen-it"}}),
+        )
+        .await;
+    let data = s
+        .app
+        .ok(
+            Some(&token),
+            "query($id: ID!) { all: outreach(policyId: $id) { reached medianHoursToAcknowledge }
+             alone: outreach(policyId: $id) { medianHoursToAcknowledge }
+             fifth: outreach(policyId: $id, from: \"2026-11-05\") { medianHoursToAcknowledge }
+             sixth: outreach(policyId: $id, from: \"2026-11-06\") { medianHoursToAcknowledge }
+             later: outreach(policyId: $id, from: \"2026-11-07\") { medianHoursToAcknowledge } }",
+            json!({"id": s.policy}),
+        )
+        .await;
+    assert_eq!(data["all"]["medianHoursToAcknowledge"], 52.0);
+    assert_eq!(data["alone"]["medianHoursToAcknowledge"], 52.0);
+    assert_eq!(data["fifth"]["medianHoursToAcknowledge"], 62.0, "A and F");
+    assert_eq!(data["sixth"]["medianHoursToAcknowledge"], 52.0, "F alone");
+    assert_eq!(data["later"]["medianHoursToAcknowledge"], Value::Null);
+}
+
 #[tokio::test]
 async fn unreached_firms_and_the_brokers_that_serve_them() {
     let s = story().await;

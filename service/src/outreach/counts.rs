@@ -28,7 +28,14 @@ pub struct FunnelCounts {
     /// policy's kept audience (all time only: counted right after the audience is kept).
     pub reached_in_audience: i64,
     pub acknowledged_in_audience: i64,
+    /// The median hours from first delivery to first acknowledgement, when the pass that counted
+    /// took it (over all time, when it was asked).
+    pub median_hours_to_acknowledge: Option<Median>,
 }
+
+/// A median as counted: none when no firm answered after it was reached.
+#[derive(Clone, Copy, Debug)]
+pub struct Median(pub Option<f64>);
 
 /// The figures that do.
 #[derive(Clone, Debug, Default)]

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use tokio::sync::OnceCell;
 
 use super::audience::{Asked, audiences, regions_of};
-use super::counts::{AudienceCounts, Day, FunnelCounts, by_region};
+use super::counts::{AudienceCounts, Day, FunnelCounts, Median, by_region};
 use super::stats::Figures;
 use super::{Channel, Response};
 use crate::error::AppResult;
@@ -26,8 +26,9 @@ const MAX_DAYS: i64 = 3_660;
 /// Over all time the audience is the kept one (`audience.rs`): its size and prefectures are read,
 /// not counted, and how much of it was reached and answered is counted from the funnel rows'
 /// audience flags in the same pass as the other funnel figures. The audience is kept (counted
-/// and its rows flagged, if it was not) before that pass reads a flag. Within a window, the
-/// audience is counted over the firms.
+/// and its rows flagged, if it was not) before that pass reads a flag; when the median time to
+/// answer is asked, that pass takes it too. Within a window, the audience is counted over the
+/// firms.
 pub struct Outreach {
     view: Arc<PolicyView>,
     figures: Figures,
@@ -35,19 +36,23 @@ pub struct Outreach {
     to: Option<NaiveDate>,
     /// When a missing audience is counted.
     now: DateTime<Utc>,
+    /// Whether the query asks the median time to answer.
+    median_asked: bool,
     kept: OnceCell<i64>,
     funnel: OnceCell<FunnelCounts>,
     audience: OnceCell<AudienceCounts>,
 }
 
 impl Outreach {
-    /// The reach of the policy `view` shows, counted by `figures` over the days `from` to `to`.
+    /// The reach of the policy `view` shows, counted by `figures` over the days `from` to `to`;
+    /// `median_asked` when the query selects the median time to answer.
     pub fn new(
         view: PolicyView,
         figures: Figures,
         from: Option<NaiveDate>,
         to: Option<NaiveDate>,
         now: DateTime<Utc>,
+        median_asked: bool,
     ) -> Outreach {
         Outreach {
             view: Arc::new(view),
@@ -55,6 +60,7 @@ impl Outreach {
             from,
             to,
             now,
+            median_asked,
             kept: OnceCell::new(),
             funnel: OnceCell::new(),
             audience: OnceCell::new(),
@@ -91,7 +97,7 @@ impl Outreach {
                     // The flags read are those of the audience kept now.
                     self.kept_audience().await?;
                 }
-                self.figures.funnel_counts().await
+                self.figures.funnel_counts(self.median_asked).await
             })
             .await
     }
@@ -254,6 +260,11 @@ impl Outreach {
 
     /// The median, over firms, of the hours from first delivery to first acknowledgement.
     async fn median_hours_to_acknowledge(&self) -> async_graphql::Result<Option<f64>> {
+        if self.all_time()
+            && let Some(Median(hours)) = self.funnel_counts().await?.median_hours_to_acknowledge
+        {
+            return Ok(hours);
+        }
         Ok(self.figures.median_hours_to_acknowledge().await?)
     }
 }

@@ -47,7 +47,15 @@ impl ReportQuery {
             audience,
             window,
         };
-        Ok(Outreach::new(view, figures, from, to, app.now()))
+        let median_asked = ctx.look_ahead().field("medianHoursToAcknowledge").exists();
+        Ok(Outreach::new(
+            view,
+            figures,
+            from,
+            to,
+            app.now(),
+            median_asked,
+        ))
     }
 
     /// The deliveries of a policy, newest first, each with its decision record: to one firm, on

@@ -1,21 +1,23 @@
 //! The figures since the policy was published, from its funnel rows: one row per firm reached or
-//! answering, so one pass counts them all.
+//! answering, so one pass counts them all, and gathers the hours the median time to answer is
+//! taken of when that is asked.
 
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 
-use super::{Figures, funnel_col};
+use super::{Figures, funnel_col, median_of, read_hours, seconds_to_answer};
 use crate::db::read_count;
 use crate::entity::policy_firm_funnel as funnel;
 use crate::error::AppResult;
-use crate::outreach::counts::FunnelCounts;
+use crate::outreach::counts::{FunnelCounts, Median};
 use crate::outreach::{Channel, Response};
 
 impl Figures {
     /// Reached, acknowledged, by channel and by response, with how many of the reached and the
     /// answering the funnel rows flag as in the kept audience: one pass over the policy's funnel
-    /// rows, or, within a window, over its deliveries and acknowledgements.
-    pub async fn funnel_counts(&self) -> AppResult<FunnelCounts> {
+    /// rows, or, within a window, over its deliveries and acknowledgements. With `median`, the
+    /// pass over the funnel rows also takes the median hours to answer.
+    pub async fn funnel_counts(&self, median: bool) -> AppResult<FunnelCounts> {
         if !self.window.is_unbounded() {
             return self.funnel_counts_in_window().await;
         }
@@ -45,6 +47,13 @@ impl Figures {
             .from(funnel::Entity)
             .and_where(f(funnel::Column::PolicyId).eq(self.policy))
             .add_group_by(shape.into_iter().map(|(expr, _)| expr));
+        if median {
+            query.expr_as(
+                seconds_to_answer(self.db.get_database_backend()),
+                Alias::new("hours"),
+            );
+        }
+        let mut hours = Vec::new();
         let mut counts = FunnelCounts::default();
         let mut per_channel = vec![(0i64, 0i64); Channel::ALL.len()];
         let mut per_response = vec![0i64; Response::ALL.len()];
@@ -57,6 +66,9 @@ impl Figures {
             let answered_on: i32 = row.try_get("", "answered_on")?;
             let response: Option<Response> = row.try_get("", "response")?;
             let by_firm: bool = row.try_get("", "by_firm")?;
+            if median && answered {
+                read_hours(&row, "hours", &mut hours)?;
+            }
             let (reached, answered) = (firms * i64::from(reached), firms * i64::from(answered));
             counts.reached += reached;
             counts.acknowledged += answered;
@@ -97,6 +109,9 @@ impl Figures {
             .map(|(r, n)| (*r, n))
             .filter(|(_, n)| *n > 0)
             .collect();
+        if median {
+            counts.median_hours_to_acknowledge = Some(Median(median_of(&mut hours)));
+        }
         Ok(counts)
     }
 }

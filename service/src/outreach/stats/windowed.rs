@@ -82,6 +82,8 @@ impl Figures {
             // Within a window the audience is counted over the firms (`audience_counts`).
             reached_in_audience: 0,
             acknowledged_in_audience: 0,
+            // Taken over the firms that first answered in the window (`timing.rs`).
+            median_hours_to_acknowledge: None,
         })
     }
 
