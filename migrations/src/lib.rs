@@ -18,6 +18,7 @@ mod m20261204_000011_audience_flags;
 mod m20261204_000012_audience_by_region;
 mod m20261204_000013_daily_rows_per_writer;
 mod m20261204_000014_funnel_vacuumed_sooner;
+mod m20261204_000015_ledger_lz4;
 
 /// Every migration, in the order they apply.
 pub struct Migrator;
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_audience_by_region::Migration),
             Box::new(m20261204_000013_daily_rows_per_writer::Migration),
             Box::new(m20261204_000014_funnel_vacuumed_sooner::Migration),
+            Box::new(m20261204_000015_ledger_lz4::Migration),
         ]
     }
 }

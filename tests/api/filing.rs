@@ -1053,6 +1053,29 @@ async fn a_filing_presenting_forty_policies_writes_a_bounded_number_of_rows() {
     let stored = deliveries(&app).await;
     assert_eq!(stored.len(), 80, "forty deliveries per declaration");
     assert!(stored.iter().all(|d| d.decision.is_some()));
+    if app.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        // Forty presentations with their facts are over PostgreSQL's 2 kB threshold: each ledger
+        // row is compressed as it is written, with LZ4 where the server has it (migration 15),
+        // and read back above.
+        let methods: Vec<Option<String>> = sea_orm::ConnectionTrait::query_all_raw(
+            &app.db,
+            sea_orm::Statement::from_string(
+                sea_orm::DatabaseBackend::Postgres,
+                "SELECT pg_column_compression(presented) AS method FROM filing",
+            ),
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get("", "method").unwrap())
+        .collect();
+        let expected = if crate::migrations::server_has_lz4(&app.db).await {
+            "lz4"
+        } else {
+            "pglz"
+        };
+        assert_eq!(methods, vec![Some(expected.to_owned()); 2]);
+    }
     let data = app
         .ok(
             Some(&system()),

@@ -489,3 +489,59 @@ async fn the_funnel_table_is_vacuumed_sooner_and_back() {
     db::migrate_up(&db).await.unwrap();
     assert!(db::is_ready(&db).await);
 }
+
+/// Whether the PostgreSQL server was built with LZ4.
+pub async fn server_has_lz4(db: &sea_orm::DatabaseConnection) -> bool {
+    count(
+        db,
+        "SELECT COUNT(*) FROM pg_settings WHERE name = 'default_toast_compression' \
+         AND 'lz4' = ANY(enumvals)",
+    )
+    .await
+        == 1
+}
+
+/// How the ledger's JSON columns are compressed: `l` (LZ4), `p` (pglz) or `` (the default).
+async fn ledger_compression(db: &sea_orm::DatabaseConnection) -> Vec<(String, String)> {
+    db.query_all_raw(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT attname::text AS name, attcompression::text AS method FROM pg_attribute \
+         WHERE attrelid = 'filing'::regclass AND attname IN ('facts', 'presented') ORDER BY attname",
+    ))
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| {
+        (
+            row.try_get("", "name").unwrap(),
+            row.try_get("", "method").unwrap(),
+        )
+    })
+    .collect()
+}
+
+/// Migration 15 compresses the ledger's JSON with LZ4 on PostgreSQL (where the server has it);
+/// `down` returns both columns to the server's default.
+#[tokio::test]
+async fn the_ledger_is_compressed_with_lz4_and_back() {
+    let database = TestDatabase::create().await;
+    let db = db::connect(&settings(&database.url)).await.unwrap();
+    db::migrate_up(&db).await.unwrap();
+    let postgres = db.get_database_backend() == sea_orm::DatabaseBackend::Postgres;
+    let method = |m: &str| {
+        vec![
+            ("facts".to_owned(), m.to_owned()),
+            ("presented".to_owned(), m.to_owned()),
+        ]
+    };
+    if postgres {
+        let up = if server_has_lz4(&db).await { "l" } else { "" };
+        assert_eq!(ledger_compression(&db).await, method(up));
+    }
+    migrate_down_through(&db, "000015_ledger_lz4").await;
+    if postgres {
+        assert_eq!(ledger_compression(&db).await, method(""));
+    }
+    db::migrate_up(&db).await.unwrap();
+    assert!(db::is_ready(&db).await);
+}
