@@ -12,7 +12,7 @@
 //! `down` returns the columns to the server's default.
 
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -41,7 +41,7 @@ impl MigrationTrait for Migration {
 async fn has_lz4(manager: &SchemaManager<'_>) -> Result<bool, DbErr> {
     let row = manager
         .get_connection()
-        .query_one_raw(sea_orm_migration::sea_orm::Statement::from_string(
+        .query_one_raw(Statement::from_string(
             DatabaseBackend::Postgres,
             "SELECT COALESCE(bool_or('lz4' = ANY(enumvals)), false) AS lz4 FROM pg_settings \
              WHERE name = 'default_toast_compression'",
