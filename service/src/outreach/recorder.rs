@@ -87,7 +87,9 @@ pub type Recorder = GroupCommit<Filing>;
 /// own, so none waits on another's). More writers overlap those waits. Measured with the
 /// benchmark (repeat and first filings a second, 2026-12-04, 2 cores, before day rows per
 /// writer): 1 writer 2,440 and 1,227; 2 writers 2,427 and 1,108; 3 writers 2,933 and 1,434;
-/// 4 writers 3,075 and 1,401; 6 writers 2,666 and 1,297.
+/// 4 writers 3,075 and 1,401; 6 writers 2,666 and 1,297. Again with day rows per writer (22:02,
+/// two runs each): 2 writers 2,110–2,276 and 945–965; 3 writers 2,341–2,475 and 1,075–1,102;
+/// 4 writers 2,231–2,573 and 944–1,129; 6 writers 1,908–2,244 and 913–1,029.
 const POSTGRES_WRITERS: usize = 4;
 
 /// Starts the writers of filings: [`POSTGRES_WRITERS`] on PostgreSQL; one on SQLite, which
