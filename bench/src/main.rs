@@ -8,6 +8,7 @@
 //! at a fixed number of clients (checking every answer), then loads a million firms for the
 //! aggregate figures, and prints throughput, latency, errors, aggregate times and memory.
 
+mod cpu;
 mod dataset;
 mod load;
 mod report;
@@ -23,6 +24,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 use policy_outreach_demo::synthetic::Size;
 
+use crate::cpu::Meter;
 use crate::dataset::{Backend, Dataset};
 use crate::load::drive;
 use crate::report::{Aggregate, Report, Row};
@@ -155,6 +157,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     let samples = Arc::new(small.samples(SAMPLED_FIRMS).await?);
     let server = Server::start("load", &small.url).await?;
     report.memory_start = Some(server.memory()?);
+    let meter = Meter::new(server.pid()?, args.db, &args.postgres_url);
     let target = Target {
         client: reqwest::Client::builder()
             .pool_max_idle_per_host(args.clients)
@@ -177,7 +180,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
 
     if args.runs(Workload::Healthz) {
         let t = target.clone();
-        let healthz = measure(args.clients, warmup, time, move |_| {
+        let healthz = measure(args.clients, warmup, time, &meter, move |_| {
             let t = t.clone();
             async move { workloads::healthz(&t).await }
         })
@@ -186,7 +189,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     }
     if args.runs(Workload::Me) {
         let (t, token) = (target.clone(), system.clone());
-        let me = measure(args.clients, warmup, time, move |_| {
+        let me = measure(args.clients, warmup, time, &meter, move |_| {
             let (t, token) = (t.clone(), token.clone());
             async move { workloads::me(&t, &token).await }
         })
@@ -202,7 +205,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     let first = {
         let (t, token) = (target.clone(), system.clone());
         let (presented, filed) = (presented.clone(), firms_filed.clone());
-        measure(args.clients, warmup, time, move |_| {
+        measure(args.clients, warmup, time, &meter, move |_| {
             let (t, token) = (t.clone(), token.clone());
             let (presented, filed) = (presented.clone(), filed.clone());
             async move {
@@ -217,7 +220,8 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     };
     let firsts = presented.load(Ordering::Relaxed);
     // Counted over warm-up and measurement alike.
-    report.presented_per_filing = firsts as f64 / (first.ok + first.errors).max(1) as f64;
+    report.presented_per_filing =
+        firsts as f64 / (first.outcome.ok + first.outcome.errors).max(1) as f64;
     report.stored_growth(&bytes_before, &small.stored_bytes().await?, firsts);
     anyhow::ensure!(
         firms_filed.load(Ordering::Relaxed) <= target.samples.usccs.len() as u64,
@@ -227,7 +231,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     if args.runs(Workload::Repeat) {
         let (t, token) = (target.clone(), system.clone());
         let filed = firms_filed.load(Ordering::Relaxed).max(1);
-        let repeat = measure(args.clients, warmup, time, move |n| {
+        let repeat = measure(args.clients, warmup, time, &meter, move |n| {
             let (t, token) = (t.clone(), token.clone());
             async move {
                 let firm = n % filed;
@@ -244,7 +248,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
     }
     if args.runs(Workload::Policies) {
         let t = target.clone();
-        let catalog = measure(args.clients, warmup, time, move |_| {
+        let catalog = measure(args.clients, warmup, time, &meter, move |_| {
             let t = t.clone();
             async move { workloads::catalog(&t).await }
         })
@@ -252,7 +256,7 @@ async fn run(args: Args) -> anyhow::Result<Report> {
         report.row(Row::new("policies", catalog));
     }
     if args.runs(Workload::Acknowledge) {
-        let (check, outcome) = acknowledgements(&args, &target, &small).await?;
+        let (check, outcome) = acknowledgements(&args, &target, &small, &meter).await?;
         report.row(Row::new("acknowledgePolicy", outcome));
         report.ack = Some(check);
     }
@@ -364,14 +368,31 @@ async fn measure<F, Fut>(
     clients: usize,
     warmup: Duration,
     time: Duration,
+    meter: &Meter,
     request: F,
-) -> load::Outcome
+) -> Measured
 where
     F: Fn(u64) -> Fut + Send + Sync + Clone + 'static,
     Fut: Future<Output = Result<(), String>> + Send,
 {
     let _ = drive(clients, warmup, 0, request.clone()).await;
-    drive(clients, time, 1 << 40, request).await
+    metered(meter, drive(clients, time, 1 << 40, request)).await
+}
+
+/// A measured run and the CPU it took.
+pub struct Measured {
+    pub outcome: load::Outcome,
+    pub cpu: Option<cpu::Use>,
+}
+
+/// Runs `run`, reading the CPU counters before and after it.
+async fn metered(meter: &Meter, run: impl Future<Output = load::Outcome>) -> Measured {
+    let before = meter.read();
+    let outcome = run.await;
+    let cpu = before
+        .zip(meter.read())
+        .map(|(before, after)| meter.between(before, after, outcome.ok + outcome.errors));
+    Measured { outcome, cpu }
 }
 
 /// Sustained acknowledgements under one subject, one in ten a retry of an earlier key, then the
@@ -380,7 +401,8 @@ async fn acknowledgements(
     args: &Args,
     target: &Target,
     dataset: &Dataset,
-) -> anyhow::Result<(report::AckCheck, load::Outcome)> {
+    meter: &Meter,
+) -> anyhow::Result<(report::AckCheck, Measured)> {
     let subject = "bench-acknowledgements";
     let token = Arc::new(workloads::system_token(subject)?);
     let warm = Arc::new(workloads::system_token("bench-warmup")?);
@@ -397,20 +419,23 @@ async fn acknowledgements(
     .await;
     let succeeded = Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
     let (t, told) = (target.clone(), succeeded.clone());
-    let outcome = drive(
-        args.clients,
-        Duration::from_secs(args.seconds),
-        0,
-        move |n| {
-            let (t, token, told) = (t.clone(), token.clone(), told.clone());
-            // Every tenth request repeats the key of one sent a moment before, maybe still in flight.
-            let key = if n % 10 == 9 { n - 5 } else { n };
-            async move {
-                workloads::acknowledge(&t, &token, key).await?;
-                told.lock().map_err(|e| e.to_string())?.insert(key);
-                Ok(())
-            }
-        },
+    let outcome = metered(
+        meter,
+        drive(
+            args.clients,
+            Duration::from_secs(args.seconds),
+            0,
+            move |n| {
+                let (t, token, told) = (t.clone(), token.clone(), told.clone());
+                // Every tenth request repeats the key of one sent a moment before, maybe still in flight.
+                let key = if n % 10 == 9 { n - 5 } else { n };
+                async move {
+                    workloads::acknowledge(&t, &token, key).await?;
+                    told.lock().map_err(|e| e.to_string())?.insert(key);
+                    Ok(())
+                }
+            },
+        ),
     )
     .await;
     let stored = dataset.stored(subject).await?;

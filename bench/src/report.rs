@@ -6,21 +6,27 @@ use std::time::Duration;
 
 use policy_outreach_demo::synthetic::Written;
 
-use crate::Args;
+use crate::cpu;
 use crate::dataset::Backend;
 use crate::load::Outcome;
 use crate::server::Memory;
 use crate::stalled::{self, Stalled};
+use crate::{Args, Measured};
 
 /// One workload's figures.
 pub struct Row {
     name: &'static str,
     outcome: Outcome,
+    cpu: Option<cpu::Use>,
 }
 
 impl Row {
-    pub fn new(name: &'static str, outcome: Outcome) -> Row {
-        Row { name, outcome }
+    pub fn new(name: &'static str, measured: Measured) -> Row {
+        Row {
+            name,
+            outcome: measured.outcome,
+            cpu: measured.cpu,
+        }
     }
 }
 
@@ -168,6 +174,49 @@ impl Report {
     }
 }
 
+impl Report {
+    /// CPU per request by process over each workload's measured seconds: what a request costs
+    /// the machine, and how many a second its cores could serve at that cost were none idle.
+    fn cpu_table(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let metered: Vec<(&Row, cpu::Use)> = self
+            .rows
+            .iter()
+            .filter_map(|row| row.cpu.map(|cpu| (row, cpu)))
+            .collect();
+        if metered.is_empty() {
+            return Ok(());
+        }
+        let cores = std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64);
+        writeln!(
+            f,
+            "\nCPU per request, µs (from `/proc`; the database's column only when PostgreSQL runs \
+             on this machine):\n"
+        )?;
+        writeln!(
+            f,
+            "| workload | server | database | clients | all | machine idle | per second at this \
+             cost, no core idle |"
+        )?;
+        writeln!(f, "|---|---:|---:|---:|---:|---:|---:|")?;
+        for (row, cpu) in metered {
+            let database = cpu
+                .database
+                .map_or_else(|| "–".to_owned(), |us| format!("{us:.0}"));
+            writeln!(
+                f,
+                "| {} | {:.0} | {database} | {:.0} | {:.0} | {:.0}% | {:.0} |",
+                row.name,
+                cpu.server,
+                cpu.clients,
+                cpu.total(),
+                cpu.idle * 100.0,
+                cores * 1e6 / cpu.total().max(1e-9),
+            )?;
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}\n", self.heading)?;
@@ -210,6 +259,7 @@ impl fmt::Display for Report {
                 o.errors,
             )?;
         }
+        self.cpu_table(f)?;
         writeln!(
             f,
             "\nEach first filing presented {:.1} policies on average, each recorded as a delivery.",

@@ -83,9 +83,14 @@ impl Server {
         }
     }
 
+    /// The server's process id.
+    pub fn pid(&self) -> anyhow::Result<u32> {
+        self.child.id().context("the server has exited")
+    }
+
     /// The server's resident memory, from /proc.
     pub fn memory(&self) -> anyhow::Result<Memory> {
-        let pid = self.child.id().context("the server has exited")?;
+        let pid = self.pid()?;
         let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
         let field = |name: &str| -> anyhow::Result<f64> {
             let line = status
