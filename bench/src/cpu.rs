@@ -48,14 +48,11 @@ impl Use {
 
 impl Meter {
     /// A meter of the server process `server`; PostgreSQL's processes are counted when
-    /// `backend` is PostgreSQL at a loopback address (`url`).
+    /// `backend` is PostgreSQL on this machine (`url`).
     pub fn new(server: u32, backend: Backend, url: &str) -> Meter {
-        let local = ["@127.0.0.1", "@localhost", "@[::1]", "host=/"]
-            .iter()
-            .any(|host| url.contains(host));
         Meter {
             server,
-            postgres: matches!(backend, Backend::Postgres) && local,
+            postgres: matches!(backend, Backend::Postgres) && on_this_machine(url),
             cores: std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64),
         }
     }
@@ -91,6 +88,21 @@ impl Meter {
             idle: ((after.idle - before.idle) / (elapsed * self.cores)).clamp(0.0, 1.0),
         }
     }
+}
+
+/// Whether the PostgreSQL URL `url` names this machine: a loopback host, or a Unix socket (no
+/// host, or a `host=` directory).
+fn on_this_machine(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let host = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host);
+    let host = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => host.split(':').next().unwrap_or_default(),
+    };
+    matches!(host, "" | "localhost" | "127.0.0.1" | "::1") || url.contains("host=/")
 }
 
 /// User and system CPU seconds of the process whose `stat` file is `path`, all its threads.
@@ -159,6 +171,25 @@ mod tests {
         let seconds = process_seconds(path.to_str().unwrap()).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         assert!((seconds - 3.25).abs() < 1e-9, "{seconds}");
+    }
+
+    #[test]
+    fn the_database_is_counted_only_on_this_machine() {
+        for here in [
+            "postgres://postgres@127.0.0.1:5432/test",
+            "postgres://localhost/test",
+            "postgres://u:p@[::1]:5433/test",
+            "postgres:///test?host=/var/run/postgresql",
+        ] {
+            assert!(on_this_machine(here), "{here}");
+        }
+        for there in [
+            "postgres://postgres@db.internal:5432/test",
+            "postgres://u:p@10.0.0.7/test",
+            "postgres://u@127.0.0.1.example.org/test",
+        ] {
+            assert!(!on_this_machine(there), "{there}");
+        }
     }
 
     #[test]
