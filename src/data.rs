@@ -26,7 +26,7 @@ pub(super) async fn seed_synthetic(
     settings: &Settings,
     size: demo::synthetic::Size,
 ) -> anyhow::Result<()> {
-    let db = db::connect(settings)
+    let db = db::connect_for_batch(settings)
         .await
         .context("connecting to the database")?;
     db::migrate_up(&db).await.context("applying migrations")?;
@@ -55,7 +55,7 @@ pub(super) async fn migrate(
     steps: Option<u32>,
     all: bool,
 ) -> anyhow::Result<()> {
-    let db = db::connect(settings)
+    let db = db::connect_for_batch(settings)
         .await
         .context("connecting to the database")?;
     let mut out = std::io::stdout().lock();
@@ -85,7 +85,7 @@ pub(super) async fn import_policies(
 ) -> anyhow::Result<()> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    let db = db::connect(settings)
+    let db = db::connect_for_batch(settings)
         .await
         .context("connecting to the database")?;
     db::migrate_up(&db).await.context("applying migrations")?;

@@ -44,7 +44,7 @@ pub(super) async fn serve(mut settings: Settings, demo: bool) -> anyhow::Result<
 }
 
 pub(super) async fn seed_demo(settings: &Settings) -> anyhow::Result<demo::Seeded> {
-    let db = db::connect(settings)
+    let db = db::connect_for_batch(settings)
         .await
         .context("connecting to the database")?;
     db::migrate_up(&db).await.context("applying migrations")?;

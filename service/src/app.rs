@@ -50,7 +50,9 @@ impl Application {
             .await
             .with_context(|| format!("connecting to {}", settings.database_url))?;
         if settings.migrate_on_start {
-            db::migrate_up(&db).await.context("applying migrations")?;
+            db::migrate_before_serving(&settings, &db)
+                .await
+                .context("applying migrations")?;
         }
         let regions = crate::region::load(&db).await.context("loading regions")?;
         // Comments stored before their terms were extracted (or by an older extraction).

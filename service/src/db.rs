@@ -14,9 +14,46 @@ use sea_orm::{
 
 use crate::config::Settings;
 
-/// Opens the pool. SQLite runs in WAL mode with foreign keys on and a busy timeout, so readers
-/// never block the writer and writers queue instead of failing.
+/// Opens the pool the service answers from. SQLite runs in WAL mode with foreign keys on and a
+/// busy timeout, so readers never block the writer and writers queue instead of failing. On
+/// PostgreSQL no statement outlives the request timeout (`statement_timeout`): a request that
+/// timed out, or whose client went away, would otherwise leave its query running on the server,
+/// and a few such requests could keep the database busy for minutes.
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
+    open(
+        settings,
+        Some(Duration::from_secs(settings.request_timeout_seconds)),
+    )
+    .await
+}
+
+/// Opens a pool for work no request waits for (migrations, seeding, imports from the command
+/// line): its statements run as long as they need.
+pub async fn connect_for_batch(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
+    open(settings, None).await
+}
+
+/// Applies every pending migration before serving from `db`: on PostgreSQL over a pool of its
+/// own without the statement timeout, since a migration may take longer than any request; on
+/// SQLite on `db` itself (an in-memory database is one per pool).
+pub async fn migrate_before_serving(
+    settings: &Settings,
+    db: &DatabaseConnection,
+) -> Result<(), DbErr> {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return migrate_up(db).await;
+    }
+    let batch = connect_for_batch(settings).await?;
+    let migrated = migrate_up(&batch).await;
+    batch.close().await?;
+    migrated
+}
+
+/// `statement_timeout`: the longest any one PostgreSQL statement may run (none when absent or 0).
+async fn open(
+    settings: &Settings,
+    statement_timeout: Option<Duration>,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(settings.database_url.expose());
     options
         .max_connections(settings.db_max_connections)
@@ -31,6 +68,12 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, DbErr> {
             .foreign_keys(true)
             .busy_timeout(busy_timeout)
     });
+    if let Some(timeout) = statement_timeout.filter(|t| !t.is_zero()) {
+        let millis = timeout.as_millis().to_string();
+        options.map_sqlx_postgres_opts(move |opts| {
+            opts.options([("statement_timeout", millis.as_str())])
+        });
+    }
     Database::connect(options).await
 }
 

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use policy_outreach::config::Settings;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::helpers::{
@@ -186,6 +187,55 @@ async fn a_request_over_the_time_limit_is_answered_408_and_writes_nothing() {
         tokio::time::sleep(Duration::from_millis(500)).await;
         assert_eq!(departments(&app).await, ["TO-1"], "{code}");
     }
+}
+
+#[tokio::test]
+async fn a_request_that_timed_out_leaves_no_statement_running_on_postgresql() {
+    let app = spawn(|s| s.request_timeout_seconds = 1).await;
+    if app.db.get_database_backend() != sea_orm::DbBackend::Postgres {
+        // SQLite runs each statement inside the service, and the request's task ends with it.
+        eprintln!("skipped on SQLite: it has no server to leave a statement running on");
+        return;
+    }
+    let blocker = hold_department_table(&app.db).await;
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(admin())
+        .json(&json!({
+            "query": format!("mutation {{ {} }}", upsert_department_field("TO-LEFT", None))
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 408);
+    // The table is still held: a statement still running would still wait for it. The server
+    // cancels it at the same limit as the request (`statement_timeout`).
+    let waiting = sea_orm::Statement::from_string(
+        sea_orm::DbBackend::Postgres,
+        "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() \
+         AND state = 'active' AND wait_event_type = 'Lock'",
+    );
+    let mut still_waiting = -1;
+    for _ in 0..50 {
+        let row = app
+            .db
+            .query_one_raw(waiting.clone())
+            .await
+            .unwrap()
+            .unwrap();
+        still_waiting = row.try_get::<i64>("", "n").unwrap();
+        if still_waiting == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        still_waiting, 0,
+        "a timed-out request's statement still waits for the lock"
+    );
+    blocker.rollback().await.unwrap();
+    assert!(!departments(&app).await.contains(&"TO-LEFT".to_owned()));
 }
 
 #[tokio::test]
