@@ -1,7 +1,7 @@
 //! The audience per prefecture, and how much of it was reached and answered.
 
 use sea_orm::ConnectionTrait;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement, UnionType};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement, UnionType};
 
 use super::{Figures, count_where, funnel_col};
 use crate::db::read_count;
@@ -26,18 +26,53 @@ impl Figures {
             );
             funnel_reach(&mut query).left_join(funnel::Entity, on_funnel);
         } else {
-            let uscc = Expr::col((firm::Entity, firm::Column::Uscc));
+            // Joined, not tested per firm (`uscc IN (...)`): PostgreSQL runs a subquery too large
+            // for its work memory once for every firm of the audience, minutes at a million.
+            let touched = Alias::new("touched");
             query
                 .expr_as(
-                    count_where(uscc.clone().in_subquery(self.reached_firms())),
+                    Expr::cust("COALESCE(SUM(touched.r), 0)"),
                     Alias::new("reached"),
                 )
                 .expr_as(
-                    count_where(uscc.in_subquery(self.acknowledged_firms(false))),
+                    Expr::cust("COALESCE(SUM(touched.a), 0)"),
                     Alias::new("acknowledged"),
+                )
+                .join_subquery(
+                    JoinType::LeftJoin,
+                    self.touched_in_window(),
+                    touched.clone(),
+                    Expr::col((firm::Entity, firm::Column::Uscc))
+                        .equals((touched, Alias::new("firm_uscc"))),
                 );
         }
         query
+    }
+
+    /// Each firm reached or answering in the window, once: `r` 1 if it was reached in it, `a` 1
+    /// if it answered in it.
+    fn touched_in_window(&self) -> SelectStatement {
+        let flagged = |firms: SelectStatement, reached: i32, answered: i32| {
+            let mut flagged = Query::select();
+            flagged
+                .column(Alias::new("firm_uscc"))
+                .expr_as(Expr::val(reached), Alias::new("r"))
+                .expr_as(Expr::val(answered), Alias::new("a"))
+                .from_subquery(firms, Alias::new("firms"));
+            flagged
+        };
+        let mut both = flagged(self.reached_firms(), 1, 0);
+        both.union(
+            UnionType::All,
+            flagged(self.acknowledged_firms(false), 0, 1),
+        );
+        let mut once = Query::select();
+        once.column(Alias::new("firm_uscc"))
+            .expr_as(Expr::cust("MAX(flagged.r)"), Alias::new("r"))
+            .expr_as(Expr::cust("MAX(flagged.a)"), Alias::new("a"))
+            .from_subquery(both, Alias::new("flagged"))
+            .group_by_col(Alias::new("firm_uscc"));
+        once
     }
 
     /// How many of the audience were reached and answered (`reached`, `acknowledged`), driven
@@ -53,20 +88,6 @@ impl Figures {
                 .inner_join(firm::Entity, firm_is(funnel_col(funnel::Column::FirmUscc)))
                 .and_where(funnel_col(funnel::Column::PolicyId).eq(self.policy));
         } else {
-            let flagged = |firms: SelectStatement, reached: i32, answered: i32| {
-                let mut flagged = Query::select();
-                flagged
-                    .column(Alias::new("firm_uscc"))
-                    .expr_as(Expr::val(reached), Alias::new("r"))
-                    .expr_as(Expr::val(answered), Alias::new("a"))
-                    .from_subquery(firms, Alias::new("firms"));
-                flagged
-            };
-            let mut both = flagged(self.reached_firms(), 1, 0);
-            both.union(
-                UnionType::All,
-                flagged(self.acknowledged_firms(false), 0, 1),
-            );
             let touched = Alias::new("touched");
             query
                 .expr_as(
@@ -77,7 +98,7 @@ impl Figures {
                     Expr::cust("COALESCE(SUM(touched.a), 0)"),
                     Alias::new("acknowledged"),
                 )
-                .from_subquery(both, touched.clone())
+                .from_subquery(self.touched_in_window(), touched.clone())
                 .inner_join(
                     firm::Entity,
                     firm_is(Expr::col((touched, Alias::new("firm_uscc")))),
