@@ -37,6 +37,8 @@ pub struct Use {
     pub database: Option<f64>,
     pub clients: f64,
     pub idle: f64,
+    /// Requests a second the machine's cores could serve at this cost, none of them idle.
+    pub ceiling: f64,
 }
 
 impl Use {
@@ -79,14 +81,17 @@ impl Meter {
     pub fn between(&self, before: Reading, after: Reading, requests: u64) -> Use {
         let per = 1e6 / requests.max(1) as f64;
         let elapsed = after.at.duration_since(before.at).as_secs_f64().max(1e-9);
-        Use {
+        let mut used = Use {
             server: (after.server - before.server) * per,
             database: self
                 .postgres
                 .then(|| (after.database - before.database).max(0.0) * per),
             clients: (after.clients - before.clients) * per,
             idle: ((after.idle - before.idle) / (elapsed * self.cores)).clamp(0.0, 1.0),
-        }
+            ceiling: 0.0,
+        };
+        used.ceiling = self.cores * 1e6 / used.total().max(1e-9);
+        used
     }
 }
 

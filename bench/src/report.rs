@@ -172,9 +172,7 @@ impl Report {
         ));
         self.rows.push(row);
     }
-}
 
-impl Report {
     /// CPU per request by process over each workload's measured seconds: what a request costs
     /// the machine, and how many a second its cores could serve at that cost were none idle.
     fn cpu_table(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -186,7 +184,6 @@ impl Report {
         if metered.is_empty() {
             return Ok(());
         }
-        let cores = std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64);
         writeln!(
             f,
             "\nCPU per request, µs (from `/proc`; the database's column only when PostgreSQL runs \
@@ -210,7 +207,7 @@ impl Report {
                 cpu.clients,
                 cpu.total(),
                 cpu.idle * 100.0,
-                cores * 1e6 / cpu.total().max(1e-9),
+                cpu.ceiling,
             )?;
         }
         Ok(())

@@ -29,22 +29,13 @@ impl Figures {
             // Joined, not tested per firm (`uscc IN (...)`): PostgreSQL runs a subquery too large
             // for its work memory once for every firm of the audience, minutes at a million.
             let touched = Alias::new("touched");
-            query
-                .expr_as(
-                    Expr::cust("COALESCE(SUM(touched.r), 0)"),
-                    Alias::new("reached"),
-                )
-                .expr_as(
-                    Expr::cust("COALESCE(SUM(touched.a), 0)"),
-                    Alias::new("acknowledged"),
-                )
-                .join_subquery(
-                    JoinType::LeftJoin,
-                    self.touched_in_window(),
-                    touched.clone(),
-                    Expr::col((firm::Entity, firm::Column::Uscc))
-                        .equals((touched, Alias::new("firm_uscc"))),
-                );
+            touched_reach(&mut query).join_subquery(
+                JoinType::LeftJoin,
+                self.touched_in_window(),
+                touched.clone(),
+                Expr::col((firm::Entity, firm::Column::Uscc))
+                    .equals((touched, Alias::new("firm_uscc"))),
+            );
         }
         query
     }
@@ -89,15 +80,7 @@ impl Figures {
                 .and_where(funnel_col(funnel::Column::PolicyId).eq(self.policy));
         } else {
             let touched = Alias::new("touched");
-            query
-                .expr_as(
-                    Expr::cust("COALESCE(SUM(touched.r), 0)"),
-                    Alias::new("reached"),
-                )
-                .expr_as(
-                    Expr::cust("COALESCE(SUM(touched.a), 0)"),
-                    Alias::new("acknowledged"),
-                )
+            touched_reach(&mut query)
                 .from_subquery(self.touched_in_window(), touched.clone())
                 .inner_join(
                     firm::Entity,
@@ -128,6 +111,20 @@ impl Figures {
         }
         Ok(counts)
     }
+}
+
+/// `reached` and `acknowledged` within a window: the flags of the window's firms
+/// ([`Figures::touched_in_window`]) joined to the query as `touched`.
+fn touched_reach(query: &mut SelectStatement) -> &mut SelectStatement {
+    query
+        .expr_as(
+            Expr::cust("COALESCE(SUM(touched.r), 0)"),
+            Alias::new("reached"),
+        )
+        .expr_as(
+            Expr::cust("COALESCE(SUM(touched.a), 0)"),
+            Alias::new("acknowledged"),
+        )
 }
 
 /// `reached` and `acknowledged`: the funnel rows joined to the query with a first delivery and a
